@@ -1,0 +1,1 @@
+"""Deep Learning Lab engine: numpy, networkx and TensorFlow/Keras. Never imports Qt."""

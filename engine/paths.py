@@ -1,0 +1,39 @@
+"""Where the app keeps its files: the user data dir (run store, logs) and the user cache dir
+(generated datasets, feature caches, converted models).
+
+``DLLAB_DATA_DIR`` and ``DLLAB_CACHE_DIR`` override both (tests point them at a temporary folder).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP_DIR_NAME = "deep-learning-lab"
+
+
+def _base(env_name: str, xdg_name: str, xdg_default: str, mac: str, windows_env: str) -> Path:
+    override = os.environ.get(env_name)
+    if override:
+        path = Path(override)
+    elif sys.platform == "win32":
+        path = Path(os.environ.get(windows_env, Path.home())) / APP_DIR_NAME
+    elif sys.platform == "darwin":
+        path = Path.home() / "Library" / mac / APP_DIR_NAME
+    else:
+        path = Path(os.environ.get(xdg_name) or Path.home() / xdg_default) / APP_DIR_NAME
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir() -> Path:
+    """The user data dir (created if missing): the run store, the error log, checkpoints."""
+    return _base("DLLAB_DATA_DIR", "XDG_DATA_HOME", ".local/share", "Application Support", "APPDATA")
+
+
+def cache_dir(*parts: str) -> Path:
+    """A folder under the user cache dir (created if missing): generated data, caches, conversions."""
+    path = _base("DLLAB_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "Caches", "LOCALAPPDATA").joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,192 @@
+"""A form built from a lab's Params dataclass: one widget per field, validated by the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from engine import params as params_module
+from engine.params import ParamError, ParamInfo
+
+_PATH_SUFFIXES = ("_path", "_dir", "_file")
+
+
+class _PathEdit(QWidget):
+    """A line edit with a Browse… button (file or folder, by the field's name)."""
+
+    def __init__(self, info: ParamInfo) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit(str(info.default))
+        self.edit.setPlaceholderText("embedded default data")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(browse)
+        self._folder = info.name.endswith("_dir")
+        self._title = info.label
+
+    def _browse(self) -> None:
+        if self._folder:
+            chosen = QFileDialog.getExistingDirectory(self, self._title)
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(self, self._title)
+        if chosen:
+            self.edit.setText(chosen)
+
+
+class _MultiChoice(QWidget):
+    """One check box per choice of a tuple field."""
+
+    def __init__(self, info: ParamInfo) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.boxes: dict[str, QCheckBox] = {}
+        for choice in info.choices or ():
+            box = QCheckBox(choice)
+            box.setChecked(choice in info.default)
+            layout.addWidget(box)
+            self.boxes[choice] = box
+        layout.addStretch(1)
+
+    def value(self) -> tuple[str, ...]:
+        return tuple(name for name, box in self.boxes.items() if box.isChecked())
+
+    def set_value(self, value: Any) -> None:
+        for name, box in self.boxes.items():
+            box.setChecked(name in value)
+
+
+class ParamsForm(QWidget):
+    """Edits a Params dataclass. :meth:`params` returns a validated instance or raises ParamError,
+    after marking the offending field."""
+
+    sig_value_changed = Signal(str)
+    """A field was edited (its name)."""
+
+    def __init__(self, params_type: type, hidden: tuple[str, ...] = (), parent: QWidget | None = None):
+        super().__init__(parent)
+        self.params_type = params_type
+        self.infos = {i.name: i for i in params_module.describe(params_type) if i.name not in hidden}
+        self.editors: dict[str, QWidget] = {}
+        layout = QFormLayout(self)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for info in self.infos.values():
+            editor = self._make_editor(info)
+            editor.setToolTip(info.help)
+            editor.setObjectName(f"param_{info.name}")
+            self.editors[info.name] = editor
+            layout.addRow(info.label.capitalize(), editor)
+
+    def _make_editor(self, info: ParamInfo) -> QWidget:
+        changed = lambda *_: self._changed(info.name)  # noqa: E731 - runs in the GUI thread
+        if info.kind is bool:
+            box = QCheckBox()
+            box.setChecked(bool(info.default))
+            box.toggled.connect(changed)
+            return box
+        if info.kind is int and info.choices is None:
+            spin = QSpinBox()
+            spin.setRange(
+                int(info.minimum if info.minimum is not None else -(2**31)),
+                int(info.maximum if info.maximum is not None else 2**31 - 1),
+            )
+            spin.setValue(int(info.default))
+            spin.valueChanged.connect(changed)
+            return spin
+        if info.kind is tuple and info.choices:
+            multi = _MultiChoice(info)
+            for box in multi.boxes.values():
+                box.toggled.connect(changed)
+            return multi
+        if info.choices:
+            combo = QComboBox()
+            combo.addItems(list(info.choices))
+            combo.setCurrentText(str(info.default))
+            combo.currentTextChanged.connect(changed)
+            return combo
+        if info.kind is str and info.name.endswith(_PATH_SUFFIXES):
+            path = _PathEdit(info)
+            path.edit.textChanged.connect(changed)
+            return path
+        edit = QLineEdit(_text_of(info.default))
+        edit.textChanged.connect(changed)
+        return edit
+
+    def _changed(self, name: str) -> None:
+        self._mark(name, "")
+        self.sig_value_changed.emit(name)
+
+    def raw_values(self) -> dict[str, Any]:
+        """Each field's current value as the widget holds it (not yet validated)."""
+        values: dict[str, Any] = {}
+        for name, editor in self.editors.items():
+            if isinstance(editor, QCheckBox):
+                values[name] = editor.isChecked()
+            elif isinstance(editor, (QSpinBox, _MultiChoice)):
+                values[name] = editor.value()
+            elif isinstance(editor, QComboBox):
+                values[name] = editor.currentText()
+            elif isinstance(editor, _PathEdit):
+                values[name] = editor.edit.text().strip()
+            elif isinstance(editor, QLineEdit):
+                values[name] = editor.text()
+        return values
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Put a value into a field's widget (e.g. a path chosen with File ▸ Open data…)."""
+        editor = self.editors[name]
+        if isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, QSpinBox):
+            editor.setValue(int(value))
+        elif isinstance(editor, _MultiChoice):
+            editor.set_value(value)
+        elif isinstance(editor, QComboBox):
+            editor.setCurrentText(str(value))
+        elif isinstance(editor, _PathEdit):
+            editor.edit.setText(str(value))
+        elif isinstance(editor, QLineEdit):
+            editor.setText(_text_of(value))
+
+    def params(self) -> Any:
+        """A validated Params instance.
+
+        Raises:
+            ParamError: The message names the field; the field is marked red with the message.
+        """
+        values = self.raw_values()
+        for name, value in values.items():
+            try:
+                params_module.convert(self.infos[name], value)
+            except ParamError as exc:
+                self._mark(name, str(exc))
+                raise
+        return params_module.build(self.params_type, values)
+
+    def _mark(self, name: str, error: str) -> None:
+        editor = self.editors.get(name)
+        if editor is None:
+            return
+        editor.setStyleSheet("border: 1px solid #c62828;" if error else "")
+        editor.setToolTip(error or self.infos[name].help)
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return repr(value) if isinstance(value, float) else str(value)

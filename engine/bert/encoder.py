@@ -1,0 +1,144 @@
+"""Our own BERT encoder in plain TensorFlow, shaped like the TF Hub BERT encoders.
+
+A ``tf.Module`` (not a Keras model) so that it exports to a SavedModel that ``hub.load`` restores with
+the same call convention as TF Hub's ``bert_en_uncased_L-12_H-768_A-12``: a dict of ``input_word_ids``,
+``input_mask`` and ``input_type_ids`` (int32, ``[batch, seq]``) in, a dict with ``pooled_output``
+(``[batch, hidden]``, tanh of the [CLS] vector through the pooler) and ``sequence_output``
+(``[batch, seq, hidden]``) out. Post-LayerNorm transformer blocks with exact (erf) GELU, as in BERT.
+
+Weights come in as a flat mapping of numpy arrays named like the Hugging Face checkpoint
+(``encoder.layer.0.attention.self.query.weight`` ...). PyTorch stores linear layers as ``[out, in]``;
+we keep TensorFlow's ``[in, out]`` kernels, so every linear weight is transposed once here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+
+@dataclass(frozen=True)
+class BertConfig:
+    """The encoder's shape (defaults: all-MiniLM-L6-v2)."""
+
+    vocab_size: int = 30522
+    hidden_size: int = 384
+    num_layers: int = 6
+    num_heads: int = 12
+    intermediate_size: int = 1536
+    max_positions: int = 512
+    type_vocab_size: int = 2
+    layer_norm_eps: float = 1e-12
+
+
+_INPUT_SPEC = {
+    name: tf.TensorSpec([None, None], tf.int32, name=name)
+    for name in ("input_word_ids", "input_mask", "input_type_ids")
+}
+
+
+class BertEncoder(tf.Module):
+    """A BERT encoder whose variables are initialised from a checkpoint's arrays.
+
+    Args:
+        weights: Hugging Face ``BertModel`` tensor names → arrays (``bert.`` prefix optional).
+        config: The architecture. Defaults to all-MiniLM-L6-v2's.
+        on_layer: Called with the number of blocks built so far (for progress). Defaults to None.
+    """
+
+    def __init__(
+        self,
+        weights: Mapping[str, np.ndarray],
+        config: BertConfig | None = None,
+        on_layer: Callable[[int], None] | None = None,
+    ) -> None:
+        super().__init__(name="bert_encoder")
+        self.config = cfg = config or BertConfig()
+        w = {k.removeprefix("bert."): v for k, v in weights.items()}
+
+        def var(name: str, transpose: bool = False) -> tf.Variable:
+            try:
+                array = np.asarray(w[name], dtype=np.float32)
+            except KeyError:
+                raise KeyError(f"the checkpoint has no tensor {name!r}") from None
+            return tf.Variable(array.T if transpose else array, trainable=False, name=name)
+
+        self.word_embeddings = var("embeddings.word_embeddings.weight")
+        self.position_embeddings = var("embeddings.position_embeddings.weight")
+        self.type_embeddings = var("embeddings.token_type_embeddings.weight")
+        self.embedding_norm = (var("embeddings.LayerNorm.weight"), var("embeddings.LayerNorm.bias"))
+        self.layers: list[dict[str, tf.Variable]] = []
+        for i in range(cfg.num_layers):
+            p = f"encoder.layer.{i}."
+            names = {
+                "q": "attention.self.query",
+                "k": "attention.self.key",
+                "v": "attention.self.value",
+                "o": "attention.output.dense",
+                "up": "intermediate.dense",
+                "down": "output.dense",
+            }
+            layer = {}
+            for short, long in names.items():
+                layer[short + "_w"] = var(p + long + ".weight", transpose=True)
+                layer[short + "_b"] = var(p + long + ".bias")
+            for short, long in (("ln1", "attention.output.LayerNorm"), ("ln2", "output.LayerNorm")):
+                layer[short + "_g"] = var(p + long + ".weight")
+                layer[short + "_b"] = var(p + long + ".bias")
+            self.layers.append(layer)
+            if on_layer is not None:
+                on_layer(i + 1)
+        self.pooler = (var("pooler.dense.weight", transpose=True), var("pooler.dense.bias"))
+
+    def _norm(self, x: tf.Tensor, gamma: tf.Variable, beta: tf.Variable) -> tf.Tensor:
+        mean, variance = tf.nn.moments(x, axes=[-1], keepdims=True)
+        return (x - mean) * tf.math.rsqrt(variance + self.config.layer_norm_eps) * gamma + beta
+
+    def _block(self, x: tf.Tensor, bias: tf.Tensor, p: dict[str, tf.Variable]) -> tf.Tensor:
+        cfg = self.config
+        head_dim = cfg.hidden_size // cfg.num_heads
+        batch, seq = tf.shape(x)[0], tf.shape(x)[1]
+
+        def heads(t: tf.Tensor) -> tf.Tensor:  # [b, s, h*d] -> [b, h, s, d]
+            return tf.transpose(tf.reshape(t, [batch, seq, cfg.num_heads, head_dim]), [0, 2, 1, 3])
+
+        q = heads(tf.matmul(x, p["q_w"]) + p["q_b"])
+        k = heads(tf.matmul(x, p["k_w"]) + p["k_b"])
+        v = heads(tf.matmul(x, p["v_w"]) + p["v_b"])
+        scores = tf.matmul(q, k, transpose_b=True) / math.sqrt(head_dim) + bias
+        context = tf.matmul(tf.nn.softmax(scores, axis=-1), v)
+        context = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, seq, cfg.hidden_size])
+        x = self._norm(x + tf.matmul(context, p["o_w"]) + p["o_b"], p["ln1_g"], p["ln1_b"])
+        hidden = tf.nn.gelu(tf.matmul(x, p["up_w"]) + p["up_b"], approximate=False)
+        return self._norm(x + tf.matmul(hidden, p["down_w"]) + p["down_b"], p["ln2_g"], p["ln2_b"])
+
+    def encode(self, word_ids: tf.Tensor, mask: tf.Tensor, type_ids: tf.Tensor) -> dict[str, tf.Tensor]:
+        """The encoder's forward pass (see the module docstring for shapes)."""
+        seq = tf.shape(word_ids)[1]
+        x = (
+            tf.gather(self.word_embeddings, word_ids)
+            + tf.gather(self.type_embeddings, type_ids)
+            + self.position_embeddings[tf.newaxis, :seq]
+        )
+        x = self._norm(x, *self.embedding_norm)
+        # Padding gets a large negative attention logit, so real tokens never attend to it.
+        bias = (1.0 - tf.cast(mask, tf.float32))[:, tf.newaxis, tf.newaxis, :] * -1e9
+        for layer in self.layers:
+            x = self._block(x, bias, layer)
+        pooled = tf.tanh(tf.matmul(x[:, 0], self.pooler[0]) + self.pooler[1])
+        return {"pooled_output": pooled, "sequence_output": x}
+
+    @tf.function(input_signature=[_INPUT_SPEC])
+    def __call__(self, inputs: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """TF Hub call convention: ``encoder(dict(input_word_ids=..., ...))``."""
+        return self.encode(inputs["input_word_ids"], inputs["input_mask"], inputs["input_type_ids"])
+
+    @tf.function(input_signature=list(_INPUT_SPEC.values()))
+    def serve(self, input_word_ids: tf.Tensor, input_mask: tf.Tensor, input_type_ids: tf.Tensor) -> Any:
+        """The ``serving_default`` signature (keyword inputs, as TF Hub BERT encoders expose)."""
+        return self.encode(input_word_ids, input_mask, input_type_ids)

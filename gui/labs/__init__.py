@@ -1,0 +1,27 @@
+"""Lab widgets by lab id: ``gui/labs/<id>.py`` defines ``WIDGET`` (a TrainingLabWidget subclass);
+a lab without its own module gets the generic :class:`~gui.labs.training.TrainingLabWidget`."""
+
+from __future__ import annotations
+
+import importlib
+
+from engine.jobs import LabSpec
+from engine.runs import RunStore
+from gui.labs.training import TrainingLabWidget
+
+
+def widget_class_for(lab_id: str) -> type[TrainingLabWidget]:
+    """The widget class of a lab."""
+    try:
+        module = importlib.import_module(f"gui.labs.{lab_id}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"gui.labs.{lab_id}":
+            raise
+        return TrainingLabWidget
+    widget: type[TrainingLabWidget] = module.WIDGET
+    return widget
+
+
+def make_lab_widget(spec: LabSpec, store: RunStore | None) -> TrainingLabWidget:
+    """Build the tab for a lab."""
+    return widget_class_for(spec.id)(spec, store)

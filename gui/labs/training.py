@@ -1,0 +1,275 @@
+"""The training-lab widget every lab builds on: params form, Run/Stop, progress with ETA, live
+curves with callback markers, a decision timeline, the log and the results.
+
+A lab's own widget subclasses it, adds views with :meth:`add_view` and overrides :meth:`on_event`
+or :meth:`show_result` to draw its extras; the engine's numbers are only formatted here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.jobs import (
+    ArtifactSaved,
+    BatchProgress,
+    Cancelled,
+    EpochEnded,
+    Failed,
+    Finished,
+    LabResult,
+    LabSpec,
+    LogLine,
+    Marker,
+    Progress,
+    Started,
+)
+from engine.params import ParamError
+from engine.progress import ProgressTracker, format_eta
+from engine.runs import RunStore
+from gui.plots.live_curves import MARKER_COLOURS, LiveCurves
+from gui.widgets.message_bar import MessageBar
+from gui.workers import JobRunner
+
+
+def lab_explanation(spec: LabSpec) -> str:
+    """The lab module's EXPLANATION text (measured outcomes), or its summary."""
+    module = importlib.import_module(spec.run.__module__)
+    return str(getattr(module, "EXPLANATION", "") or spec.summary)
+
+
+class TrainingLabWidget(QWidget):
+    """A lab tab: configure, run on the worker thread, watch it train, read the results.
+
+    Args:
+        spec: The lab.
+        store: The run store every job is recorded in.
+    """
+
+    sig_status_changed = Signal(str)
+    """Progress text for the main window's status bar ('' when idle)."""
+
+    #: Params fields the form leaves out (a subclass edits them with its own controls).
+    hidden_params: tuple[str, ...] = ()
+
+    def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.runner = JobRunner(store, self)
+        self.tracker = ProgressTracker()
+        self.result: LabResult | None = None
+        self.epoch_events: list[EpochEnded] = []
+        self.started_at = 0.0
+
+        from gui.widgets.params_form import ParamsForm
+
+        self.message_bar = MessageBar()
+        self.form = ParamsForm(spec.params_type, self.hidden_params)
+        self.run_button = QPushButton("Run")
+        self.run_button.setObjectName("runButton")
+        self.run_button.setDefault(True)
+        self.run_button.setToolTip("Train with these settings (Ctrl+R)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setEnabled(False)
+        self.stop_button.setToolTip("Stop within one batch (Esc)")
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("idle")
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+
+        self.curves = LiveCurves()
+        self.log_y = QCheckBox("log-scale loss")
+        self.log_y.toggled.connect(self.curves.set_log_y)
+        self.timeline = QListWidget()
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.results_table = QTableWidget(0, 2)
+        self.results_table.setHorizontalHeaderLabels(["result", "value"])
+        self.results_table.horizontalHeader().setStretchLastSection(True)
+        self.views = QTabWidget()
+        curves_page = QWidget()
+        curves_box = QVBoxLayout(curves_page)
+        curves_box.setContentsMargins(0, 0, 0, 0)
+        curves_box.addWidget(self.curves, 1)
+        curves_box.addWidget(self.log_y, 0, Qt.AlignmentFlag.AlignRight)
+        self.add_view("Curves", curves_page)
+        self.add_view("Decisions", self.timeline)
+        self.add_view("Results", self.results_table)
+        self.add_view("Log", self.log_view)
+
+        explanation = QLabel(lab_explanation(spec))
+        explanation.setWordWrap(True)
+        explanation.setObjectName("labExplanation")
+        explanation.setTextFormat(Qt.TextFormat.PlainText)
+        left = QWidget()
+        left_box = QVBoxLayout(left)
+        left_box.addWidget(explanation)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        left_box.addWidget(scroll, 1)
+        self.controls_box = left_box
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.stop_button)
+        left_box.addLayout(buttons)
+        left_box.addWidget(self.progress)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.views)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([340, 1000])
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.message_bar)
+        outer.addWidget(splitter, 1)
+
+        self.run_button.clicked.connect(self.start_job)
+        self.stop_button.clicked.connect(self.stop_job)
+        self.runner.sig_event_received.connect(self.on_event)
+        self.runner.sig_running_changed.connect(self._on_running_changed)
+        self._eta_timer = QTimer(self)
+        self._eta_timer.setInterval(500)
+        self._eta_timer.timeout.connect(self._refresh_progress)
+
+    # --- layout hooks -------------------------------------------------------------------------
+
+    def add_view(self, title: str, widget: QWidget) -> None:
+        """Add a tab to the lab's right-hand views."""
+        self.views.addTab(widget, title)
+
+    # --- actions --------------------------------------------------------------------------------
+
+    @Slot()
+    def start_job(self) -> None:
+        """Validate the form and start a run (the message bar names a bad field)."""
+        try:
+            params = self.form.params()
+        except ParamError as exc:
+            self.message_bar.show_message(f"{self.spec.title}: {exc}", "error")
+            return
+        self.message_bar.clear()
+        self.reset_views()
+        self.runner.start(self.spec, params)
+
+    @Slot()
+    def stop_job(self) -> None:
+        """Ask the running job to stop (it stops within one batch)."""
+        self.runner.stop()
+        self.stop_button.setEnabled(False)
+        self.progress.setFormat("stopping…")
+
+    def reset_views(self) -> None:
+        """Clear the previous run's curves, decisions, log and results."""
+        self.curves.clear()
+        self.timeline.clear()
+        self.log_view.clear()
+        self.results_table.setRowCount(0)
+        self.epoch_events.clear()
+        self.result = None
+        self.tracker = ProgressTracker()
+        self.started_at = time.monotonic()
+
+    # --- events from the worker thread ----------------------------------------------------------
+
+    @Slot(object)
+    def on_event(self, event: Any) -> None:
+        """Route one engine event to the views (always called in the GUI thread)."""
+        self.tracker.update(event)
+        if isinstance(event, EpochEnded):
+            self.epoch_events.append(event)
+            for name, value in event.metrics.items():
+                self.curves.add_point(name, event.epoch, value)
+            self._refresh_progress()
+        elif isinstance(event, Marker):
+            self.curves.add_marker(event.epoch, event.kind, event.text)
+            item = QListWidgetItem(f"epoch {event.epoch} · {event.kind}: {event.text}")
+            item.setForeground(_qcolor(MARKER_COLOURS.get(event.kind, "#555555")))
+            self.timeline.addItem(item)
+        elif isinstance(event, LogLine):
+            self.log_view.appendPlainText(
+                f"[{event.level}] {event.text}" if event.level != "info" else event.text
+            )
+        elif isinstance(event, ArtifactSaved):
+            self.log_view.appendPlainText(f"saved {event.name}: {event.path}")
+        elif isinstance(event, (Progress, BatchProgress, Started)):
+            self._refresh_progress()
+        elif isinstance(event, Finished):
+            self.result = event.result
+            self.show_result(event.result)
+            seconds = time.monotonic() - self.started_at
+            self.message_bar.show_message(f"{self.spec.title}: finished in {seconds:.1f} s", "success")
+        elif isinstance(event, Cancelled):
+            self.message_bar.show_message(
+                f"{self.spec.title}: stopped after {event.epochs_done} epoch(s); the completed epochs are "
+                "kept in Runs",
+                "warning",
+            )
+        elif isinstance(event, Failed):
+            self.message_bar.show_message(f"{self.spec.title}: {event.message}", "error")
+            self.log_view.appendPlainText(event.details)
+
+    def show_result(self, result: LabResult) -> None:
+        """Fill the Results table with the test metrics and artifacts (subclasses add more)."""
+        rows = [(f"test {k}", f"{v:.4f}") for k, v in result.test.items()]
+        rows += [(f"file: {k}", v) for k, v in result.artifacts.items()]
+        self.results_table.setRowCount(len(rows))
+        for row, (name, value) in enumerate(rows):
+            self.results_table.setItem(row, 0, QTableWidgetItem(name))
+            self.results_table.setItem(row, 1, QTableWidgetItem(value))
+        if result.test:
+            self.views.setCurrentWidget(self.results_table)
+
+    @Slot(bool)
+    def _on_running_changed(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        if running:
+            self._eta_timer.start()
+        else:
+            self._eta_timer.stop()
+            self.progress.setFormat("idle" if self.result is None else "done")
+            self.progress.setValue(1000 if self.result is not None else self.progress.value())
+            self.sig_status_changed.emit("")
+
+    @Slot()
+    def _refresh_progress(self) -> None:
+        report = self.tracker.report()
+        if report.fraction is None:
+            self.progress.setRange(0, 0)  # busy indicator
+        else:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(report.fraction * 1000))
+        eta = format_eta(report.eta_seconds)
+        text = f"{report.text} · {eta} left" if eta else report.text
+        self.progress.setFormat(text)
+        if self.runner.running:
+            self.sig_status_changed.emit(f"{self.spec.title}: {text}")
+
+
+def _qcolor(hex_colour: str) -> Any:
+    from PySide6.QtGui import QColor
+
+    return QColor(hex_colour)

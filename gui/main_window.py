@@ -1,0 +1,293 @@
+"""The main window: Home, one tab per registered lab (built when first opened), Runs; status bar with
+TensorFlow's state and the current job's progress; File / View / Help menus; persistent settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.jobs import LabSpec
+from engine.labs import LABS
+from engine.runs import RunStore
+from gui import theme
+from gui.home_page import HomePage
+from gui.labs import make_lab_widget
+from gui.labs.training import TrainingLabWidget
+from gui.runs_page import RunsPage
+from gui.tf_warmup import TensorFlowWarmup
+
+SHORTCUTS = (
+    ("Ctrl+R", "Run the current lab"),
+    ("Esc", "Stop the current lab's job"),
+    ("Ctrl+O", "Open data for the current lab"),
+    ("Ctrl+1 … Ctrl+8", "Go to tab 1 … 8"),
+    ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
+    ("Ctrl+Q", "Quit (running jobs are stopped first)"),
+    ("Backprop lab: → ← Space Home", "Forward/backward step, step back, play/pause, reset"),
+)
+
+
+class _LazyLabTab(QWidget):
+    """Holds a lab's tab until it is first shown, so startup builds no lab widget."""
+
+    def __init__(self, spec: LabSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.lab_widget: TrainingLabWidget | None = None
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+
+
+class MainWindow(QMainWindow):
+    """The application window.
+
+    Args:
+        store: The run store. Defaults to the one in the user data dir.
+        warm_tensorflow: Import TensorFlow in the background after the first paint. Defaults to True.
+    """
+
+    def __init__(self, store: RunStore | None = None, warm_tensorflow: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("Deep Learning Lab")
+        self.store = store if store is not None else RunStore()
+        self.settings = QSettings()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.home = HomePage(LABS)
+        self.home.sig_open_requested.connect(self.open_lab)
+        self.tabs.addTab(self.home, "Home")
+        self.lab_tabs: dict[str, _LazyLabTab] = {}
+        for spec in LABS.values():
+            holder = _LazyLabTab(spec)
+            self.lab_tabs[spec.id] = holder
+            self.tabs.addTab(holder, spec.title)
+        self.runs_page: RunsPage | None = None
+        self.runs_holder = QWidget()
+        QVBoxLayout(self.runs_holder).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self.runs_holder, "Runs")
+        self.setCentralWidget(self.tabs)
+
+        self.tf_label = QLabel("TensorFlow: not loaded")
+        self.job_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.job_label)
+        self.statusBar().addPermanentWidget(self.tf_label)
+        self.warmup = TensorFlowWarmup(self)
+        self.warmup.sig_state_changed.connect(self.tf_label.setText)
+        self._warm_tensorflow = warm_tensorflow
+
+        self._build_menus()
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self._restore_settings()
+
+    # --- tabs ------------------------------------------------------------------------------------
+
+    def tab_names(self) -> list[str]:
+        """Tab keys in order: home, the lab ids, runs."""
+        return ["home", *self.lab_tabs, "runs"]
+
+    def show_tab(self, name: str) -> QWidget:
+        """Switch to a tab by key (home, a lab id, runs) and return its (built) content."""
+        names = self.tab_names()
+        if name not in names:
+            raise KeyError(f"unknown tab {name!r}; known: {', '.join(names)}")
+        self.tabs.setCurrentIndex(names.index(name))
+        self._on_tab_changed(self.tabs.currentIndex())
+        if name == "home":
+            return self.home
+        if name == "runs":
+            assert self.runs_page is not None
+            return self.runs_page
+        lab_widget = self.lab_tabs[name].lab_widget
+        assert lab_widget is not None
+        return lab_widget
+
+    @Slot(str)
+    def open_lab(self, lab_id: str) -> None:
+        """Go to a lab's tab."""
+        self.show_tab(lab_id)
+
+    def lab_widget(self, lab_id: str) -> TrainingLabWidget:
+        """A lab's widget, building it if needed."""
+        holder = self.lab_tabs[lab_id]
+        if holder.lab_widget is None:
+            widget = make_lab_widget(holder.spec, self.store)
+            widget.sig_status_changed.connect(self.job_label.setText)
+            widget.runner.sig_running_changed.connect(self._on_job_running_changed)
+            holder.box.addWidget(widget)
+            holder.lab_widget = widget
+        return holder.lab_widget
+
+    def current_lab_widget(self) -> TrainingLabWidget | None:
+        """The lab widget of the current tab, if the current tab is a lab."""
+        current = self.tabs.currentWidget()
+        return current.lab_widget if isinstance(current, _LazyLabTab) else None
+
+    @Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        current = self.tabs.widget(index)
+        if isinstance(current, _LazyLabTab):
+            self.lab_widget(current.spec.id)
+        elif current is self.runs_holder:
+            if self.runs_page is None:
+                self.runs_page = RunsPage(self.store)
+                self.runs_holder.layout().addWidget(self.runs_page)
+            else:
+                self.runs_page.refresh()
+
+    @Slot(bool)
+    def _on_job_running_changed(self, running: bool) -> None:
+        if not running and self.runs_page is not None:
+            self.runs_page.refresh()
+
+    # --- menus -----------------------------------------------------------------------------------
+
+    def _action(self, menu: Any, text: str, slot: Any, shortcut: str | QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Open data…", self.open_data, QKeySequence.StandardKey.Open)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        run_menu = self.menuBar().addMenu("&Run")
+        self._action(run_menu, "&Run current lab", self._run_current, "Ctrl+R")
+        self._action(run_menu, "&Stop", self._stop_current, "Esc")
+        view = self.menuBar().addMenu("&View")
+        self.theme_actions: dict[str, QAction] = {}
+        for key, label in (("system", "Follow &system theme"), ("light", "&Light"), ("dark", "&Dark")):
+            action = self._action(view, label, lambda _=False, k=key: self.set_theme(k))
+            action.setCheckable(True)
+            self.theme_actions[key] = action
+        view.addSeparator()
+        self._action(view, "&Larger font", lambda: self.set_font_size(self.font_size + 1), "Ctrl++")
+        self._action(view, "&Smaller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
+        self._action(view, "&Default font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
+        for number in range(1, 9):
+            self._action(
+                view, f"Tab {number}", lambda _=False, n=number: self._go_to(n - 1), f"Ctrl+{number}"
+            )
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts)
+        self._action(help_menu, "&About", self.show_about)
+
+    @Slot()
+    def open_data(self, path: str | None = None) -> None:
+        """Put a chosen file/folder into the current lab's data field."""
+        lab = self.current_lab_widget()
+        if lab is None:
+            self.statusBar().showMessage("Open a lab's tab first, then File ▸ Open data…", 5000)
+            return
+        fields = [n for n in lab.form.editors if n.endswith(("_path", "_dir", "_file"))]
+        data_fields = [n for n in fields if n.startswith(("data", "label"))] or fields
+        if not data_fields:
+            lab.message_bar.show_message(f"{lab.spec.title} uses only its embedded data", "info")
+            return
+        name = data_fields[0]
+        if path is None:
+            if name.endswith("_dir"):
+                path = QFileDialog.getExistingDirectory(self, f"{lab.spec.title}: data folder")
+            else:
+                path, _ = QFileDialog.getOpenFileName(self, f"{lab.spec.title}: data file")
+        if path:
+            lab.form.set_value(name, path)
+            lab.message_bar.show_message(f"{name} set to {path}; press Run to use it", "info")
+
+    def _go_to(self, index: int) -> None:
+        if index < self.tabs.count():
+            self.tabs.setCurrentIndex(index)
+
+    def _run_current(self) -> None:
+        lab = self.current_lab_widget()
+        if lab is not None and not lab.runner.running:
+            lab.start_job()
+
+    def _stop_current(self) -> None:
+        lab = self.current_lab_widget()
+        if lab is not None and lab.runner.running:
+            lab.stop_job()
+
+    def show_shortcuts(self) -> None:
+        """A non-modal list of the keyboard shortcuts."""
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "Keyboard shortcuts", f"<table>{rows}</table>", parent=self
+        )
+        box.setModal(False)
+        box.show()
+
+    def show_about(self) -> None:
+        """Versions of the app and its libraries (TensorFlow only if already loaded)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "About Deep Learning Lab", theme.about_text(), parent=self
+        )
+        box.setModal(False)
+        box.show()
+
+    # --- theme, font, settings -----------------------------------------------------------------
+
+    def set_theme(self, key: str) -> None:
+        """Apply and remember a theme: system, light or dark."""
+        theme.apply_theme(key)
+        for name, action in self.theme_actions.items():
+            action.setChecked(name == key)
+        self.settings.setValue("theme", key)
+
+    @property
+    def font_size(self) -> int:
+        """The application font's point size."""
+        return QApplication.font().pointSize()
+
+    def set_font_size(self, size: int) -> None:
+        """Apply and remember the font size (6–28 pt)."""
+        size = max(6, min(28, size))
+        theme.apply_font_size(size)
+        self.settings.setValue("font_size", size)
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        self.set_theme(str(self.settings.value("theme", "system")))
+        size = self.settings.value("font_size")
+        if size is not None:
+            self.set_font_size(int(size))
+        last = str(self.settings.value("last_tab", "home"))
+        if last in self.tab_names() and last != "home":
+            self.show_tab(last)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._warm_tensorflow:
+            # After the first paint, never before it.
+            QTimer.singleShot(0, self.warmup.start)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop every running job (waiting up to 10 s in all), save settings, close the store."""
+        for holder in self.lab_tabs.values():
+            if holder.lab_widget is not None and holder.lab_widget.runner.running:
+                holder.lab_widget.runner.stop()
+        for holder in self.lab_tabs.values():
+            if holder.lab_widget is not None:
+                holder.lab_widget.runner.stop_and_wait(10_000)
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("last_tab", self.tab_names()[self.tabs.currentIndex()])
+        event.accept()

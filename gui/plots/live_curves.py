@@ -1,0 +1,123 @@
+"""Live training curves: one plot per metric group, items created once and updated with setData."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+#: Distinct, colour-blind-friendly pens (Okabe–Ito), cycled per curve within a plot.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+MARKER_COLOURS = {
+    "checkpoint": "#009E73",
+    "lr_decay": "#E69F00",
+    "early_stop": "#CC79A7",
+    "nan_stop": "#D55E00",
+}
+
+
+def default_group(metric: str) -> str:
+    """Curves that share a plot: ``val_loss`` goes with ``loss``, ``val_auc`` with ``auc``."""
+    return metric.removeprefix("val_")
+
+
+class LiveCurves(QWidget):
+    """A grid of plots; each metric is a curve in its group's plot, one point per epoch.
+
+    Args:
+        group_of: Maps a metric name to its plot's title. Defaults to :func:`default_group`.
+        columns: Plots per row. Defaults to 2.
+    """
+
+    def __init__(
+        self,
+        group_of: Callable[[str], str] = default_group,
+        columns: int = 2,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.group_of = group_of
+        self.columns = columns
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.ci.setContentsMargins(4, 4, 4, 4)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.layout_widget)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.points: dict[str, tuple[list[float], list[float]]] = {}
+        self._marker_lines: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._markers: list[tuple[float, str, str]] = []
+        self.log_y = False
+
+    def clear(self) -> None:
+        """Remove every plot, curve and marker (a new run starts)."""
+        self.layout_widget.clear()
+        self.plots.clear()
+        self.curves.clear()
+        self.points.clear()
+        self._marker_lines.clear()
+        self._markers.clear()
+
+    def _plot_for(self, group: str) -> pg.PlotItem:
+        plot = self.plots.get(group)
+        if plot is None:
+            index = len(self.plots)
+            if index and index % self.columns == 0:
+                self.layout_widget.nextRow()
+            plot = self.layout_widget.addPlot(title=group)
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("bottom", "epoch")
+            plot.addLegend(offset=(-5, 5))
+            plot.setLogMode(y=self.log_y and group.startswith("loss"))
+            self.plots[group] = plot
+            for epoch, kind, text in self._markers:
+                self._draw_marker(plot, epoch, kind, text)
+        return plot
+
+    def add_point(self, metric: str, epoch: float, value: float) -> None:
+        """Append one point; NaN/inf are kept out of the curve (the plot cannot draw them)."""
+        xs, ys = self.points.setdefault(metric, ([], []))
+        if not math.isfinite(value):
+            return
+        xs.append(epoch)
+        ys.append(value)
+        curve = self.curves.get(metric)
+        if curve is None:
+            plot = self._plot_for(self.group_of(metric))
+            colour = PALETTE[len(plot.listDataItems()) % len(PALETTE)]
+            style = pg.QtCore.Qt.PenStyle.DashLine if metric.startswith("val_") else None
+            pen = pg.mkPen(colour, width=2, style=style) if style else pg.mkPen(colour, width=2)
+            curve = plot.plot([], [], pen=pen, name=metric, symbol="o", symbolSize=4, symbolBrush=colour)
+            self.curves[metric] = curve
+        curve.setData(xs, ys)
+
+    def add_marker(self, epoch: float, kind: str, text: str) -> None:
+        """A vertical line on every plot at ``epoch``; hovering shows ``text``."""
+        self._markers.append((epoch, kind, text))
+        for plot in self.plots.values():
+            self._draw_marker(plot, epoch, kind, text)
+
+    def _draw_marker(self, plot: pg.PlotItem, epoch: float, kind: str, text: str) -> None:
+        colour = MARKER_COLOURS.get(kind, "#777777")
+        line = pg.InfiniteLine(
+            pos=epoch, angle=90, pen=pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
+        )
+        line.setToolTip(f"epoch {epoch:g} · {kind}: {text}")
+        line.setHoverPen(pg.mkPen(colour, width=3))
+        line.setAcceptHoverEvents(True)
+        plot.addItem(line, ignoreBounds=True)
+        self._marker_lines.append((plot, line))
+
+    @property
+    def marker_count(self) -> int:
+        """How many markers were added (each drawn on every plot)."""
+        return len(self._markers)
+
+    def set_log_y(self, enabled: bool) -> None:
+        """Log-scale the y axis of loss plots."""
+        self.log_y = enabled
+        for group, plot in self.plots.items():
+            plot.setLogMode(y=enabled and group.startswith("loss"))

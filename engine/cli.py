@@ -84,6 +84,8 @@ def main(argv: Sequence[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr
 def _list(out: TextIO) -> int:
     from engine.labs import LABS
 
+    if not LABS:
+        print("no labs are registered", file=out)
     for spec in LABS.values():
         print(f"{spec.id:10} {spec.title} — {spec.summary}", file=out)
         for info in params_module.describe(spec.params_type):

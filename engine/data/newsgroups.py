@@ -149,7 +149,9 @@ def generate_post(rng: np.random.Generator, label: int, mix: float = 0.35) -> by
     subject = str(rng.choice(TOPICS[CLASS_NAMES[label]][2].split("|")))
     author, quoted_author = _email(rng), _email(rng)
     first, last = rng.choice(_FIRST), rng.choice(_SURNAMES)
-    body = [_sentence(rng, label, mix) for _ in range(int(rng.integers(4, 12)))]
+    # A few long posts (FAQs, rants) give the length distribution the long tail real newsgroups have.
+    n_sentences = int(rng.integers(40, 90)) if rng.random() < 0.04 else int(rng.integers(4, 12))
+    body = [_sentence(rng, label, mix) for _ in range(n_sentences)]
     quoted = [f"> {_sentence(rng, label, mix)}" for _ in range(int(rng.integers(0, 4)))]
     lines = [
         f"From: {author} ({first} {last})",

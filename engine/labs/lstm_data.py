@@ -1,0 +1,197 @@
+"""The LSTM lab's data pipeline: projects → cleaned columns → split → model inputs (numpy, no TF).
+
+Order follows the assignment: clean every column, split stratified into train/validation/test, then
+fit every index, scaler and the idf table on the training rows only and apply them to all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.data.donors import Projects
+from engine.jobs import CancelToken
+from engine.labs import lstm_prep as prep
+from engine.text_idf import IdfBand, IdfTable, keep_words
+
+#: Model input names of the categorical columns (school_state, project_grade_category, ...).
+CATEGORICAL_INPUTS: tuple[str, ...] = (
+    "school_state",
+    "grade",
+    "clean_categories",
+    "clean_subcategories",
+    "teacher_prefix",
+)
+NUMERIC_NAMES: tuple[str, ...] = ("previous_projects", "price", "quantity", "summary_has_digit")
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+
+
+class GloveError(ValueError):
+    """The GloVe file is unusable; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Every column after the assignment's cleaning, one entry per project."""
+
+    essays: list[str]
+    categorical: dict[str, list[str]]
+    numeric: NDArray[np.float64]
+    label: NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Model-ready arrays per split plus what was fitted on the training split.
+
+    Attributes:
+        inputs: ``inputs[split][name]``; names are "essay", the :data:`CATEGORICAL_INPUTS`, "numeric"
+            and, for Model-3, "other" (all categoricals one-hot + numerics).
+        labels: 0/1 label per split.
+        text_index: Vocabulary of the (possibly idf-filtered) training essays.
+        categories: Index per categorical input.
+        idf: The training essays' idf table.
+        band: The idf band Model-2 kept (None for Models 1 and 3).
+    """
+
+    inputs: dict[str, dict[str, NDArray[np.generic]]]
+    labels: dict[str, NDArray[np.int64]]
+    text_index: prep.TextIndex
+    categories: dict[str, prep.CategoryIndex]
+    idf: IdfTable
+    band: IdfBand | None
+
+
+def clean(projects: Projects, prefix_fill: str) -> Cleaned:
+    """Apply the assignment's cleaning to every column (no fitting, except the prefix fill value)."""
+    raw = projects.categorical
+    categorical = {
+        "school_state": [prep.clean_state(v) for v in raw["school_state"]],
+        "grade": [prep.clean_grade(v) for v in raw["project_grade_category"]],
+        "clean_categories": [prep.clean_categories(v) for v in raw["project_subject_categories"]],
+        "clean_subcategories": [prep.clean_categories(v) for v in raw["project_subject_subcategories"]],
+        "teacher_prefix": [prep.clean_prefix(v, prefix_fill) for v in raw["teacher_prefix"]],
+    }
+    numeric = np.column_stack([
+        projects.previous_projects,
+        projects.price,
+        projects.quantity,
+        [prep.has_digit(s) for s in projects.resource_summary],
+    ])  # fmt: skip
+    return Cleaned([prep.clean_essay(e) for e in projects.essays], categorical, numeric, projects.label)
+
+
+def split_and_clean(
+    projects: Projects, seed: int, fractions: tuple[float, float] = (0.15, 0.15)
+) -> tuple[Cleaned, dict[str, NDArray[np.int64]]]:
+    """Stratified seeded split, then cleaning with the missing prefix filled by the train mode."""
+    rows = dict(zip(SPLITS, prep.stratified_split(projects.label, fractions, seed), strict=True))
+    fill = prep.most_common([projects.categorical["teacher_prefix"][i] for i in rows["train"]])
+    return clean(projects, fill), rows
+
+
+def prepare(
+    projects: Projects,
+    *,
+    model: int,
+    seed: int,
+    max_words: int,
+    text_length: int,
+    idf_low: float | None = None,
+    idf_high: float | None = None,
+) -> Prepared:
+    """Model inputs for Model-1, 2 or 3, fitted on the training split only.
+
+    Args:
+        projects: The loaded table.
+        model: 1, 2 (essays filtered to the idf band first) or 3 (adds the one-hot "other" input).
+        seed: Split seed.
+        max_words: Vocabulary cap for the essay index.
+        text_length: Essays are cut or padded to this many words.
+        idf_low: Model-2's lower idf threshold; None = first quartile.
+        idf_high: Model-2's upper idf threshold; None = third quartile.
+    """
+    cleaned, rows = split_and_clean(projects, seed)
+    essays = cleaned.essays
+    train_essays = [essays[i] for i in rows["train"]]
+    idf = IdfTable.fit(train_essays)
+    band = None
+    if model == 2:
+        band = idf.band(idf_low, idf_high)
+        essays = keep_words(essays, band.kept)
+        train_essays = [essays[i] for i in rows["train"]]
+    text_index = prep.TextIndex.fit(train_essays, max_words)
+    categories = {
+        name: prep.CategoryIndex.fit([values[i] for i in rows["train"]])
+        for name, values in cleaned.categorical.items()
+    }
+    scaler = prep.Standardizer.fit(cleaned.numeric[rows["train"]])
+    inputs: dict[str, dict[str, NDArray[np.generic]]] = {}
+    for split, index in rows.items():
+        part: dict[str, NDArray[np.generic]] = {
+            "essay": text_index.transform([essays[i] for i in index], text_length)
+        }
+        for name, values in cleaned.categorical.items():
+            part[name] = categories[name].transform([values[i] for i in index])
+        part["numeric"] = scaler.transform(cleaned.numeric[index])
+        if model == 3:
+            one_hots = [categories[n].one_hot([cleaned.categorical[n][i] for i in index]) for n in categories]
+            part["other"] = np.concatenate([*one_hots, part["numeric"]], axis=1)
+        inputs[split] = part
+    labels = {split: cleaned.label[index] for split, index in rows.items()}
+    return Prepared(inputs, labels, text_index, categories, idf, band)
+
+
+def load_glove(
+    path: Path, words: Sequence[str], token: CancelToken | None = None
+) -> tuple[NDArray[np.float32], int]:
+    """Vectors of ``words`` from a GloVe text file (``word v1 v2 …`` per line).
+
+    The file is read as UTF-8 text, so keys are ``str`` like the vocabulary (reading bytes left a
+    real submission's embedding matrix all zeros).
+
+    Returns:
+        A ``(len(words), dim)`` matrix (zeros for words the file lacks) and how many were found.
+
+    Raises:
+        GloveError: Unreadable file, a line with a different dimension or a non-number, or no
+            vocabulary word found at all.
+    """
+    path = Path(path)
+    wanted = {w: i for i, w in enumerate(words)}
+    matrix: NDArray[np.float32] | None = None
+    found = 0
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if number % 50_000 == 0 and token is not None:
+                    token.raise_if_cancelled()
+                word, _, rest = line.rstrip("\n").partition(" ")
+                if matrix is None:
+                    dim = len(rest.split())
+                    if dim == 0:
+                        raise GloveError(f"{path.name} line 1: expected 'word v1 v2 ...', got {line[:40]!r}")
+                    matrix = np.zeros((len(words), dim), dtype=np.float32)
+                if word not in wanted:
+                    continue
+                values = rest.split()
+                if len(values) != matrix.shape[1]:
+                    raise GloveError(
+                        f"{path.name} line {number}: {len(values)} numbers, expected {matrix.shape[1]}"
+                    )
+                try:
+                    matrix[wanted[word]] = np.asarray(values, dtype=np.float32)
+                except ValueError:
+                    raise GloveError(f"{path.name} line {number}: not all numbers after {word!r}") from None
+                found += 1
+    except FileNotFoundError:
+        raise GloveError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise GloveError(f"{path.name}: not UTF-8 text (byte {exc.start})") from None
+    if matrix is None or found == 0:
+        raise GloveError(f"{path.name}: none of the {len(words)} vocabulary words has a vector")
+    return matrix, found

@@ -11,7 +11,7 @@ import logging
 import weakref
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from engine.jobs import Cancelled, CancelToken, Failed, Finished, LabSpec
 from engine.runner import execute
@@ -85,7 +85,9 @@ class JobRunner(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.sig_event_emitted.connect(self._on_event)
-        worker.sig_job_done.connect(thread.quit)
+        # Direct: QThread.quit is thread-safe, and a queued quit would deadlock stop_and_wait(),
+        # which blocks the GUI thread that would have to deliver it.
+        worker.sig_job_done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         thread.start()

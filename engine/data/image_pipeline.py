@@ -213,7 +213,7 @@ def make_dataset(
     if aug is not None:
         # One random seed per element and epoch, so augmentation is reproducible but differs by epoch.
         noise = tf.data.Dataset.random(seed=shuffle_seed or 0, rerandomize_each_iteration=True)
-        ds = tf.data.Dataset.zip(ds, noise.batch(2))
+        ds = tf.data.Dataset.zip(ds, noise.batch(2)).map(lambda element, seed: (*element, seed))
 
     def load(path: Any) -> tuple[np.ndarray, bool]:
         name = path.numpy().decode()
@@ -223,8 +223,7 @@ def make_dataset(
             skip_log.add(name, str(exc))
             return np.zeros((1, 1, 3), np.uint8), False
 
-    def decode(element: Any, *rest: Any) -> Any:
-        path, label, index = element
+    def decode(path: Any, label: Any, index: Any, *rest: Any) -> Any:
         image, ok = tf.py_function(load, [path], [tf.uint8, tf.bool])
         image.set_shape([None, None, 3])
         return (image, label, index, ok, *rest)

@@ -1,0 +1,68 @@
+"""GradientNorms: per-layer gradient norms on a fixed probe batch after every epoch.
+
+The original lab asked for "gradient analysis for every model": a layer whose gradient norm collapses
+to zero has stopped learning, one that explodes is why Model-3 diverged at a high learning rate. A
+fixed batch makes epochs comparable. This module imports Keras, so the lab imports it inside ``run``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+def layer_gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float]:
+    """L2 norm of the loss gradient over each trainable layer's weights (kernel and bias together).
+
+    Args:
+        model: A compiled Keras model whose loss takes integer labels.
+        x: A batch of inputs.
+        y: The batch's integer labels.
+    """
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    layers = [layer for layer in model.layers if layer.trainable_weights]
+    variables = [w for layer in layers for w in layer.trainable_weights]
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=False))
+    grads = tape.gradient(loss, variables)
+    norms: dict[str, float] = {}
+    position = 0
+    for layer in layers:
+        count = len(layer.trainable_weights)
+        squares = sum(float(tf.reduce_sum(tf.square(g))) for g in grads[position : position + count])
+        norms[layer.name] = float(np.sqrt(squares))
+        position += count
+    return norms
+
+
+class GradientNorms(keras.callbacks.Callback):
+    """Records :func:`layer_gradient_norms` on one fixed batch at the end of every epoch.
+
+    Only an epoch hook is overridden, so Keras keeps its fast async batch dispatch.
+
+    Args:
+        probe_x: The fixed batch of inputs.
+        probe_y: Its integer labels.
+    """
+
+    def __init__(self, probe_x: Any, probe_y: Any) -> None:
+        super().__init__()
+        self.probe_x = probe_x
+        self.probe_y = probe_y
+        self.layers: list[str] = []
+        self.per_epoch: list[list[float]] = []
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.layers = [layer.name for layer in self.model.layers if layer.trainable_weights]
+        self.per_epoch = []
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        norms = layer_gradient_norms(self.model, self.probe_x, self.probe_y)
+        self.per_epoch.append([norms[name] for name in self.layers])
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able ``{"layers": [...], "per_epoch": [[norm per layer], ...]}`` for the GUI."""
+        return {"layers": list(self.layers), "per_epoch": [list(row) for row in self.per_epoch]}

@@ -1,0 +1,353 @@
+"""The computational graph: immutable nodes in a networkx DiGraph, evaluated in topological order.
+
+This is the interpreter path: one numpy call per node, which is what step-through, gradient checking
+and the GUI need (every intermediate value and gradient, per node). Training runs compiled code from
+:mod:`engine.graph.codegen` instead; the tests hold both paths to the same numbers.
+
+Feeds are scalars (one data row) or numpy arrays (a batch, broadcasting like numpy); results are
+per row, never summed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+import networkx as nx
+import numpy as np
+
+from engine.graph.ops import NUMPY_FUNCTIONS, OPS
+
+if TYPE_CHECKING:
+    from engine.graph.steps import BackwardStep, ForwardStep
+
+NodeKind = Literal["input", "weight", "constant", "op", "output", "loss"]
+#: A value at a node: a float for one row, a numpy array for a batch.
+Value = Any
+
+LEAF_KINDS: tuple[str, ...] = ("input", "weight", "constant")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a graph, as the GUI draws it.
+
+    Args:
+        id: Unique name in its graph (``"w1"``, ``"exp"``, ``"Y'"``); formulas use it.
+        kind: ``input``/``weight``/``constant`` leaves, or ``op``/``output``/``loss`` computations.
+        label: Short text drawn in the node (``"×"``, ``"exp"``, ``"Y'"``).
+        op: Op name (see :data:`engine.graph.ops.OPS`) for computations, ``None`` for leaves.
+        inputs: Ids of the op's inputs, in argument order.
+        value: A constant's value.
+        generation: Topological generation (0 for leaves): the column of a left→right layout.
+        expression: What the node computes, written over the leaves (``"w1·f1 + w2·f2"``).
+    """
+
+    id: str
+    kind: NodeKind
+    label: str
+    op: str | None = None
+    inputs: tuple[str, ...] = ()
+    value: float | None = None
+    generation: int = 0
+    expression: str = ""
+
+    @property
+    def is_leaf(self) -> bool:
+        """Whether the node is an input, a weight or a constant."""
+        return self.kind in LEAF_KINDS
+
+
+class Graph:
+    """An immutable computational graph with one output (usually the loss).
+
+    Build one with :class:`GraphBuilder`, :func:`engine.graph.parse_expression` or
+    :func:`engine.graph.assignment_graph`.
+    """
+
+    def __init__(self, nodes: Mapping[str, Node], output: str, prediction: str | None = None) -> None:
+        self.nodes: Mapping[str, Node] = MappingProxyType(dict(nodes))
+        self.output = output
+        self.prediction = prediction
+        self.order: tuple[str, ...] = tuple(nodes)
+        self.inputs = tuple(n for n, node in nodes.items() if node.kind == "input")
+        self.weights = tuple(n for n, node in nodes.items() if node.kind == "weight")
+        self.constants = tuple(n for n, node in nodes.items() if node.kind == "constant")
+        digraph = nx.DiGraph()
+        for node in nodes.values():
+            digraph.add_node(node.id)
+            for source in node.inputs:
+                digraph.add_edge(source, node.id)
+        self.nx: nx.DiGraph = nx.freeze(digraph)
+        # A node needs a gradient when some input or weight lies upstream of it (constants never do).
+        needs: dict[str, bool] = {}
+        for node in nodes.values():
+            needs[node.id] = node.kind in ("input", "weight") or any(needs[i] for i in node.inputs)
+        self._needs_grad = MappingProxyType(needs)
+
+    def __repr__(self) -> str:
+        return f"Graph({len(self.nodes)} nodes, output={self.output!r})"
+
+    @property
+    def edges(self) -> tuple[tuple[str, str], ...]:
+        """Every (source, consumer) edge, in topological order of the consumer."""
+        return tuple((s, n) for n in self.order for s in dict.fromkeys(self.nodes[n].inputs))
+
+    def consumers(self, node_id: str) -> tuple[str, ...]:
+        """Ids of the nodes that read ``node_id``, in topological order."""
+        return tuple(n for n in self.order if node_id in self.nodes[n].inputs)
+
+    def needs_grad(self, node_id: str) -> bool:
+        """Whether ``node_id`` depends on an input or weight (so has a gradient worth computing)."""
+        return self._needs_grad[node_id]
+
+    def layout(self) -> dict[str, tuple[int, int]]:
+        """(column, row) per node for a left→right drawing.
+
+        Columns are topological generations, except that a leaf sits one column left of its first
+        consumer (so ``w6`` is drawn next to the ``+`` it feeds, as in the assignment's figure).
+        Rows count nodes within a column in insertion order.
+        """
+        column: dict[str, int] = {}
+        for node_id in self.order:
+            node = self.nodes[node_id]
+            if node.is_leaf:
+                first = min((self.nodes[c].generation for c in self.consumers(node_id)), default=1)
+                column[node_id] = max(first - 1, 0)
+            else:
+                column[node_id] = node.generation
+        rows: dict[int, int] = {}
+        result: dict[str, tuple[int, int]] = {}
+        for node_id in self.order:
+            col = column[node_id]
+            result[node_id] = (col, rows.get(col, 0))
+            rows[col] = rows.get(col, 0) + 1
+        return result
+
+    # --- evaluation ---------------------------------------------------------------------------
+
+    def _leaf_values(self, feeds: Mapping[str, Any]) -> dict[str, Value]:
+        needed = self.inputs + self.weights
+        unknown = sorted(set(feeds) - set(needed))
+        if unknown:
+            raise ValueError(f"unknown feed {unknown[0]!r}; this graph reads: {', '.join(needed)}")
+        missing = [name for name in needed if name not in feeds]
+        if missing:
+            raise ValueError(f"missing value for {missing[0]!r}; this graph reads: {', '.join(needed)}")
+        values: dict[str, Value] = {}
+        for name in needed:
+            raw = feeds[name]
+            values[name] = float(raw) if np.ndim(raw) == 0 else np.asarray(raw, dtype=np.float64)
+        for name in self.constants:
+            values[name] = float(self.nodes[name].value or 0.0)
+        return values
+
+    def values(
+        self, feeds: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+    ) -> dict[str, Value]:
+        """The value of every node, in topological order.
+
+        Args:
+            feeds: A value for every input and weight (scalars or broadcastable arrays).
+            overrides: Node values to use instead of computing them; everything downstream is
+                recomputed (per-node gradient checking perturbs nodes this way). Defaults to none.
+
+        Raises:
+            ValueError: A feed is missing or names no input/weight of this graph.
+        """
+        values = self._leaf_values(feeds)
+        overrides = overrides or {}
+        # Overflow to inf / nan is the honest answer for a diverging graph; numpy should not warn.
+        with np.errstate(all="ignore"):
+            for node_id in self.order:
+                node = self.nodes[node_id]
+                if node_id in overrides:
+                    values[node_id] = _plain(overrides[node_id])
+                elif node.op is not None:
+                    forward = NUMPY_FUNCTIONS[node.op][0]
+                    values[node_id] = _plain(forward(*(values[i] for i in node.inputs)))
+        return {n: values[n] for n in self.order}
+
+    def evaluate(self, feeds: Mapping[str, Any]) -> Value:
+        """The output's value (one per row for array feeds)."""
+        return self.values(feeds)[self.output]
+
+    def backward(
+        self, values: Mapping[str, Value], seed_node: str | None = None, seed: Value = 1.0
+    ) -> dict[str, Value]:
+        """Reverse-mode gradients of ``seed_node`` (default: the output) given every node's value.
+
+        Args:
+            values: From :meth:`values`.
+            seed_node: Where the gradient starts. Defaults to the output.
+            seed: ∂output/∂seed_node, e.g. ``dL/dY'`` when starting at the prediction. Defaults to 1.
+
+        Returns:
+            ∂output/∂node for every node that depends on an input or weight and feeds ``seed_node``.
+        """
+        start = seed_node or self.output
+        grads: dict[str, Value] = {start: _plain(seed)}
+        with np.errstate(all="ignore"):
+            for node_id in reversed(self.order[: self.order.index(start) + 1]):
+                node = self.nodes[node_id]
+                if node_id not in grads or node.op is None:
+                    continue
+                upstream = grads[node_id]
+                args = [values[i] for i in node.inputs]
+                derivatives = NUMPY_FUNCTIONS[node.op][1]
+                for position, source in enumerate(node.inputs):
+                    if not self._needs_grad[source]:
+                        continue
+                    term = upstream * derivatives[position](*args, out=values[node_id])
+                    grads[source] = _plain(grads[source] + term if source in grads else term)
+        return grads
+
+    def node_gradients(self, feeds: Mapping[str, Any]) -> dict[str, Value]:
+        """∂output/∂node for every node that needs one, per row (shaped like the output)."""
+        values = self.values(feeds)
+        grads = self.backward(values)
+        shape = np.shape(values[self.output])
+        return {n: _broadcast(grads[n], shape) for n in self.order if n in grads}
+
+    def gradients(self, feeds: Mapping[str, Any], wrt: tuple[str, ...] | None = None) -> dict[str, Value]:
+        """∂output/∂leaf for every input and weight (or just ``wrt``), per row.
+
+        A leaf the output does not depend on gets 0.
+        """
+        values = self.values(feeds)
+        grads = self.backward(values)
+        shape = np.shape(values[self.output])
+        names = wrt if wrt is not None else self.inputs + self.weights
+        return {n: _broadcast(grads.get(n, 0.0), shape) for n in names}
+
+    def forward_steps(self, feeds: Mapping[str, Any]) -> tuple[ForwardStep, ...]:
+        """One immutable record per computed node, in evaluation order (one data row; see steps)."""
+        from engine.graph.steps import forward_steps
+
+        return forward_steps(self, feeds)
+
+    def backward_steps(self, feeds: Mapping[str, Any]) -> tuple[BackwardStep, ...]:
+        """One immutable record per node gradient, output first (one data row; see steps)."""
+        from engine.graph.steps import backward_steps
+
+        return backward_steps(self, feeds)
+
+
+def _plain(value: Any) -> Value:
+    """0-d results as Python floats (so one-row answers print and compare as plain numbers)."""
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def _broadcast(value: Value, shape: tuple[int, ...]) -> Value:
+    return float(value) if shape == () else np.broadcast_to(value, shape).astype(np.float64)
+
+
+class GraphBuilder:
+    """Adds nodes one at a time (inputs before consumers) and freezes them into a :class:`Graph`."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, Node] = {}
+        self._counts: dict[str, int] = {}
+
+    def _add(self, node: Node) -> str:
+        if node.id in self._nodes:
+            raise ValueError(f"node id {node.id!r} is used twice")
+        self._nodes[node.id] = node
+        return node.id
+
+    def input(self, name: str, label: str | None = None) -> str:
+        """Add a data input (a feature or the target) and return its id."""
+        return self._add(Node(name, "input", label or name, expression=name))
+
+    def weight(self, name: str, label: str | None = None) -> str:
+        """Add a trainable weight and return its id."""
+        return self._add(Node(name, "weight", label or name, expression=name))
+
+    def constant(self, value: float, node_id: str | None = None) -> str:
+        """Add a constant number and return its id."""
+        text = f"{value:g}"
+        return self._add(
+            Node(node_id or self._fresh("const"), "constant", text, value=float(value), expression=text)
+        )
+
+    def op(
+        self,
+        op: str,
+        *inputs: str,
+        node_id: str | None = None,
+        label: str | None = None,
+        kind: NodeKind = "op",
+    ) -> str:
+        """Add an op node reading ``inputs`` (ids already added) and return its id.
+
+        Raises:
+            ValueError: Unknown op, wrong number of inputs, or an input id not added yet.
+        """
+        if op not in OPS:
+            raise ValueError(f"unknown op {op!r}; known: {', '.join(OPS)}")
+        spec = OPS[op]
+        if len(inputs) != spec.arity:
+            raise ValueError(f"{op} takes {spec.arity} input(s), got {len(inputs)}")
+        for source in inputs:
+            if source not in self._nodes:
+                raise ValueError(f"{op} reads {source!r}, which is not in the graph yet")
+        # Function-style ops bring their own parentheses; infix ops wrap compound operands.
+        function_style = spec.display[0].isalpha()
+        shown = spec.show(
+            *(
+                self._nodes[s].expression if function_style else _wrap(self._nodes[s].expression)
+                for s in inputs
+            )
+        )
+        node = Node(
+            node_id or self._fresh(op), kind, label or spec.symbol, op, tuple(inputs), expression=shown
+        )
+        return self._add(node)
+
+    def node(self, node_id: str) -> Node:
+        """A node added so far."""
+        return self._nodes[node_id]
+
+    def promote(self, node_id: str, new_id: str, kind: NodeKind, label: str | None = None) -> str:
+        """Rename the most recently added node and change its kind (e.g. to ``output``).
+
+        Raises:
+            ValueError: ``node_id`` is not the last node added (another node may read it).
+        """
+        if next(reversed(self._nodes)) != node_id:
+            raise ValueError(f"only the last node added can be promoted, not {node_id!r}")
+        old = self._nodes.pop(node_id)
+        return self._add(replace(old, id=new_id, kind=kind, label=label or old.label))
+
+    def _fresh(self, prefix: str) -> str:
+        while True:
+            self._counts[prefix] = self._counts.get(prefix, 0) + 1
+            candidate = f"{prefix}{self._counts[prefix]}"
+            if candidate not in self._nodes:
+                return candidate
+
+    def build(self, output: str, prediction: str | None = None) -> Graph:
+        """Freeze the graph; every node must feed ``output``.
+
+        Raises:
+            ValueError: ``output`` is unknown, or a node does not reach it.
+        """
+        if output not in self._nodes:
+            raise ValueError(f"output {output!r} is not in the graph")
+        digraph = nx.DiGraph()
+        digraph.add_nodes_from(self._nodes)
+        digraph.add_edges_from((s, n.id) for n in self._nodes.values() for s in n.inputs)
+        feeding = nx.ancestors(digraph, output) | {output}
+        stray = [n for n in self._nodes if n not in feeding]
+        if stray:
+            raise ValueError(f"node {stray[0]!r} does not feed the output {output!r}")
+        generation = {n: g for g, layer in enumerate(nx.topological_generations(digraph)) for n in layer}
+        nodes = {n: replace(node, generation=generation[n]) for n, node in self._nodes.items()}
+        return Graph(nodes, output, prediction)
+
+
+def _wrap(expression: str) -> str:
+    # Parenthesise compound sub-expressions so "(w1·f1 + w2·f2) · (…)" reads unambiguously.
+    return f"({expression})" if any(c in expression for c in " ") else expression

@@ -1,0 +1,204 @@
+"""Typed expressions → graphs: ``tanh(w1*x1 + w2) * w3``.
+
+Grammar (Python's precedence; ``^`` is accepted as a synonym of ``**``)::
+
+    expr   := term (("+" | "-") term)*
+    term   := unary (("*" | "/") unary)*
+    unary  := "-" unary | power
+    power  := atom (("**" | "^") unary)?
+    atom   := NUMBER | NAME | FUNCTION "(" expr ")" | "(" expr ")"
+
+Names: ``w…``/``b…`` followed by digits are weights, ``x…``/``f…`` followed by digits and ``y`` are
+inputs (extend with ``inputs=``/``weights=``). Every occurrence of a sub-expression becomes its own
+node, as on paper; the same name is one leaf.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from engine.graph.graph import Graph, GraphBuilder
+from engine.graph.ops import FUNCTIONS
+
+_TOKEN = re.compile(
+    r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*)|(\*\*|[-+*/^()]))"
+)
+_WEIGHT = re.compile(r"^[wb]\d*$")
+_INPUT = re.compile(r"^(?:[xf]\d*|y)$")
+
+
+class ExpressionError(ValueError):
+    """A typed expression cannot be read; the message shows the text with a caret at the problem.
+
+    Attributes:
+        text: The expression.
+        position: 0-based index of the offending character.
+        reason: What is wrong, without the caret picture.
+    """
+
+    def __init__(self, text: str, position: int, reason: str) -> None:
+        self.text = text
+        self.position = position
+        self.reason = reason
+        super().__init__(f"{reason} at position {position + 1}:\n  {text}\n  {' ' * position}^")
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "number", "name", "symbol", "end"
+    text: str
+    position: int
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    while position < len(text):
+        if text[position:].strip() == "":
+            break
+        match = _TOKEN.match(text, position)
+        if match is None:
+            bad = position + len(text[position:]) - len(text[position:].lstrip())
+            raise ExpressionError(text, bad, f"unexpected character {text[bad]!r}")
+        kind = "number" if match.group(1) else "name" if match.group(2) else "symbol"
+        start = match.start(match.lastindex or 0)
+        tokens.append(_Token(kind, match.group(match.lastindex or 0), start))
+        position = match.end()
+    tokens.append(_Token("end", "", len(text.rstrip())))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str, inputs: set[str], weights: set[str]) -> None:
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.index = 0
+        self.inputs = inputs
+        self.weights = weights
+        self.builder = GraphBuilder()
+        self.leaves: dict[str, str] = {}
+
+    @property
+    def token(self) -> _Token:
+        return self.tokens[self.index]
+
+    def fail(self, reason: str, token: _Token | None = None) -> ExpressionError:
+        return ExpressionError(self.text, (token or self.token).position, reason)
+
+    def take(self, *symbols: str) -> _Token | None:
+        if self.token.kind == "symbol" and self.token.text in symbols:
+            self.index += 1
+            return self.tokens[self.index - 1]
+        return None
+
+    def expr(self) -> str:
+        node = self.term()
+        while (token := self.take("+", "-")) is not None:
+            node = self.builder.op("add" if token.text == "+" else "sub", node, self.term())
+        return node
+
+    def term(self) -> str:
+        node = self.unary()
+        while (token := self.take("*", "/")) is not None:
+            node = self.builder.op("mul" if token.text == "*" else "div", node, self.unary())
+        return node
+
+    def unary(self) -> str:
+        if self.take("-") is not None:
+            return self.builder.op("neg", self.unary())
+        return self.power()
+
+    def power(self) -> str:
+        node = self.atom()
+        if self.take("**", "^") is not None:
+            node = self.builder.op("pow", node, self.unary())
+        return node
+
+    def atom(self) -> str:
+        token = self.token
+        if token.kind == "number":
+            self.index += 1
+            return self.builder.constant(float(token.text))
+        if token.kind == "name":
+            self.index += 1
+            if self.token.kind == "symbol" and self.token.text == "(":
+                if token.text not in FUNCTIONS:
+                    known = ", ".join(FUNCTIONS)
+                    raise self.fail(f"unknown function {token.text!r} (known: {known})", token)
+                self.index += 1
+                inner = self.expr()
+                self.close(token)
+                return self.builder.op(FUNCTIONS[token.text], inner)
+            return self.leaf(token)
+        if self.take("(") is not None:
+            inner = self.expr()
+            self.close(token)
+            return inner
+        if token.kind == "end":
+            raise self.fail("the expression ends too early")
+        raise self.fail(f"unexpected {token.text!r}")
+
+    def close(self, opening: _Token) -> None:
+        if self.take(")") is None:
+            what = "')'" if self.token.kind == "end" else f"')' instead of {self.token.text!r}"
+            raise self.fail(f"expected {what} to close the '(' at position {opening.position + 1}")
+
+    def leaf(self, token: _Token) -> str:
+        name = token.text
+        if name not in self.leaves:
+            if name in FUNCTIONS:
+                raise self.fail(f"{name} is a function: write {name}(…)", token)
+            if name in self.weights or (_WEIGHT.match(name) and name not in self.inputs):
+                self.leaves[name] = self.builder.weight(name)
+            elif name in self.inputs or _INPUT.match(name):
+                self.leaves[name] = self.builder.input(name)
+            else:
+                raise self.fail(f"unknown name {name!r}: inputs are x…, f… or y; weights are w… or b…", token)
+        return self.leaves[name]
+
+
+def parse_expression(
+    text: str,
+    *,
+    loss_target: str | None = None,
+    inputs: Iterable[str] = (),
+    weights: Iterable[str] = (),
+) -> Graph:
+    """Build a graph from a typed expression.
+
+    Args:
+        text: For example ``"tanh(w1*x1 + w2) * w3"``.
+        loss_target: If given (e.g. ``"y"``), add that input and a loss node ``L = (y − out)²``, which
+            becomes the graph's output; the expression's node is then the prediction. Defaults to none:
+            the expression itself is the output.
+        inputs: Extra names to treat as inputs. Defaults to none.
+        weights: Extra names to treat as weights. Defaults to none.
+
+    Returns:
+        The graph; its expression node has kind ``output`` (and id ``out``).
+
+    Raises:
+        ExpressionError: Unknown name or function, unexpected character or token, missing parenthesis.
+
+    Example:
+        >>> g = parse_expression("tanh(w1*x1 + w2) * w3")
+        >>> round(g.evaluate({"x1": 1.0, "w1": 0.5, "w2": 0.1, "w3": 2.0}), 4)
+        1.0741
+    """
+    if not text.strip():
+        raise ExpressionError(text, 0, "the expression is empty")
+    parser = _Parser(text, set(inputs), set(weights))
+    top = parser.expr()
+    if parser.token.kind != "end":
+        raise parser.fail(f"unexpected {parser.token.text!r} after a complete expression")
+    builder = parser.builder
+    if builder.node(top).is_leaf:
+        raise ExpressionError(text, 0, "the expression must compute something (use an operator or function)")
+    top = builder.promote(top, "out", "output")
+    if loss_target is None:
+        return builder.build(top, prediction=top)
+    target = parser.leaves.get(loss_target) or builder.input(loss_target)
+    loss = builder.op("sqerr", target, top, node_id="L", label="L", kind="loss")
+    return builder.build(loss, prediction=top)

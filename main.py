@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 CLI_COMMANDS = ("list", "run", "assets")
+#: Extra README screenshots of a lab in a particular state (``LAB:VIEW``, see gui.app.screenshots).
+SCREENSHOT_VIEWS = ("backprop:race",)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,13 +39,13 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(options.screenshots_dir[1])
         from engine.labs import LABS
 
-        tabs = ["home", *LABS, "runs"]
-        return app.screenshots([(tab, folder / f"{tab}.png") for tab in tabs], size)
+        tabs = ["home", *LABS, *SCREENSHOT_VIEWS, "runs"]
+        return app.screenshots([(tab, folder / f"{tab.replace(':', '-')}.png") for tab in tabs], size)
     if options.screenshot:
         from engine.labs import LABS
 
         known = ["home", *LABS, "runs"]
-        if options.tab not in known:
+        if options.tab.partition(":")[0] not in known:
             print(f"error: unknown tab {options.tab!r}; known: {', '.join(known)}", file=sys.stderr)
             return 2
         return app.screenshots([(options.tab, Path(options.screenshot))], size)

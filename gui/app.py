@@ -47,8 +47,9 @@ def launch() -> int:
 def screenshots(targets: list[tuple[str, Path]], size: QSize, warm_tensorflow: bool = False) -> int:
     """Render tabs to PNG files and exit: ``[(tab, path), …]``; works with QT_QPA_PLATFORM=offscreen.
 
-    A lab widget that defines ``prepare_screenshot()`` puts itself in a telling state first (e.g. the
-    backprop graph mid-backward-pass).
+    A tab may be ``LAB:VIEW``; a lab widget that defines ``prepare_screenshot(view)`` puts itself in a
+    telling state first (e.g. ``backprop`` shows the graph mid-backward-pass, ``backprop:race`` a
+    finished optimizer race). ``view`` is '' for a plain lab id.
     """
     app = make_application(sys.argv)
     from gui.main_window import MainWindow
@@ -56,11 +57,12 @@ def screenshots(targets: list[tuple[str, Path]], size: QSize, warm_tensorflow: b
     window = MainWindow(warm_tensorflow=warm_tensorflow)
     window.resize(size)
     window.show()
-    for tab, path in targets:
+    for target, path in targets:
+        tab, _, view = target.partition(":")
         widget = window.show_tab(tab)
         prepare = getattr(widget, "prepare_screenshot", None)
         if callable(prepare):
-            prepare()
+            prepare(view)
         for _ in range(5):
             app.processEvents()
         path.parent.mkdir(parents=True, exist_ok=True)

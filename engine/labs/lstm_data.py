@@ -6,16 +6,14 @@ fit every index, scaler and the idf table on the training rows only and apply th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from engine.data.donors import Projects
-from engine.jobs import CancelToken
 from engine.labs import lstm_prep as prep
+from engine.text.corpus import stratified_split
 from engine.text_idf import IdfBand, IdfTable, keep_words
 
 #: Model input names of the categorical columns (school_state, project_grade_category, ...).
@@ -28,10 +26,6 @@ CATEGORICAL_INPUTS: tuple[str, ...] = (
 )
 NUMERIC_NAMES: tuple[str, ...] = ("previous_projects", "price", "quantity", "summary_has_digit")
 SPLITS: tuple[str, ...] = ("train", "val", "test")
-
-
-class GloveError(ValueError):
-    """The GloVe file is unusable; the message names the file and the line."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +83,10 @@ def split_and_clean(
     projects: Projects, seed: int, fractions: tuple[float, float] = (0.15, 0.15)
 ) -> tuple[Cleaned, dict[str, NDArray[np.int64]]]:
     """Stratified seeded split, then cleaning with the missing prefix filled by the train mode."""
-    rows = dict(zip(SPLITS, prep.stratified_split(projects.label, fractions, seed), strict=True))
+    val_share, test_share = fractions
+    # The split helper takes validation as a share of what is left after the test rows.
+    split = stratified_split(projects.label, seed, test_share, val_share / (1.0 - test_share))
+    rows = {"train": split.train, "val": split.val, "test": split.test}
     fill = prep.most_common([projects.categorical["teacher_prefix"][i] for i in rows["train"]])
     return clean(projects, fill), rows
 
@@ -144,54 +141,3 @@ def prepare(
         inputs[split] = part
     labels = {split: cleaned.label[index] for split, index in rows.items()}
     return Prepared(inputs, labels, text_index, categories, idf, band)
-
-
-def load_glove(
-    path: Path, words: Sequence[str], token: CancelToken | None = None
-) -> tuple[NDArray[np.float32], int]:
-    """Vectors of ``words`` from a GloVe text file (``word v1 v2 …`` per line).
-
-    The file is read as UTF-8 text, so keys are ``str`` like the vocabulary (reading bytes left a
-    real submission's embedding matrix all zeros).
-
-    Returns:
-        A ``(len(words), dim)`` matrix (zeros for words the file lacks) and how many were found.
-
-    Raises:
-        GloveError: Unreadable file, a line with a different dimension or a non-number, or no
-            vocabulary word found at all.
-    """
-    path = Path(path)
-    wanted = {w: i for i, w in enumerate(words)}
-    matrix: NDArray[np.float32] | None = None
-    found = 0
-    try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if number % 50_000 == 0 and token is not None:
-                    token.raise_if_cancelled()
-                word, _, rest = line.rstrip("\n").partition(" ")
-                if matrix is None:
-                    dim = len(rest.split())
-                    if dim == 0:
-                        raise GloveError(f"{path.name} line 1: expected 'word v1 v2 ...', got {line[:40]!r}")
-                    matrix = np.zeros((len(words), dim), dtype=np.float32)
-                if word not in wanted:
-                    continue
-                values = rest.split()
-                if len(values) != matrix.shape[1]:
-                    raise GloveError(
-                        f"{path.name} line {number}: {len(values)} numbers, expected {matrix.shape[1]}"
-                    )
-                try:
-                    matrix[wanted[word]] = np.asarray(values, dtype=np.float32)
-                except ValueError:
-                    raise GloveError(f"{path.name} line {number}: not all numbers after {word!r}") from None
-                found += 1
-    except FileNotFoundError:
-        raise GloveError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise GloveError(f"{path.name}: not UTF-8 text (byte {exc.start})") from None
-    if matrix is None or found == 0:
-        raise GloveError(f"{path.name}: none of the {len(words)} vocabulary words has a vector")
-    return matrix, found

@@ -1,6 +1,7 @@
 """Preprocessing of the DonorsChoose columns, exactly as the assignment lists it.
 
-Text: decontractions, literal and real ``\\r`` ``\\n`` ``\\"`` removed, only ``[A-Za-z0-9]`` kept,
+Text: decontractions (the text CNN lab's :func:`~engine.text.steps.decontract`), literal and real
+``\\r`` ``\\n`` ``\\"`` removed, only ``[A-Za-z0-9]`` kept,
 stopwords dropped except no/nor/not, lower case. Categoricals: the cleaning rules per column, then an
 index fitted on the training split with 0 reserved for values never seen in training. Numbers:
 z-scores with the training split's mean and standard deviation. Everything ``fit`` here sees only
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.text.steps import decontract
+
 # NLTK's English stopwords without "no", "nor" and "not": negations carry meaning in an essay.
 STOPWORDS: frozenset[str] = frozenset(
     str.split(
@@ -32,30 +35,10 @@ STOPWORDS: frozenset[str] = frozenset(
     wasn't weren weren't won won't wouldn wouldn't"""
     )
 )
-# Order matters: the whole-word forms first, then the generic suffixes.
-_CONTRACTIONS: tuple[tuple[str, str], ...] = (
-    (r"won't", "will not"),
-    (r"can\'t", "can not"),
-    (r"n\'t", " not"),
-    (r"\'re", " are"),
-    (r"\'s", " is"),
-    (r"\'d", " would"),
-    (r"\'ll", " will"),
-    (r"\'t", " not"),
-    (r"\'ve", " have"),
-    (r"\'m", " am"),
-)
 _ESCAPES = re.compile(r'\\r|\\n|\\"|[\r\n"]')
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 _THE = re.compile(r"\bThe\b")
 _DIGIT = re.compile(r"\d")
-
-
-def decontract(text: str) -> str:
-    """Expand English contractions ("can't" → "can not", "we're" → "we are")."""
-    for pattern, replacement in _CONTRACTIONS:
-        text = re.sub(pattern, replacement, text)
-    return text
 
 
 def clean_essay(text: str) -> str:
@@ -187,30 +170,3 @@ class TextIndex:
             ids = [lookup.get(w, 1) for w in text.split()[:length]]
             out[row, : len(ids)] = ids
         return out
-
-
-def stratified_split(
-    labels: NDArray[np.int64], fractions: tuple[float, float], seed: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Train, validation and test row indices with each class split in the same proportions.
-
-    Args:
-        labels: Class of each row.
-        fractions: (validation, test) shares, e.g. (0.15, 0.15); train gets the rest.
-        seed: Shuffle seed; the same seed gives the same split.
-
-    Raises:
-        ValueError: A class too small to appear in all three splits.
-    """
-    rng = np.random.default_rng(seed)
-    parts: list[list[NDArray[np.int64]]] = [[], [], []]
-    for cls in np.unique(labels):
-        rows = rng.permutation(np.flatnonzero(labels == cls))
-        n_val, n_test = (round(len(rows) * f) for f in fractions)
-        if min(n_val, n_test, len(rows) - n_val - n_test) < 1:
-            raise ValueError(f"class {cls} has {len(rows)} rows: too few for train/validation/test")
-        parts[0].append(rows[n_val + n_test :])
-        parts[1].append(rows[:n_val])
-        parts[2].append(rows[n_val : n_val + n_test])
-    train, val, test = (np.sort(np.concatenate(p)) for p in parts)
-    return train, val, test

@@ -1,0 +1,152 @@
+"""The TensorFlow half of the LSTM lab: embeddings, the model, ``fit`` with AUC per epoch, one test.
+
+Imported lazily by :func:`engine.labs.lstm.run` (it imports Keras at module level).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from numpy.typing import NDArray
+
+from engine import metrics
+from engine.jobs import CancelToken, Emit, LogLine, Marker
+from engine.labs.lstm_data import CATEGORICAL_INPUTS, Prepared
+from engine.models.lstm_models import ModelInputs
+from engine.text.embeddings import PAD, UNKNOWN, embedding_matrix, load_vectors
+
+#: Most points of the test ROC curve sent to the GUI (the curve keeps its first and last point).
+ROC_POINTS = 200
+
+
+def model_inputs(prepared: Prepared, model: int) -> ModelInputs:
+    """The input shapes of ``model`` for this prepared data."""
+    train = prepared.inputs["train"]
+    return ModelInputs(
+        text_length=int(train["essay"].shape[1]),
+        vocabulary=prepared.text_index.input_dim,
+        categorical=tuple(
+            (name, prepared.categories[name].input_dim, prepared.categories[name].embedding_size)
+            for name in CATEGORICAL_INPUTS
+        ),
+        numeric=int(train["numeric"].shape[1]),
+        other=int(train["other"].shape[1]) if model == 3 else 0,
+    )
+
+
+def feed(prepared: Prepared, split: str, model: int) -> dict[str, NDArray[Any]]:
+    """The arrays ``model`` takes, by input name (Model-3 takes the one-hot "other" vector instead)."""
+    part = prepared.inputs[split]
+    names = ("essay", "other") if model == 3 else ("essay", *CATEGORICAL_INPUTS, "numeric")
+    return {name: part[name] for name in names}
+
+
+def glove_matrix(
+    path: str, prepared: Prepared, seed: int, emit: Emit, token: CancelToken | None
+) -> tuple[NDArray[np.float32] | None, dict[str, Any]]:
+    """The frozen GloVe matrix for the essay vocabulary, or None (trainable) when no file is given."""
+    if not path:
+        label = "trainable essay embedding, randomly initialised (no GloVe file given): NOT pretrained"
+        emit(LogLine(f"Embedding: {label}"))
+        return None, {"kind": "trainable", "label": label, "source": "", "coverage": None}
+    vectors = load_vectors(path, emit, token)
+    # Row order of the model's Embedding: 0 padding, 1 out-of-vocabulary, then the words.
+    vocabulary = [PAD, UNKNOWN, *prepared.text_index.words]
+    matrix, coverage = embedding_matrix(vocabulary, vectors, seed)
+    label = f"pretrained {vectors.dim}-d GloVe vectors from {Path(path).name}, FROZEN"
+    emit(LogLine(f"Embedding: {label}; {100 * coverage:.1f} % of the vocabulary has a vector"))
+    return matrix, {"kind": "glove", "label": label, "source": str(path), "coverage": coverage}
+
+
+class AucCheckpoint(keras.callbacks.Callback):
+    """Adds ``auc`` and ``val_auc`` (engine.metrics) to each epoch's logs and saves the best weights.
+
+    The train AUC is measured on the training inputs with the epoch's final weights (Keras's own
+    ``loss`` is an average over the epoch's changing weights). A new best validation AUC saves the
+    weights to ``path`` (through a temporary file, so a crash never leaves half a file) and becomes
+    a ``checkpoint`` marker; validation loss rising while training loss falls becomes an
+    ``overfitting`` marker the first time it happens.
+
+    Args:
+        train: Training inputs and 0/1 labels.
+        val: Validation inputs and 0/1 labels.
+        path: Where the best weights go (``.weights.h5``).
+        emit: Event sink for markers.
+        batch_size: Prediction batch size. Defaults to 512.
+    """
+
+    def __init__(
+        self,
+        train: tuple[dict[str, NDArray[Any]], NDArray[np.int64]],
+        val: tuple[dict[str, NDArray[Any]], NDArray[np.int64]],
+        path: Path,
+        emit: Emit,
+        batch_size: int = 512,
+    ) -> None:
+        super().__init__()
+        self.train, self.val, self.path, self.emit, self.batch_size = train, val, path, emit, batch_size
+        self.markers: list[Marker] = []
+        self._losses: list[tuple[float, float]] = []
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.best, self.best_epoch, self.weights = -np.inf, 0, None
+        self.markers, self._losses, self._warned = [], [], False
+
+    def auc(self, x: dict[str, NDArray[Any]], y: NDArray[np.int64]) -> float:
+        """AUC of the model's approval probability (softmax unit 1) on ``x``."""
+        probabilities = np.asarray(self.model.predict(x, batch_size=self.batch_size, verbose=0))
+        if not np.isfinite(probabilities).all():
+            return float("nan")
+        return metrics.roc_auc(y, probabilities[:, 1])
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs if logs is not None else {}
+        logs["auc"], logs["val_auc"] = self.auc(*self.train), self.auc(*self.val)
+        current = logs["val_auc"]
+        if current > self.best:
+            before = "" if self.best_epoch == 0 else f" (was {self.best:.3f} at epoch {self.best_epoch})"
+            self.best, self.best_epoch, self.weights = current, epoch + 1, self.model.get_weights()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".tmp{os.getpid()}-{self.path.name}")
+            self.model.save_weights(tmp)
+            os.replace(tmp, self.path)
+            self._mark(epoch + 1, "checkpoint", f"val AUC {current:.3f}{before}: best weights saved")
+        losses = (float(logs.get("loss", np.nan)), float(logs.get("val_loss", np.nan)))
+        if self._losses and not self._warned:
+            (loss, val_loss), (last_loss, last_val) = losses, self._losses[-1]
+            if loss < last_loss and val_loss > last_val:
+                self._warned = True
+                text = f"val loss rose {last_val:.3f}→{val_loss:.3f} while train loss fell: overfitting"
+                self._mark(epoch + 1, "overfitting", text)
+        self._losses.append(losses)
+
+    def _mark(self, epoch: int, kind: str, text: str) -> None:
+        marker = Marker(epoch, kind, text)
+        self.markers.append(marker)
+        self.emit(marker)
+
+
+def roc_points(y: NDArray[np.int64], scores: NDArray[np.float64]) -> dict[str, list[float]]:
+    """The test ROC curve, thinned to at most :data:`ROC_POINTS` points for plotting."""
+    fpr, tpr, _ = metrics.roc_curve(y, scores)
+    keep = np.unique(np.linspace(0, fpr.size - 1, min(ROC_POINTS, fpr.size)).round().astype(int))
+    return {"fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist()}
+
+
+def test_metrics(y: NDArray[np.int64], probabilities: NDArray[np.float32]) -> dict[str, float]:
+    """AUC, loss, accuracy and the majority-class rate on the test split.
+
+    Accuracy within one point of the majority rate means the model learnt "always approve".
+    """
+    p = np.clip(probabilities.astype(np.float64), 1e-7, 1.0)
+    majority = float(max(y.mean(), 1.0 - y.mean()))
+    return {
+        "auc": metrics.roc_auc(y, p[:, 1]),
+        "loss": float(-np.mean(np.log(p[np.arange(y.size), y]))),
+        "accuracy": metrics.accuracy(y, p.argmax(axis=1)),
+        "majority_rate": majority,
+    }

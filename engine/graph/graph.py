@@ -10,6 +10,7 @@ per row, never summed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -72,8 +73,9 @@ class Graph:
         self.output = output
         self.prediction = prediction
         self.order: tuple[str, ...] = tuple(nodes)
-        self.inputs = tuple(n for n, node in nodes.items() if node.kind == "input")
-        self.weights = tuple(n for n, node in nodes.items() if node.kind == "weight")
+        # Leaves in natural order (w1, w2, …, w10), whatever order the figure added them in.
+        self.inputs = tuple(sorted((n for n, node in nodes.items() if node.kind == "input"), key=_natural))
+        self.weights = tuple(sorted((n for n, node in nodes.items() if node.kind == "weight"), key=_natural))
         self.constants = tuple(n for n, node in nodes.items() if node.kind == "constant")
         digraph = nx.DiGraph()
         for node in nodes.values():
@@ -233,6 +235,11 @@ class Graph:
         from engine.graph.steps import backward_steps
 
         return backward_steps(self, feeds)
+
+
+def _natural(name: str) -> tuple[str, int, str]:
+    match = re.fullmatch(r"(\D*)(\d+)(.*)", name)
+    return (match.group(1), int(match.group(2)), match.group(3)) if match else (name, -1, "")
 
 
 def _plain(value: Any) -> Value:

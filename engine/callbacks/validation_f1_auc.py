@@ -21,13 +21,15 @@ class ValidationF1Auc(keras.callbacks.Callback):
 
     The model's probabilities on the validation data give the AUC directly (rounding them first, a
     mistake seen in submissions, turns the ROC curve into a single point); the F1 uses the
-    predictions thresholded at ``threshold``. Non-finite probabilities (a diverged model) give NaN
-    rather than an error, so the NaN guard can report the real cause.
+    predictions thresholded at ``threshold`` (strictly above counts as class 1, as in Keras's binary
+    accuracy, so that a model stuck at exactly 0.5 scores the same in both). Non-finite
+    probabilities (a diverged model) give NaN rather than an error, so the NaN guard can report
+    the real cause.
 
     Args:
         x_val: Validation features.
         y_val: Validation labels (0/1).
-        threshold: Probability at or above which a sample is predicted as class 1. Defaults to 0.5.
+        threshold: Probability above which a sample is predicted as class 1. Defaults to 0.5.
         batch_size: Prediction batch size. Defaults to 1024.
         emit: Event sink for one log line per epoch. Defaults to discarding them.
     """
@@ -61,5 +63,5 @@ class ValidationF1Auc(keras.callbacks.Callback):
         p = np.asarray(probabilities, dtype=np.float64).ravel()
         if not np.isfinite(p).all():
             return float("nan"), float("nan")
-        predicted = (p >= self.threshold).astype(np.int64)
+        predicted = (p > self.threshold).astype(np.int64)
         return metrics.micro_f1(self.y_val, predicted, n_classes=2), metrics.roc_auc(self.y_val, p)

@@ -8,26 +8,44 @@ importing it never imports TensorFlow or Qt.
 
 from __future__ import annotations
 
+from engine.graph.checking import CheckRow, GradientCheck, check_nodes, check_weights, relative_difference
+from engine.graph.codegen import CompiledGradient, compile_epoch
 from engine.graph.graph import Graph, GraphBuilder, Node
 from engine.graph.library import FEATURES, TARGET, WEIGHTS, assignment_graph
 from engine.graph.ops import DERIVATIVE_RULES, OPS, Op
+from engine.graph.optimizers import OPTIMIZER_NAMES, Optimizer, make_optimizer
 from engine.graph.parser import ExpressionError, parse_expression
+from engine.graph.race import Race
 from engine.graph.steps import BackwardStep, ChainTerm, ForwardStep
+from engine.graph.walkthrough import WalkState, Walkthrough
 
 __all__ = [
     "DERIVATIVE_RULES",
     "FEATURES",
     "OPS",
+    "OPTIMIZER_NAMES",
     "TARGET",
     "WEIGHTS",
     "BackwardStep",
     "ChainTerm",
+    "CheckRow",
+    "CompiledGradient",
     "ExpressionError",
     "ForwardStep",
+    "GradientCheck",
     "Graph",
     "GraphBuilder",
     "Node",
     "Op",
+    "Optimizer",
+    "Race",
+    "WalkState",
+    "Walkthrough",
     "assignment_graph",
+    "check_nodes",
+    "check_weights",
+    "compile_epoch",
+    "make_optimizer",
     "parse_expression",
+    "relative_difference",
 ]

@@ -106,10 +106,10 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "metrics": ["accuracy"],
         }
     emit(LogLine(f"backbone: {backbone.title} — {backbone.source}"))
-    counts = vgg_models.check_frozen(model)
+    counts = vgg_models.check_frozen(model, params.model)
     mark(
         "frozen",
-        f"frozen check passed: {counts['non_trainable']:,} frozen params (0 trainable among them), "
+        f"frozen check passed: {counts['frozen_vgg']:,} VGG-16 params frozen (0 of them trainable), "
         f"{counts['trainable']:,} trainable",
     )
     if params.model == 3:

@@ -159,12 +159,21 @@ def build_model(number: int, base: Any, n_classes: int = 16, units: int = 256) -
     else:
         raise ValueError(f"model must be 1, 2 or 3, got {number}")
     model = keras.Model(base.input, out, name=f"model_{number}")
-    base_names = {layer.name for layer in base.layers}
-    base_layers = [layer for layer in model.layers if layer.name in base_names]
-    trainable_from = len(base_layers) - FINE_TUNED_LAYERS if number == 3 else len(base_layers)
-    for i, layer in enumerate(base_layers):
-        layer.trainable = i >= trainable_from
+    frozen = set(frozen_layer_names(model, number))
+    for layer in model.layers:
+        if _is_vgg(layer.name):
+            layer.trainable = layer.name not in frozen
     return model
+
+
+def _is_vgg(name: str) -> bool:
+    return name.startswith(("block", "input"))
+
+
+def frozen_layer_names(model: Any, number: int) -> list[str]:
+    """The VGG-16 layers Model-``number`` must keep frozen: all of them, or all but the last 6 for Model-3."""
+    vgg = [layer.name for layer in model.layers if _is_vgg(layer.name)]
+    return vgg[: len(vgg) - FINE_TUNED_LAYERS] if number == 3 else vgg
 
 
 @dataclass(frozen=True)
@@ -187,7 +196,7 @@ def layer_map(model: Any) -> list[LayerRow]:
         params = sum(int(_size(w)) for w in layer.weights)
         trainable = sum(int(_size(w)) for w in layer.trainable_weights)
         shape = tuple(layer.output.shape) if hasattr(layer, "output") else ()
-        part = "VGG-16" if layer.name.startswith(("block", "input")) else "head"
+        part = "VGG-16" if _is_vgg(layer.name) else "head"
         rows.append(
             LayerRow(layer.name, type(layer).__name__, part, layer.trainable, params, trainable, shape)
         )
@@ -201,26 +210,35 @@ def _size(weight: Any) -> int:
     return n
 
 
-def check_frozen(model: Any) -> dict[str, int]:
-    """Check that every layer marked frozen has zero trainable weights; return the parameter totals.
+def check_frozen(model: Any, number: int) -> dict[str, int]:
+    """Check that the layers Model-``number`` must freeze have zero trainable weights; count parameters.
+
+    The original lab's base was "frozen" yet its summary showed 0 non-trainable parameters; this
+    counts the weights Keras will actually update, layer by layer.
+
+    Returns:
+        ``total``, ``trainable``, ``non_trainable`` and ``frozen_vgg`` parameter counts.
 
     Raises:
-        FrozenCheckError: Names the first frozen layer that still trains.
+        FrozenCheckError: Names the first layer that should be frozen but would train.
     """
-    rows = layer_map(model)
-    for row in rows:
-        if not row.trainable and row.trainable_params:
-            raise FrozenCheckError(f"{row.name} is marked frozen but has {row.trainable_params} trainable")
-    total = sum(row.params for row in rows)
+    rows = {row.name: row for row in layer_map(model)}
+    for name in frozen_layer_names(model, number):
+        if rows[name].trainable_params:
+            raise FrozenCheckError(
+                f"{name} should be frozen in Model-{number} but has {rows[name].trainable_params:,} "
+                "trainable parameters"
+            )
+    total = sum(row.params for row in rows.values())
     trainable = sum(int(_size(w)) for w in model.trainable_weights)
-    if trainable != sum(row.trainable_params for row in rows):
-        raise FrozenCheckError("the model's trainable weights differ from its layers' trainable weights")
-    frozen_base = sum(row.params for row in rows if row.part == "VGG-16" and not row.trainable)
+    if trainable == 0:
+        raise FrozenCheckError(f"Model-{number} has nothing to train")
+    frozen_vgg = sum(rows[name].params for name in frozen_layer_names(model, number))
     return {
         "total": total,
         "trainable": trainable,
         "non_trainable": total - trainable,
-        "frozen_vgg": frozen_base,
+        "frozen_vgg": frozen_vgg,
     }
 
 

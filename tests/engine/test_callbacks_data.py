@@ -12,7 +12,7 @@ from engine.metrics import roc_auc
 def test_generator_reproduces_the_description():
     x, y = generate_rings()
     assert x.shape == (20_000, 2) and set(np.unique(y)) == {0.0, 1.0} and y.sum() == 10_000
-    assert -1.7 < x.min() and x.max() < 1.7
+    assert x.min() > -1.7 and x.max() < 1.7
     np.testing.assert_allclose(x.std(axis=0), 0.67, atol=0.02)
     r = np.hypot(x[:, 0], x[:, 1])
     assert r[y == 1].mean() == pytest.approx(0.83, abs=0.01) and r[y == 0].mean() == pytest.approx(

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from engine.assets import AssetError, sha256_of
+from engine.assets import Asset, AssetError, register_asset, sha256_of
 from engine.jobs import Emit, LogLine, Progress
 from engine.paths import cache_dir
 
@@ -132,3 +132,16 @@ def prepare_export(emit: Emit) -> Path:
     emit(Progress(PHASE, total, total))
     emit(LogLine(f"Converted {TITLE} into a TF Hub-format SavedModel at {target}"))
     return target
+
+
+#: The converted encoder, listed by ``python main.py assets`` and prepared on first use.
+ASSET = register_asset(
+    Asset(
+        name=ASSET_NAME,
+        title=TITLE,
+        source=SOURCE,
+        lab="bert",
+        locate=locate_export,
+        prepare=prepare_export,
+    )
+)

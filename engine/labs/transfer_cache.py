@@ -135,22 +135,26 @@ def cached_features(
     shutil.rmtree(folder, ignore_errors=True)  # stale or interrupted entry
     folder.mkdir(parents=True)
     total = len(items)
-    shape = (total, *(int(d) for d in extractor.output.shape[1:]))
-    features = np.lib.format.open_memmap(folder / "features.npy", mode="w+", dtype=np.float32, shape=shape)
+    features: np.memmap | None = None  # allocated from the first batch's shape
     labels: list[int] = []
     index: list[int] = []
     phase = f"caching {name} features"
     emit(Progress(phase, 0, total))
     dataset = make_dataset(items, key["image_size"], preprocessing, batch_size, skip_log, with_index=True)
-    done = 0
     for images, batch_labels, batch_index in dataset:
         token.raise_if_cancelled()
         out = np.asarray(extractor(images, training=False))
+        if features is None:
+            features = np.lib.format.open_memmap(
+                folder / "features.npy", mode="w+", dtype=np.float32, shape=(total, *out.shape[1:])
+            )
         features[len(labels) : len(labels) + len(out)] = out
         labels += batch_labels.numpy().tolist()
         index += batch_index.numpy().tolist()
-        done = max(index) + 1 if index else done
-        emit(Progress(phase, min(done, total), total))
+        emit(Progress(phase, max(index) + 1, total))
+    if features is None:
+        raise ValueError(f"none of the {total} {name} images could be read (see the skipped images)")
+    shape = features.shape
     features.flush()
     del features
     np.save(folder / "labels.npy", np.asarray(labels, np.int32))

@@ -1,0 +1,138 @@
+"""Feature cache: hit, miss, invalidation on every key part, skipped images, and batch order."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.data import image_pipeline as ip
+from engine.data.documents import encode_png, render_page
+from engine.jobs import CancelToken, JobCancelled, Progress
+from engine.labs.transfer_cache import cache_key, cached_features, feature_dataset
+
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    # A tiny stand-in for the frozen VGG-16 prefix: same contract (images → feature maps), fast.
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None, None, 3))  # any image size
+    x = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+    x = keras.layers.MaxPooling2D(4)(x)
+    return keras.Model(inputs, x)
+
+
+@pytest.fixture
+def pages(tmp_path: Path) -> list[ip.LabelledImage]:
+    items = []
+    for k in range(10):
+        path = tmp_path / f"page{k}.png"
+        path.write_bytes(encode_png(render_page(k % 16, np.random.default_rng(k))))
+        items.append(ip.LabelledImage(str(path), k % 16, k + 2))
+    return items
+
+
+def _cache(items, extractor, key, events=None, token=None):
+    emit = events.append if events is not None else (lambda e: None)
+    log = ip.SkipLog()
+    split = cached_features("train", items, extractor, key, ip.VGG_HED, 4, log, token or CancelToken(), emit)
+    return split, log
+
+
+def test_miss_then_hit_with_the_same_features(pages, extractor) -> None:
+    key = cache_key(pages, 32, "sha256:abc", "vgg16:block5_pool", ip.VGG_HED)
+    events: list = []
+    first, _ = _cache(pages, extractor, key, events)
+    assert not first.hit
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert progress[0].done == 0 and progress[-1].done == progress[-1].total == 10
+    direct = np.concatenate(
+        [extractor(x).numpy() for x, _ in ip.make_dataset(pages, 32, ip.VGG_HED, 4, ip.SkipLog())]
+    )
+    np.testing.assert_allclose(first.features, direct, rtol=1e-6)
+    assert first.labels.tolist() == [p.label for p in pages] and first.index.tolist() == list(range(10))
+    events.clear()
+    second, _ = _cache(pages, extractor, key, events)
+    assert second.hit and second.folder == first.folder
+    assert not [e for e in events if isinstance(e, Progress)]  # nothing recomputed
+    np.testing.assert_array_equal(second.features, first.features)
+
+
+def test_any_key_change_is_a_miss(pages, extractor) -> None:
+    key = cache_key(pages, 32, "sha256:abc", "vgg16:block5_pool", ip.VGG_HED)
+    base, _ = _cache(pages, extractor, key)
+    changed = [
+        cache_key(pages, 48, "sha256:abc", "vgg16:block5_pool", ip.VGG_HED),  # image size
+        cache_key(pages, 32, "random:0", "vgg16:block5_pool", ip.VGG_HED),  # weights
+        cache_key(pages, 32, "sha256:abc", "vgg16:block4_conv2", ip.VGG_HED),  # cut (Model-3)
+        cache_key(pages, 32, "sha256:abc", "vgg16:block5_pool", ip.VGG_IMAGENET),  # preprocessing
+        cache_key(pages[:-1], 32, "sha256:abc", "vgg16:block5_pool", ip.VGG_HED),  # dataset
+    ]
+    folders = {base.folder}
+    for key2 in changed:
+        items = pages[:-1] if key2["images"] == 9 else pages
+        split, _ = _cache(items, extractor, key2)
+        assert not split.hit, key2
+        folders.add(split.folder)
+        assert split.features.shape[1] == (11 if key2["image_size"] == 48 else 7)
+    assert len(folders) == 1 + len(changed)
+    assert _cache(pages, extractor, key)[0].hit  # the first entry is still there
+
+
+def test_editing_an_image_invalidates(pages, extractor) -> None:
+    key = cache_key(pages, 32, "w", "c", ip.VGG_HED)
+    _cache(pages, extractor, key)
+    path = Path(pages[3].path)
+    path.write_bytes(encode_png(render_page(9, np.random.default_rng(99))))
+    os.utime(path, ns=(1, 1))  # a different mtime even on coarse clocks
+    new_key = cache_key(pages, 32, "w", "c", ip.VGG_HED)
+    assert new_key["dataset"] != key["dataset"]
+    split, _ = _cache(pages, extractor, new_key)
+    assert not split.hit
+
+
+def test_interrupted_entry_is_rebuilt(pages, extractor) -> None:
+    key = cache_key(pages, 32, "w2", "c", ip.VGG_HED)
+    first, _ = _cache(pages, extractor, key)
+    meta = first.folder / "meta.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "complete": False}))
+    again, _ = _cache(pages, extractor, key)
+    assert not again.hit and json.loads(meta.read_text())["complete"]
+
+
+def test_cancel_stops_caching_and_leaves_no_usable_entry(pages, extractor) -> None:
+    key = cache_key(pages, 32, "w3", "c", ip.VGG_HED)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(JobCancelled):
+        _cache(pages, extractor, key, token=token)
+    split, _ = _cache(pages, extractor, key)
+    assert not split.hit
+
+
+def test_skipped_images_are_left_out_with_their_positions(pages, extractor) -> None:
+    Path(pages[2].path).write_bytes(b"\x89PNG broken")
+    Path(pages[7].path).unlink()
+    key = cache_key(pages, 32, "w4", "c", ip.VGG_HED)
+    split, log = _cache(pages, extractor, key)
+    assert split.index.tolist() == [0, 1, 3, 4, 5, 6, 8, 9]
+    assert split.labels.tolist() == [pages[i].label for i in split.index]
+    assert set(log.skipped) == {pages[2].path, pages[7].path}
+
+
+def test_cached_batches_follow_the_image_pipelines_shuffle(pages, extractor) -> None:
+    key = cache_key(pages, 32, "w5", "c", ip.VGG_HED)
+    split, _ = _cache(pages, extractor, key)
+    streamed = ip.make_dataset(pages, 32, ip.VGG_HED, 3, ip.SkipLog(), shuffle_seed=7, with_index=True)
+    cached = feature_dataset(split, 3, shuffle_seed=7)
+    for _epoch in range(2):  # reshuffled each epoch, identically
+        stream_batches = [sorted(b[2].numpy().tolist()) for b in streamed]
+        cached_labels = [b[1].numpy().tolist() for b in cached]
+        assert len(stream_batches) == len(cached_labels) == 4
+        for idx, labels in zip(stream_batches, cached_labels, strict=True):
+            assert labels == [pages[i].label for i in idx]

@@ -169,6 +169,10 @@ def load_npz(path: str | Path) -> RegressionData:
         DataFileError: Not an NPZ, missing or pickled arrays, wrong shapes or dtypes, non-finite values.
     """
     path = Path(path)
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic != b"PK\x03\x04":  # every .npz is a zip archive; numpy would guess pickle for anything else
+        raise DataFileError(f"{path.name}: not a readable NPZ file (not a zip archive of arrays)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             names = set(archive.files)

@@ -1,0 +1,109 @@
+"""Training overhead of the callbacks lab's job: samples/s of ``fit_with_events`` (event streaming +
+cancellation only) against a plain ``model.fit`` on the same model and data, measured in one run, and
+the cost of switching on every lab callback (F1/AUC, layer stats, checkpoint, LR decay, NaN guard,
+early stopping with a patience that never fires, TensorBoard).
+
+The variants are interleaved round by round on ONE compiled model (same traced train function) and the
+best round of each is kept, so a burst of other work on the machine hurts all variants alike.
+Prints samples/s per variant, the ratios and PASS/FAIL for events/plain ≥ 0.95. Run: ``make bench``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+EPOCHS = int(os.environ.get("BENCH_EPOCHS", "2"))
+BATCH = 32
+TARGET_RATIO = 0.95
+
+
+def main() -> int:
+    from engine import tfrt
+    from engine.data.rings import generate_rings, stratified_split
+    from engine.jobs import CancelToken
+    from engine.keras_fit import fit_with_events
+    from engine.labs.callbacks import Params
+    from engine.labs.callbacks_setup import LabCallbacks
+    from engine.models.dense_models import build_dense_model
+
+    tfrt.seed_everything(0)
+    x, y = generate_rings()
+    x_train, y_train, x_val, y_val = stratified_split(x, y, 0.25, seed=0)
+    params = Params(patience=1000)  # every callback on; early stopping watches but never stops
+    model = build_dense_model(params.config(), seed=0)
+    fit_args: dict[str, Any] = {"validation_data": (x_val, y_val), "batch_size": BATCH}
+    steps = -(-len(y_train) // BATCH)
+    folder = Path(tempfile.mkdtemp(prefix="dllab-bench-"))
+    events = [0]
+
+    def count(event: Any) -> None:
+        events[0] += 1
+
+    def plain() -> None:
+        model.fit(x_train, y_train, epochs=EPOCHS, verbose=0, **fit_args)
+
+    def streamed() -> None:
+        fit_with_events(
+            model,
+            x_train,
+            y_train,
+            token=CancelToken(),
+            emit=count,
+            epochs=EPOCHS,
+            steps_per_epoch=steps,
+            **fit_args,
+        )
+
+    def every_callback() -> None:
+        lab = LabCallbacks(params, folder, x_train, y_train, x_val, y_val, count)
+        fit_with_events(
+            model,
+            x_train,
+            y_train,
+            token=CancelToken(),
+            emit=count,
+            epochs=EPOCHS,
+            steps_per_epoch=steps,
+            callbacks=lab.callbacks,
+            **fit_args,
+        )
+
+    variants = {"plain model.fit": plain, "fit_with_events": streamed, "every lab callback": every_callback}
+    model.fit(x_train[: BATCH * 4], y_train[: BATCH * 4], epochs=1, verbose=0, **fit_args)  # trace once
+    best = dict.fromkeys(variants, 0.0)
+    for _ in range(ROUNDS):
+        for name, fit in variants.items():
+            start = time.perf_counter()
+            fit()
+            rate = EPOCHS * len(y_train) / (time.perf_counter() - start)
+            best[name] = max(best[name], rate)
+
+    print(
+        f"Model-3 on {len(y_train)} training rows, batch {BATCH}, {EPOCHS} epochs per fit, best of {ROUNDS} rounds"
+    )
+    for name, rate in best.items():
+        print(f"{name:20} {rate:9.0f} samples/s")
+    ratio = best["fit_with_events"] / best["plain model.fit"]
+    full = best["every lab callback"] / best["plain model.fit"]
+    print(f"fit_with_events / plain: {ratio:.3f}")
+    print(
+        f"every lab callback / plain: {full:.3f} (each epoch adds F1/AUC predictions, gradient stats, "
+        f"a checkpoint when val accuracy improves and TensorBoard writes)"
+    )
+    verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
+    print(
+        f"{verdict}: streaming + cancel keeps {ratio:.1%} of plain fit's samples/s (target ≥ {TARGET_RATIO:.0%})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The scene items of the graph drawing: a node box and an arrowed edge.
+
+Items only draw what they are told (label, value text, gradient text, highlight); the numbers come
+formatted from the lab widget, which reads them from the engine's step records.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from engine.graph import Node
+from gui.graph_view import style
+
+_HALO = 7.0
+_CAPTION_HEIGHT = 18.0
+
+
+class NodeItem(QGraphicsItem):
+    """One node: a rounded box coloured by kind with its label, value (v) and gradient (∂).
+
+    Args:
+        node: The engine's node (id, kind, label, expression).
+    """
+
+    def __init__(self, node: Node) -> None:
+        super().__init__()
+        self.node = node
+        width, height = style.LEAF_SIZE if node.is_leaf else style.NODE_SIZE
+        self.box = QRectF(-width / 2, -height / 2, width, height)
+        # The id is what formulas name (∂L/∂sum1); show it above a box whose label differs.
+        self.caption = node.id if node.id != node.label else ""
+        self.value_text = ""
+        self.grad_text = ""
+        self.active = False
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(2)
+        self.setToolTip(node.expression or node.id)
+
+    def set_texts(self, value: str, grad: str) -> None:
+        """Show a value and a gradient ('' hides a line)."""
+        if (value, grad) != (self.value_text, self.grad_text):
+            self.value_text, self.grad_text = value, grad
+            self.update()
+
+    def set_active(self, active: bool) -> None:
+        """Outline the node as the one the current step computes."""
+        if active != self.active:
+            self.active = active
+            self.update()
+
+    def boundingRect(self) -> QRectF:
+        """The box with room for the highlight halo and the caption above it."""
+        return self.box.adjusted(-_HALO, -_HALO - _CAPTION_HEIGHT, _HALO, _HALO)
+
+    def shape(self) -> QPainterPath:
+        """Clicks select within the box only."""
+        path = QPainterPath()
+        path.addRoundedRect(self.box, 10, 10)
+        return path
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        """Draw halo, box, caption and the three text lines."""
+        kind = style.kind_style(self.node.kind)
+        if self.active:
+            halo = QColor(style.ACTIVE)
+            halo.setAlpha(90)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(halo)
+            painter.drawRoundedRect(self.box.adjusted(-_HALO, -_HALO, _HALO, _HALO), 14, 14)
+        border = QPen(style.ACTIVE if self.active else QColor(kind.border), 3.0 if self.active else 1.6)
+        if self.isSelected() and not self.active:
+            border = QPen(QColor(kind.border), 2.6, Qt.PenStyle.DashLine)
+        painter.setPen(border)
+        painter.setBrush(QBrush(QColor(kind.fill)))
+        painter.drawRoundedRect(self.box, 10, 10)
+
+        base = QFont(painter.font())
+        if self.caption:
+            small = QFont(base)
+            small.setPointSizeF(base.pointSizeF() * style.CAPTION_SCALE)
+            painter.setFont(small)
+            painter.setPen(style.CAPTION_TEXT)
+            above = QRectF(self.box.left() - 20, self.box.top() - _CAPTION_HEIGHT, self.box.width() + 40, 17)
+            painter.drawText(
+                above, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.caption
+            )
+
+        lines = [(self.node.label, style.TEXT, True)]
+        if self.value_text:
+            lines.append((self.value_text, style.VALUE_TEXT, False))
+        if self.grad_text:
+            lines.append((self.grad_text, style.GRAD_TEXT, False))
+        line_height = self.box.height() / 3.3
+        top = self.box.center().y() - line_height * len(lines) / 2
+        for index, (text, colour, bold) in enumerate(lines):
+            font = QFont(base)
+            font.setBold(bold)
+            font.setPointSizeF(base.pointSizeF() * (style.LABEL_SCALE if bold else style.TEXT_SCALE))
+            painter.setFont(font)
+            painter.setPen(colour)
+            rect = QRectF(self.box.left() + 3, top + index * line_height, self.box.width() - 6, line_height)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def input_anchor(self, position: int, count: int) -> QPointF:
+        """Where the edge of input ``position`` (of ``count``) arrives on the left side."""
+        offset = 0.0 if count < 2 else (position - (count - 1) / 2) * self.box.height() * 0.45
+        return self.mapToScene(QPointF(self.box.left(), offset))
+
+    def output_anchor(self) -> QPointF:
+        """Where outgoing edges leave, on the right side."""
+        return self.mapToScene(QPointF(self.box.right(), 0.0))
+
+
+class EdgeItem(QGraphicsItem):
+    """An arrowed curve from a node's right side to one input slot of its consumer.
+
+    Args:
+        source: The node read.
+        target: The consumer.
+        position: Which input of the consumer (0 or 1) the edge fills.
+        count: How many distinct inputs the consumer has.
+    """
+
+    def __init__(self, source: NodeItem, target: NodeItem, position: int, count: int) -> None:
+        super().__init__()
+        self.source, self.target = source, target
+        self.start = source.output_anchor()
+        self.end = target.input_anchor(position, count)
+        self.mode = ""  # "", "forward" or "backward"
+        self.label = ""
+        self.setZValue(1)
+        self._path = self._curve()
+
+    def _curve(self) -> QPainterPath:
+        path = QPainterPath(self.start)
+        bend = max(abs(self.end.x() - self.start.x()) * 0.5, 30.0)
+        path.cubicTo(
+            QPointF(self.start.x() + bend, self.start.y()),
+            QPointF(self.end.x() - bend, self.end.y()),
+            self.end - QPointF(9.0, 0.0),
+        )
+        path.lineTo(self.end)
+        return path
+
+    def set_state(self, mode: str, label: str = "") -> None:
+        """Highlight for a ``forward``/``backward`` step ('' for none), with an optional label."""
+        if (mode, label) != (self.mode, self.label):
+            self.prepareGeometryChange()
+            self.mode, self.label = mode, label
+            self.setZValue(3 if mode else 1)
+            self.update()
+
+    def _label_rect(self) -> QRectF:
+        mid = self._path.pointAtPercent(0.5)
+        width = max(8.0 * len(self.label), 40.0)
+        return QRectF(mid.x() - width / 2, mid.y() - 10, width, 20)
+
+    def boundingRect(self) -> QRectF:
+        """The curve, the arrowhead and the label."""
+        rect = self._path.boundingRect().adjusted(-8, -8, 8, 8)
+        return rect.united(self._label_rect()) if self.label else rect
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        """Draw the curve, the arrowhead and (on a backward step) the gradient it carries."""
+        colour = {"forward": style.FORWARD_EDGE, "backward": style.BACKWARD_EDGE}.get(self.mode, style.EDGE)
+        width = 3.2 if self.mode else 1.4
+        painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+        angle = math.atan2(self.end.y() - self._path.pointAtPercent(0.97).y(), 9.0)
+        size = 9.0 if self.mode else 7.0
+        tip = self.end
+        left = tip - QPointF(size * math.cos(angle - 0.45), size * math.sin(angle - 0.45))
+        right = tip - QPointF(size * math.cos(angle + 0.45), size * math.sin(angle + 0.45))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawPolygon(QPolygonF([tip, left, right]))
+        if self.label:
+            rect = self._label_rect()
+            painter.setBrush(QColor("#fffde7"))
+            painter.setPen(QPen(colour, 1.0))
+            painter.drawRoundedRect(rect, 6, 6)
+            painter.setPen(colour)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.label)

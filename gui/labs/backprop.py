@@ -1,0 +1,151 @@
+"""The Backprop lab's tab: the interactive computational graph (step through forward and backward
+passes, edit inputs, type your own graph), gradient checking, the rules card and the optimizer race.
+
+The race is the lab's ``run`` on the worker thread (inherited Run/Stop, recorded in the run store);
+everything else is interactive and instant on the GUI thread (a row's graph is a few dozen numbers).
+Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QSplitter, QWidget
+
+from engine.data import backprop_data
+from engine.data.backprop_data import DataFileError
+from engine.jobs import CancelToken, Finished, LabResult, LabSpec
+from engine.runs import RunStore
+from gui.labs.backprop_check import CheckPanel
+from gui.labs.backprop_explorer import GraphExplorer
+from gui.labs.backprop_race import FinalWeightsTable, race_group
+from gui.labs.backprop_rules import RulesPanel
+from gui.labs.backprop_session import GraphSession
+from gui.labs.training import TrainingLabWidget
+
+#: Where the screenshot of the graph stops: this many backward steps into the pass.
+SCREENSHOT_BACKWARD_STEPS = 9
+#: Width of the race's settings column when it is shown.
+SETTINGS_WIDTH = 380
+#: Epochs of the race the screenshot runs (synchronously, so the picture is a real race).
+SCREENSHOT_EPOCHS = 30
+
+
+class BackpropLabWidget(TrainingLabWidget):
+    """Graph explorer, gradient check and rules beside the inherited race (form, Run/Stop, curves)."""
+
+    def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
+        super().__init__(spec, store, parent)
+        self.session = GraphSession(backprop_data.embedded(), self)
+        self.explorer = GraphExplorer(self.session)
+        self.check = CheckPanel(self.session)
+        self.rules = RulesPanel()
+        self.final_weights = FinalWeightsTable(self.session)
+        self.curves.group_of = race_group
+
+        # The inherited curves page becomes the race page: curves on top, final weights below.
+        curves_page = self.views.widget(0)
+        self.views.removeTab(0)
+        self.race_page = QSplitter(Qt.Orientation.Vertical)
+        self.race_page.addWidget(curves_page)
+        curves_page.show()  # removeTab left it hidden
+        self.race_page.addWidget(self.final_weights)
+        self.race_page.setSizes([450, 330])
+        self.views.insertTab(0, self.explorer, "Graph")
+        self.views.insertTab(1, self.check, "Gradient check")
+        self.views.insertTab(2, self.race_page, "Optimizer race")
+        self.views.addTab(self.rules, "Rules")
+        self.views.setCurrentWidget(self.explorer)
+        # The left column holds the race's settings: hidden while the graph views need the room.
+        self.settings_column = self.views.parentWidget()
+        assert isinstance(self.settings_column, QSplitter)
+        self._label_form()
+        self.views.currentChanged.connect(self._on_view_changed)
+        self.form.sig_value_changed.connect(self._on_form_changed)
+        self._on_view_changed(self.views.currentIndex())
+
+    def _label_form(self) -> None:
+        # The generic form capitalises labels, which turns "ε" into "Ε" and "SGD η" into "Sgd η";
+        # the race's labels are already written as they should read.
+        layout = self.form.layout()
+        for name, editor in self.form.editors.items():
+            label = layout.labelForField(editor)
+            text = self.form.infos[name].label
+            if label is not None and text:
+                label.setText(text[0].upper() + text[1:] if text[0].isascii() else text)
+
+    # --- views ----------------------------------------------------------------------------------
+
+    @Slot(int)
+    def _on_view_changed(self, index: int) -> None:
+        widget = self.views.widget(index)
+        race_side = widget not in (self.explorer, self.check, self.rules)
+        splitter = self.settings_column
+        assert isinstance(splitter, QSplitter)
+        total = sum(splitter.sizes())
+        if race_side and splitter.sizes()[0] == 0:
+            splitter.setSizes([SETTINGS_WIDTH, max(total - SETTINGS_WIDTH, 1)])
+        elif not race_side:
+            splitter.setSizes([0, total])
+        if widget is self.explorer:
+            self.explorer.view.setFocus()
+
+    def show_race(self) -> None:
+        """Switch to the optimizer race."""
+        self.views.setCurrentWidget(self.race_page)
+
+    @Slot(str)
+    def _on_form_changed(self, name: str) -> None:
+        if name != "data_path":
+            return
+        path = self.form.raw_values().get("data_path", "")
+        if path and not _is_file(path):
+            return  # still typing
+        try:
+            data = backprop_data.load(path) if path else backprop_data.embedded()
+        except DataFileError as exc:
+            self.message_bar.show_message(f"{self.spec.title}: {exc}", "error")
+            return
+        self.message_bar.clear()
+        self.session.set_data(data)
+        self.explorer.inputs.fill_table()
+        self.explorer.inputs.refresh()
+
+    # --- race -----------------------------------------------------------------------------------
+
+    def reset_views(self) -> None:
+        """A new race: clear the inherited views and the final weights; show the race."""
+        super().reset_views()
+        self.final_weights.clear()
+        self.show_race()
+
+    def show_result(self, result: LabResult) -> None:
+        """Results table (inherited) and the final weights; stay on the race page."""
+        super().show_result(result)
+        self.final_weights.show_result(result)
+        self.show_race()
+
+    # --- screenshots ----------------------------------------------------------------------------
+
+    def prepare_screenshot(self, view: str) -> None:
+        """'' → the assignment graph mid-backward-pass; 'race' → a finished race (run here, for real)."""
+        if view == "race":
+            self.form.set_value("epochs", SCREENSHOT_EPOCHS)
+            params = self.form.params()
+            self.reset_views()
+            result = self.spec.run(params, CancelToken(), self.on_event)
+            self.on_event(Finished(result))
+            return
+        self.views.setCurrentWidget(self.explorer)
+        explorer = self.explorer
+        explorer.show_assignment_graph()
+        explorer.inputs.use_grader_weights()
+        explorer.seek(len(explorer.walk.forward_steps) + SCREENSHOT_BACKWARD_STEPS)
+
+
+def _is_file(path: str) -> bool:
+    from pathlib import Path
+
+    return Path(path).is_file()
+
+
+WIDGET = BackpropLabWidget

@@ -115,9 +115,16 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     finite = {name: loss for name, loss in final.items() if loss == loss}
     if finite:
         best = min(finite, key=finite.__getitem__)
-        marker = Marker(params.epochs, "best", f"{best} ends lowest: loss {finite[best]:.4g}")
-        markers.append(marker)
-        emit(marker)
+        # "Faster" made visible: when each optimizer first came within 1.5× of the best final loss.
+        target = 1.5 * finite[best]
+        for name, lane in race.lanes.items():
+            reached = next((e for e, loss in enumerate(lane.losses, start=1) if loss <= target), None)
+            if reached is not None:
+                markers.append(Marker(reached, "reached", f"{name} reaches loss {target:.4g} (1.5× best)"))
+        markers.append(Marker(params.epochs, "best", f"{best} ends lowest: loss {finite[best]:.4g}"))
+        for marker in markers:
+            if marker.kind in ("reached", "best"):
+                emit(marker)
     extra: dict[str, Any] = {
         "weight_names": list(graph.weights),
         "initial_weights": initial,

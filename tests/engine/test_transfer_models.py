@@ -132,3 +132,24 @@ def test_split_at_first_trainable_reproduces_the_model(hed_base, number: int, cu
     np.testing.assert_allclose(tail(extractor(x)), model(x), rtol=1e-5, atol=1e-6)
     # The tail shares the model's layer objects: its trainable weights are the model's.
     assert {id(w) for w in tail.trainable_weights} == {id(w) for w in model.trainable_weights}
+
+
+@needs_hed
+@pytest.mark.slow
+@pytest.mark.parametrize("number", [1, 3])
+def test_training_changes_only_the_trainable_layers(number: int) -> None:
+    base = vm.vgg16_base(32)
+    vm.copy_hed_weights(base, HED)
+    model = vm.build_model(number, base, units=8)
+    extractor, tail, _ = vm.split_at_first_trainable(model)
+    tail.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers}
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-100, 100, (8, 32, 32, 3)).astype(np.float32)
+    tail.fit(extractor(x), rng.integers(0, 16, 8), epochs=1, verbose=0)
+    frozen = set(vm.frozen_layer_names(model, number))
+    for layer in model.layers:
+        if not before[layer.name]:
+            continue
+        same = all(np.array_equal(a, b) for a, b in zip(before[layer.name], layer.get_weights(), strict=True))
+        assert same == (layer.name in frozen), layer.name

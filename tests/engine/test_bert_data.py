@@ -1,0 +1,163 @@
+"""BERT lab data and numpy helpers: the Reviews.csv loader, bad CSVs, the generated corpus, the graders'
+checks, PCA and class counts. No TensorFlow here."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.bert.analysis import pca_2d, predicted_counts
+from engine.bert.checks import all_passed, check_model_inputs
+from engine.data.reviews import ReviewsFileError, clean_text, load_reviews, read_texts
+from engine.data.reviews_corpus import HEADER, default_new_reviews, write_reviews_csv
+
+
+def _write(path: Path, rows: list[list[object]], header: list[str] | tuple[str, ...] = HEADER) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _row(i: int, score: object, text: str) -> list[object]:
+    return [i, "B001", "A1", "x", 0, 0, score, 0, "s", text]
+
+
+def test_clean_text_strips_html_and_entities() -> None:
+    raw = 'Great &quot;tea&quot;!<br /><br />See <a href="http://x.com">this</a>  &amp; more'
+    assert clean_text(raw) == 'Great "tea"! See this & more'
+
+
+def test_loader_maps_scores_drops_neutral_and_long_reviews(tmp_path: Path) -> None:
+    long_text = " ".join(["word"] * 50)  # exactly 50 words: dropped (< 50 are kept)
+    rows = [_row(i, 5 if i % 3 else 1, f"review number {i} <br />fine") for i in range(60)]
+    rows += [_row(100, 3, "neutral"), _row(101, 4, long_text), _row(102, 2, " <br /> ")]
+    split = load_reviews(_write(tmp_path / "r.csv", rows), sample_size=1000, seed=1)
+    assert split.dropped == {"score_3": 1, "too_long": 1, "empty": 1}
+    assert split.class_counts["kept"] == {"negative": 20, "positive": 40}
+    assert split.class_counts["file"] == {"negative": 21, "positive": 41}
+    texts = split.train_texts + split.val_texts + split.test_texts
+    assert len(texts) == 60 and len(set(texts)) == 60
+    assert not any("<" in t for t in texts)
+    # Labels follow the scores (score 1 ↔ i % 3 == 0).
+    for text, label in zip(split.train_texts, split.train_labels, strict=True):
+        assert label == (0 if int(text.split()[2]) % 3 == 0 else 1)
+    # Stratified: the test keeps the 1:2 proportion (20 % of each class).
+    assert split.class_counts["test"] == {"negative": 4, "positive": 8}
+
+
+def test_loader_sample_is_seeded(tmp_path: Path) -> None:
+    path = _write(tmp_path / "r.csv", [_row(i, 1 + i % 5, f"text {i}") for i in range(200)])
+    a, b = load_reviews(path, 50, seed=3), load_reviews(path, 50, seed=3)
+    c = load_reviews(path, 50, seed=4)
+    assert a.train_texts == b.train_texts and a.test_texts == b.test_texts
+    assert a.train_texts != c.train_texts
+    assert sum(sum(v.values()) for k, v in a.class_counts.items() if k in ("train", "val", "test")) == 50
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty"),
+        ("Id,Score,Summary\n1,5,x\n", "no column Text"),
+        ("Id,Score,Text\n1,five,good\n", "line 2, column Score: 'five' is not a whole number"),
+        ("Id,Score,Text\n1,5,good\n2,9,bad\n", "line 3, column Score: 9 is outside 1–5"),
+        ("Id,Score,Text\n1,5,good\n2,4,fine\n", "both classes are needed"),
+        ("Id,Score,Text\n1,5\n", "line 2: 2 cells"),
+    ],
+)
+def test_bad_reviews_csv_names_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ReviewsFileError) as info:
+        load_reviews(path, 100, seed=0)
+    assert str(path) in str(info.value) and message in str(info.value)
+
+
+def test_non_utf8_and_missing_files_are_clear(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("Id,Score,Text\n1,5,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ReviewsFileError, match="not UTF-8"):
+        load_reviews(path, 10, seed=0)
+    with pytest.raises(ReviewsFileError, match="no such file"):
+        read_texts(tmp_path / "missing.csv")
+
+
+def test_read_texts_any_csv_with_a_text_column(tmp_path: Path) -> None:
+    path = _write(tmp_path / "new.csv", [["Loved it<br />!"], [""], ["meh"]], header=["text"])
+    assert read_texts(path) == ["Loved it !", "meh"]
+    with pytest.raises(ReviewsFileError, match="no column Text"):
+        read_texts(_write(tmp_path / "x.csv", [["a"]], header=["Body"]))
+
+
+def test_generated_corpus_looks_like_reviews_csv(tmp_path: Path) -> None:
+    path = write_reviews_csv(tmp_path / "gen.csv", 1500, seed=0)
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(HEADER)
+    scores = np.array([int(r["Score"]) for r in rows])
+    assert set(scores) == {1, 2, 3, 4, 5}
+    kept = scores[scores != 3]
+    assert 0.75 < np.mean(kept > 3) < 0.85  # ~80 % positive
+    assert sum("<br />" in r["Text"] for r in rows) > 100  # HTML remnants to strip
+    split = load_reviews(path, 10_000, seed=0)
+    assert split.dropped["too_long"] > 50  # some reviews are ≥ 50 words
+    assert write_reviews_csv(tmp_path / "again.csv", 1500, seed=0).read_bytes() == path.read_bytes()
+    new = read_texts(default_new_reviews())
+    assert len(new) == 120 and not any("<br" in t for t in new)
+
+
+def _inputs(rows: list[list[int]]) -> dict[str, np.ndarray]:
+    ids = np.array(rows, np.int32)
+    return {
+        "input_word_ids": ids,
+        "input_mask": (ids != 0).astype(np.int32),
+        "input_type_ids": np.zeros_like(ids),
+    }
+
+
+def test_grader_checks_pass_and_fail_for_the_right_reason() -> None:
+    good = _inputs([[101, 7, 8, 102, 0, 0], [101, 9, 102, 0, 0, 0]])
+    assert all_passed(check_model_inputs(good, 6, 101, 102))
+
+    def failed(inputs: dict[str, np.ndarray], max_len: int = 6) -> set[str]:
+        return {c.name for c in check_model_inputs(inputs, max_len, 101, 102) if not c.passed}
+
+    assert failed(good, max_len=7) == {"length 7"}
+    two_sep = _inputs([[101, 7, 102, 102, 0, 0]])
+    assert failed(two_sep) == {"one [SEP] per row"}
+    no_cls = _inputs([[7, 8, 102, 0, 0, 0]])
+    assert failed(no_cls) == {"one [CLS] per row"}
+    bad_mask = dict(good, input_mask=good["input_mask"].copy())
+    bad_mask["input_mask"][1, 4] = 1
+    assert failed(bad_mask) == {"mask 0 exactly where ids are 0"}
+    bad_types = dict(good, input_type_ids=np.ones_like(good["input_type_ids"]))
+    assert failed(bad_types) == {"segment ids all 0"}
+    as_int64 = {k: v.astype(np.int64) for k, v in good.items()}
+    assert failed(as_int64) == {"int32 arrays"}
+
+
+def test_pca_recovers_the_dominant_direction() -> None:
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 400)
+    direction = rng.normal(size=16)
+    direction /= np.linalg.norm(direction)
+    x = np.outer(labels * 10.0, direction) + rng.normal(scale=0.5, size=(400, 16))
+    proj = pca_2d(x, labels, max_points=300, seed=1)
+    assert proj.points.shape == (300, 2) and proj.labels.shape == (300,)
+    assert proj.explained[0] > 0.8 > proj.explained[1]
+    # The first axis separates the labels: class means are far apart relative to the spread.
+    first = proj.points[:, 0]
+    gap = abs(first[proj.labels == 1].mean() - first[proj.labels == 0].mean())
+    assert gap > 8 * first[proj.labels == 0].std()
+    assert pca_2d(x, labels, 300, seed=1).as_json() == proj.as_json()  # same signs run to run
+
+
+def test_predicted_counts_uses_the_threshold() -> None:
+    probs = np.array([0.1, 0.5, 0.49, 0.9])
+    assert predicted_counts(probs) == {"negative": 2, "positive": 2}
+    assert predicted_counts(probs, 0.95) == {"negative": 4, "positive": 0}

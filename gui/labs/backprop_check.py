@@ -30,12 +30,19 @@ VERDICT_COLOURS = {
     "suspicious": ("#fff3c4", "#6b4e00"),
     "bug": ("#ffcdd2", "#8a1c1c"),
 }
+
+
+def _threshold(value: float) -> str:
+    return f"{value:.0e}".replace("e-0", "e-")  # 1e-7, not 1e-07
+
+
 VERDICT_WORDS = {"correct": "pass", "suspicious": "look closer", "bug": "FAIL"}
 EXPLANATION = (
     f"g is the analytic gradient (backpropagation), g̃ the numeric one: (f(w + ε) − f(w − ε)) / 2ε. "
-    f"The assignment's measure ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂) below {CORRECT_BELOW:g} means the gradient is "
-    f"correct; above {BUG_ABOVE:g} it has a bug; in between, look closer. A tiny gradient can show a large "
-    "relative error per weight that is only the numeric side's rounding noise: such rows still pass "
+    "The assignment's measure ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂) below "
+    f"{_threshold(CORRECT_BELOW)} means the gradient is correct; above {_threshold(BUG_ABOVE)} it has a "
+    "bug; in between, look closer. A tiny gradient can show a large relative error per weight that "
+    "is only the numeric side's rounding noise: such rows still pass "
     "(hover a row for the noise level). Try ε = 1e-3 (truncation error grows) or 1e-12 (rounding grows)."
 )
 
@@ -166,9 +173,9 @@ def _fill(table: QTableWidget, check: GradientCheck) -> None:
 def _summary(what: str, check: GradientCheck) -> str:
     background, foreground = VERDICT_COLOURS[check.verdict]
     meaning = {
-        "correct": f"below {CORRECT_BELOW:g}: the gradients are correct",
-        "suspicious": f"between {CORRECT_BELOW:g} and {BUG_ABOVE:g}: worth a closer look",
-        "bug": f"above {BUG_ABOVE:g}: a gradient is wrong",
+        "correct": f"below {_threshold(CORRECT_BELOW)}: the gradients are correct",
+        "suspicious": f"between {_threshold(CORRECT_BELOW)} and {_threshold(BUG_ABOVE)}: worth a closer look",
+        "bug": f"above {_threshold(BUG_ABOVE)}: a gradient is wrong",
     }[check.verdict]
     return (
         f"<p><b>{what}</b> ({len(check.rows)}): ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂) = "

@@ -155,6 +155,7 @@ class InputsPanel(QWidget):
             while grid.count():
                 item = grid.takeAt(0)
                 if item.widget() is not None:
+                    item.widget().hide()  # deleteLater waits for the event loop; do not draw it meanwhile
                     item.widget().deleteLater()
             boxes.clear()
         for index, name in enumerate(self.session.graph.weights):

@@ -3,13 +3,16 @@ update rules, all read from the engine's own tables (the same text the steps sho
 
 from __future__ import annotations
 
-from html import escape
+from functools import partial
+from html import escape as _escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
 from engine.graph import DERIVATIVE_RULES, OPS
 from engine.graph.optimizers import RULES
+
+escape = partial(_escape, quote=False)  # text content only: keep quotes readable (σ'(x))
 
 
 def rules_html() -> str:

@@ -1,0 +1,115 @@
+"""Backprop tab: typed expressions (good and bad), the gradient-check panel, the rules, no TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.graph import DERIVATIVE_RULES
+from engine.graph.steps import fmt
+from engine.labs import LABS
+from gui.labs.backprop import BackpropLabWidget
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def lab(qtbot, tmp_store):
+    widget = BackpropLabWidget(LABS["backprop"], tmp_store)
+    qtbot.addWidget(widget)
+    widget.show()
+    yield widget
+    widget.runner.stop_and_wait(5000)
+
+
+def test_bad_expression_shows_the_caret_message_and_keeps_the_graph(lab):
+    explorer = lab.explorer
+    explorer.seek(4)
+    nodes_before = set(explorer.view.nodes)
+    explorer.expression.setText("tanh(w1*x1 + ) * w3")
+    explorer.build_button.click()
+    message = explorer.error_label.text()
+    assert not explorer.error_label.isHidden()
+    assert "position 14" in message and message.splitlines()[-1].strip() == "^"
+    assert message.splitlines()[-1].index("^") == message.splitlines()[-2].index("tanh") + 13
+    assert explorer.error_label.font().styleHint() == explorer.error_label.font().StyleHint.Monospace
+    assert set(explorer.view.nodes) == nodes_before and lab.session.is_assignment
+    assert explorer.state.position == 4
+    explorer.expression.setText("foo(w1)")
+    explorer.build_button.click()
+    assert "unknown function 'foo'" in explorer.error_label.text()
+
+
+def test_typed_expression_can_be_stepped_and_checked(lab):
+    explorer, session = lab.explorer, lab.session
+    explorer.expression.setText("tanh(w1*x1 + w2) * w3 + x7")
+    explorer.expression.returnPressed.emit()
+    assert explorer.error_label.isHidden()
+    assert set(session.graph.weights) == {"w1", "w2", "w3"}
+    assert set(explorer.view.nodes) == set(session.graph.order)
+    assert set(explorer.inputs.weight_boxes) == {"w1", "w2", "w3"}
+    assert set(explorer.inputs.input_boxes) == {"x7"}  # x1 comes from the data, x7 is typed in
+    explorer.inputs.input_boxes["x7"].setValue(2.5)
+    feeds = session.feeds()
+    assert feeds["x7"] == 2.5 and feeds["x1"] == float(session.data.X[session.row, 0])
+    grads = session.graph.node_gradients(feeds)
+    explorer.seek(explorer.walk.total)
+    for node_id in session.graph.order:
+        assert explorer.view.nodes[node_id].grad_text == f"∂ {fmt(grads[node_id])}"
+    assert [row.name for row in lab.check.weight_check.rows] == ["w1", "w2", "w3"]
+    assert lab.check.weight_check.verdict == "correct"
+    explorer.assignment_button.click()
+    assert session.is_assignment and "L" in explorer.view.nodes
+
+
+def test_gradient_check_table_and_eps(lab):
+    check = lab.check
+    table = check.weights_table
+    assert table.rowCount() == 9
+    rows = check.weight_check.rows
+    assert table.item(5, 0).text() == "w6" and table.item(5, 4).text() == "pass"
+    assert float(table.item(5, 1).text().replace("−", "-")) == pytest.approx(rows[5].analytic, rel=1e-9)
+    assert "below 1e-7" in check.weights_summary.text()
+    assert check.nodes_table.rowCount() == len(check.node_check.rows) == 20
+    check.eps_edit.setText("0.3")  # a huge ε: truncation error makes the check fail
+    check.eps_edit.editingFinished.emit()
+    assert check.eps == 0.3 and check.weight_check.verdict != "correct"
+    assert any(table.item(r, 4).text() != "pass" for r in range(table.rowCount()))
+    check.eps_edit.setText("tiny")
+    check.eps_edit.editingFinished.emit()
+    assert check.eps == 0.3 and "ε must be a number" in check.eps_error.text()
+
+
+def test_rules_panel_lists_the_assignments_rules(lab):
+    text = lab.rules.label.text()
+    for _, rule in DERIVATIVE_RULES:
+        assert rule in text
+    assert "Adam" in text
+
+
+def test_backprop_tab_does_not_import_tensorflow(tmp_path):
+    code = (
+        "import sys\n"
+        "from gui.app import make_application\n"
+        "app = make_application()\n"
+        "from engine.labs import LABS\n"
+        "from gui.labs import make_lab_widget\n"
+        "widget = make_lab_widget(LABS['backprop'], None)\n"
+        "widget.explorer.step(); widget.prepare_screenshot('race')\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(tmp_path),
+        "DLLAB_DATA_DIR": str(tmp_path),
+        "DLLAB_CACHE_DIR": str(tmp_path),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "False"

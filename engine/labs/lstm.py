@@ -181,18 +181,17 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     if params.tensorboard:
         artifacts["tensorboard"] = str(folder / f"tensorboard_model{params.model}_seed{params.seed}")
         callbacks.append(tfrt.keras().callbacks.TensorBoard(artifacts["tensorboard"]))
-    one_hot = {split: np.eye(2, dtype=np.float32)[labels] for split, labels in y.items()}
+    one_hot = np.eye(2, dtype=np.float32)[y["train"]]
     started = time.perf_counter()
     history = fit_with_events(
         net,
         x["train"],
-        one_hot["train"],
+        one_hot,
         token=token,
         emit=emit,
         epochs=params.epochs,
         steps_per_epoch=-(-len(y["train"]) // params.batch_size),
         callbacks=callbacks,
-        validation_data=(x["val"], one_hot["val"]),
         batch_size=params.batch_size,
         shuffle=True,
     )

@@ -62,13 +62,21 @@ def glove_matrix(
     return matrix, {"kind": "glove", "label": label, "source": str(path), "coverage": coverage}
 
 
-class AucCheckpoint(keras.callbacks.Callback):
-    """Adds ``auc`` and ``val_auc`` (engine.metrics) to each epoch's logs and saves the best weights.
+def cross_entropy(y: NDArray[np.int64], probabilities: NDArray[Any]) -> float:
+    """Mean categorical cross-entropy of 0/1 labels under 2-unit softmax probabilities."""
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-7, 1.0)
+    return float(-np.mean(np.log(p[np.arange(y.size), y])))
 
-    The train AUC is measured on the training inputs with the epoch's final weights (Keras's own
-    ``loss`` is an average over the epoch's changing weights). A new best validation AUC saves the
-    weights to ``path`` (through a temporary file, so a crash never leaves half a file) and becomes
-    a ``checkpoint`` marker; validation loss rising while training loss falls becomes an
+
+class AucCheckpoint(keras.callbacks.Callback):
+    """Adds ``auc``, ``val_auc`` and ``val_loss`` to each epoch's logs and saves the best weights.
+
+    One ``predict`` over the training and validation inputs per epoch gives all three (so ``fit``
+    needs no ``validation_data``, which would trace and run a second forward pass); AUC comes from
+    :mod:`engine.metrics`, the loss is the same categorical cross-entropy the model minimises. The
+    train AUC uses the epoch's final weights. A new best validation AUC saves the weights to
+    ``path`` (through a temporary file, so a crash never leaves half a file) and becomes a
+    ``checkpoint`` marker; validation loss rising while training loss falls becomes an
     ``overfitting`` marker the first time it happens.
 
     Args:
@@ -88,7 +96,9 @@ class AucCheckpoint(keras.callbacks.Callback):
         batch_size: int = 512,
     ) -> None:
         super().__init__()
-        self.train, self.val, self.path, self.emit, self.batch_size = train, val, path, emit, batch_size
+        self.x = {name: np.concatenate([train[0][name], val[0][name]]) for name in train[0]}
+        self.y_train, self.y_val = train[1], val[1]
+        self.path, self.emit, self.batch_size = path, emit, batch_size
         self.markers: list[Marker] = []
         self._losses: list[tuple[float, float]] = []
 
@@ -96,16 +106,18 @@ class AucCheckpoint(keras.callbacks.Callback):
         self.best, self.best_epoch, self.weights = -np.inf, 0, None
         self.markers, self._losses, self._warned = [], [], False
 
-    def auc(self, x: dict[str, NDArray[Any]], y: NDArray[np.int64]) -> float:
-        """AUC of the model's approval probability (softmax unit 1) on ``x``."""
-        probabilities = np.asarray(self.model.predict(x, batch_size=self.batch_size, verbose=0))
+    def scores(self) -> tuple[float, float, float]:
+        """``(auc, val_auc, val_loss)`` of the model as it is now (NaN when it diverged)."""
+        probabilities = np.asarray(self.model.predict(self.x, batch_size=self.batch_size, verbose=0))
         if not np.isfinite(probabilities).all():
-            return float("nan")
-        return metrics.roc_auc(y, probabilities[:, 1])
+            return float("nan"), float("nan"), float("nan")
+        train, val = probabilities[: self.y_train.size], probabilities[self.y_train.size :]
+        auc = metrics.roc_auc(self.y_train, train[:, 1])
+        return auc, metrics.roc_auc(self.y_val, val[:, 1]), cross_entropy(self.y_val, val)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs if logs is not None else {}
-        logs["auc"], logs["val_auc"] = self.auc(*self.train), self.auc(*self.val)
+        logs["auc"], logs["val_auc"], logs["val_loss"] = self.scores()
         current = logs["val_auc"]
         if current > self.best:
             before = "" if self.best_epoch == 0 else f" (was {self.best:.3f} at epoch {self.best_epoch})"
@@ -115,7 +127,7 @@ class AucCheckpoint(keras.callbacks.Callback):
             self.model.save_weights(tmp)
             os.replace(tmp, self.path)
             self._mark(epoch + 1, "checkpoint", f"val AUC {current:.3f}{before}: best weights saved")
-        losses = (float(logs.get("loss", np.nan)), float(logs.get("val_loss", np.nan)))
+        losses = (float(logs.get("loss", np.nan)), float(logs["val_loss"]))
         if self._losses and not self._warned:
             (loss, val_loss), (last_loss, last_val) = losses, self._losses[-1]
             if loss < last_loss and val_loss > last_val:
@@ -142,11 +154,10 @@ def test_metrics(y: NDArray[np.int64], probabilities: NDArray[np.float32]) -> di
 
     Accuracy within one point of the majority rate means the model learnt "always approve".
     """
-    p = np.clip(probabilities.astype(np.float64), 1e-7, 1.0)
     majority = float(max(y.mean(), 1.0 - y.mean()))
     return {
-        "auc": metrics.roc_auc(y, p[:, 1]),
-        "loss": float(-np.mean(np.log(p[np.arange(y.size), y]))),
-        "accuracy": metrics.accuracy(y, p.argmax(axis=1)),
+        "auc": metrics.roc_auc(y, probabilities[:, 1]),
+        "loss": cross_entropy(y, probabilities),
+        "accuracy": metrics.accuracy(y, probabilities.argmax(axis=1)),
         "majority_rate": majority,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,45 @@ AUTO = "auto"
 MAX_LAYERS = 10
 
 EXPLANATION = """\
-Five hidden Dense layers learn to tell two overlapping noisy rings apart (20,000 points). The rings
-overlap so much that no model can beat about 0.67 accuracy / 0.74 AUC.
-Pick Model-1…4 (tanh or relu, RandomUniform(0, 1) or he_uniform, SGD with momentum; Model-4 is free)
-and watch the callbacks decide: checkpoint when validation accuracy improves, LR ×0.9 when it falls
-and ×0.95 every 3rd epoch, stop on NaN/inf in the loss or any weight, early stop after 2 epochs
-without improvement. MEASURED_OUTCOMES"""
+Five hidden Dense layers learn to tell two overlapping noisy rings apart (20,000 points, 75/25
+stratified split). The rings overlap so much that no model can beat about 0.67 accuracy / 0.74 AUC.
+Pick Model-1…4 and watch the callbacks decide: checkpoint when validation accuracy improves, LR ×0.9
+when it falls and ×0.95 every 3rd epoch (×0.855 when both), stop on NaN/inf in the loss or any
+weight, early stop after 2 epochs without improvement.
+
+Measured here with the default settings (seed 0):
+• Model-1 (tanh, RandomUniform(0, 1)) stalls at chance: val accuracy 0.500, AUC 0.46–0.48. The
+  all-positive weights saturate the tanh units (at the start 81% of hidden-2 and 99.9% of hidden-5
+  outputs have |tanh| > 0.99), so the gradient norms of hidden layers 1–4 are 4e-10 to 9e-8 in
+  epoch 1 (flagged vanishing). Early stopping ends it at epoch 3.
+• Model-2 (relu, RandomUniform(0, 1)) saturates rather than producing NaN: the initial logits reach
+  85,000 and the first-batch loss is 7,581. The huge first updates switch off every ReLU of hidden
+  layers 2–5 for all inputs (measured after epoch 1), so all hidden gradients are exactly 0, the
+  output is a constant, the loss sits at ln 2 = 0.693, val accuracy and AUC at 0.500. The NaN guard
+  never fires (even with widths 256×5 and a first-batch loss of 3.2e9 the ReLUs die before anything
+  overflows). Early stopping ends it at epoch 3.
+• Model-3 (relu, he_uniform) learns: val accuracy 0.665 after epoch 1 and 0.672 at best (AUC 0.737),
+  close to the 0.67 ceiling; early stop at epoch 7 after LR decays at epochs 3 and 6.
+• Model-4 (our choice: elu, he_normal, Adam) reaches 0.676 val accuracy (AUC 0.738), stopping at 9.
+• Micro-F1 equals validation accuracy in every epoch of every model (largest difference 3e-8,
+  float32 rounding): with both classes counted, each error is one false positive and one false
+  negative, so micro-F1 = accuracy.\
+"""
+
+
+@dataclass(frozen=True)
+class LayerStatsRecorded:
+    """An epoch's per-layer weight/gradient histograms and gradient norms, as plain data.
+
+    Emitted after each epoch (before its :class:`~engine.jobs.EpochEnded`) so the histogram and
+    gradient-norm views update live; ``layers`` holds one :class:`~engine.callbacks.layer_stats.LayerStats`
+    layer record each (``name``, ``weights``/``gradients`` ``{"edges", "counts", "non_finite"}``,
+    ``weight_norm``, ``grad_norm``, ``flag``). Defined here, not beside the callback, because the GUI
+    imports it and must not import Keras.
+    """
+
+    epoch: int
+    layers: tuple[Mapping[str, Any], ...]
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ class LabCallbacks:
         self.stats: LayerStats | None = None
         if params.layer_stats or params.tensorboard:
             n = min(GRADIENT_SAMPLE, len(y_train))
-            self.stats = LayerStats(x_train[:n], y_train[:n], on_record=_flag_reporter(emit))
+            reporter = _stats_reporter(emit) if params.layer_stats else None  # else only for TensorBoard
+            self.stats = LayerStats(x_train[:n], y_train[:n], on_record=reporter)
             self.callbacks.append(self.stats)
         self.checkpoint = (
             CheckpointOnImprovement(self.checkpoint_dir, emit=emit) if params.checkpoint else None
@@ -103,10 +104,12 @@ class LabCallbacks:
         return list(self.stats.records) if self.stats is not None and self.keep_layer_stats else []
 
 
-def _flag_reporter(emit: Emit) -> Any:
-    """Logs the layers whose gradient norm is flagged (vanishing, exploding, non-finite) each epoch."""
+def _stats_reporter(emit: Emit) -> Any:
+    """Emits each epoch's layer statistics and logs the layers whose gradient norm is flagged."""
+    from engine.labs.callbacks import LayerStatsRecorded
 
     def report(record: dict[str, Any]) -> None:
+        emit(LayerStatsRecorded(record["epoch"], tuple(record["layers"])))
         flagged = [
             f"{layer['name']} {layer['flag']} ({layer['grad_norm']:.3g})"
             for layer in record["layers"]

@@ -12,7 +12,7 @@ import pytest
 
 from engine.data.rings import generate_rings
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, Marker
-from engine.labs.callbacks import LAB, Params
+from engine.labs.callbacks import LAB, LayerStatsRecorded, Params
 from engine.params import ParamError, build
 
 HISTORY_KEYS = {"loss", "val_loss", "accuracy", "val_accuracy", "f1", "auc", "lr"}
@@ -60,6 +60,8 @@ def test_each_model_runs_two_epochs_with_every_callback(tiny_csv, tmp_path, mode
     assert any(Path(result.artifacts["tensorboard"], "train").iterdir())
     stats = result.extra["layer_stats"]
     assert [r["epoch"] for r in stats] == [1, 2] and len(stats[0]["layers"]) == 6
+    live = [e for e in events if isinstance(e, LayerStatsRecorded)]
+    assert [e.epoch for e in live] == [1, 2] and list(live[1].layers) == stats[1]["layers"]
     assert result.extra["model"]["activation"] == ("tanh" if model == 1 else "elu" if model == 4 else "relu")
     assert result.test["epochs_run"] == 2
 

@@ -18,9 +18,9 @@ from engine.jobs import Emit, Progress
 from engine.paths import cache_dir
 
 #: Bump when the generator changes, so cached corpora are rebuilt.
-VERSION = 1
+VERSION = 3
 DEFAULT_SEED = 1993
-POSTS_PER_CLASS = 64
+POSTS_PER_CLASS = 150
 
 #: Class -> (topic words, capitalised multi-word names, subject phrases).
 TOPICS: dict[str, tuple[str, str, str]] = {
@@ -144,7 +144,7 @@ def _sentence(rng: np.random.Generator, label: int, mix: float) -> str:
     )
 
 
-def generate_post(rng: np.random.Generator, label: int, mix: float = 0.35) -> bytes:
+def generate_post(rng: np.random.Generator, label: int, mix: float = 0.4) -> bytes:
     """One post of class ``label`` as the bytes of a file (usually UTF-8, sometimes with Latin-1)."""
     subject = str(rng.choice(TOPICS[CLASS_NAMES[label]][2].split("|")))
     author, quoted_author = _email(rng), _email(rng)

@@ -100,6 +100,7 @@ def build_char_cnn(
     filters: int = 32,
     kernel_size: int = 5,
     pool_size: int = 3,
+    final_pool: int = 0,
     dropout: float = 0.5,
     dense_units: int = 64,
 ) -> Any:
@@ -113,7 +114,11 @@ def build_char_cnn(
         embedding_matrix: Pretrained character vectors; frozen when given. Defaults to None.
         filters: Filters per convolution. Defaults to 32.
         kernel_size: Kernel size of every convolution. Defaults to 5.
-        pool_size: Max-pooling window. Defaults to 3.
+        pool_size: Window of the first max-pooling. Defaults to 3.
+        final_pool: Window of the second max-pooling; 0 = all that is left of the sequence, so
+            Flatten sees one position and the features do not depend on where a word occurs
+            (with a few hundred documents a position-dependent Flatten only memorises).
+            Defaults to 0.
         dropout: Dropout rate before the dense layers. Defaults to 0.5.
         dense_units: Units of the hidden dense layer. Defaults to 64.
     """
@@ -121,12 +126,12 @@ def build_char_cnn(
     layers = keras.layers
     dim = embedding_matrix.shape[1] if embedding_matrix is not None else embedding_dim
     inputs, _layer, x = _embedding(seq_len, vocab_size, dim, embedding_matrix)
-    for block in (1, 2):
+    for block, pool in ((1, pool_size), (2, final_pool or -(-seq_len // pool_size))):
         for i in (1, 2):
             x = layers.Conv1D(
                 filters, kernel_size, padding="same", activation="relu", name=f"conv{block}_{i}"
             )(x)
-        x = layers.MaxPool1D(pool_size, padding="same", name=f"pool{block}")(x)
+        x = layers.MaxPool1D(pool, padding="same", name=f"pool{block}")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)

@@ -1,0 +1,130 @@
+"""The text-CNN lab's data side (no TensorFlow): corpus → preprocessing → split → length analysis,
+and the numbers shown after training (confusion matrix, per-class F1, misclassified examples).
+
+The GUI's pipeline explorer uses the same functions, so what it shows is what the model gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine import metrics
+from engine.data.newsgroups import DEFAULT_SEED, default_corpus
+from engine.jobs import CancelToken, Emit, LogLine, Progress
+from engine.text.corpus import Corpus, Split, load_folder, stratified_split
+from engine.text.entities import get_chunker
+from engine.text.lengths import LengthReport, analyse_lengths, word_lengths
+from engine.text.pipeline import STEP_NUMBERS, preprocess_corpus
+
+#: Longest character sequence Model-2 gets by default: keeps an epoch within seconds on a CPU.
+CHAR_CAP = 1024
+
+
+@dataclass(frozen=True)
+class PreparedCorpus:
+    """A loaded corpus with its merged model inputs, its split and the length analysis."""
+
+    corpus: Corpus
+    merged: tuple[str, ...]
+    split: Split
+    words: LengthReport
+    chars: LengthReport
+    chunker: str
+    source: str
+
+
+def load_corpus(data_dir: str = "", emit: Emit | None = None) -> tuple[Corpus, str]:
+    """The user's folder, or the embedded corpus (generated on first use) when ``data_dir`` is empty."""
+    if data_dir:
+        return load_folder(Path(data_dir).expanduser()), str(Path(data_dir).expanduser())
+    folder = default_corpus(DEFAULT_SEED, emit)
+    return load_folder(folder), f"embedded newsgroup-style corpus (seed {DEFAULT_SEED})"
+
+
+def enabled_steps(skip: Collection[int]) -> list[int]:
+    """The step numbers left on when ``skip`` is toggled off."""
+    return [n for n in STEP_NUMBERS if n not in set(skip)]
+
+
+def prepare_corpus(
+    *,
+    data_dir: str,
+    skip_steps: Collection[int],
+    chunker: str,
+    seed: int,
+    test_fraction: float,
+    val_fraction: float,
+    emit: Emit,
+    token: CancelToken,
+) -> PreparedCorpus:
+    """Load, preprocess (steps 1-17 minus ``skip_steps``), split and analyse lengths on the training part."""
+    corpus, source = load_corpus(data_dir, emit)
+    emit(LogLine(f"Corpus: {source}: {len(corpus.texts)} posts in {len(corpus.class_names)} classes"))
+    if corpus.invalid_utf8_files:
+        emit(LogLine(f"{corpus.invalid_utf8_files} files were not valid UTF-8; bad bytes were replaced"))
+    for problem in corpus.problems[:20]:
+        emit(LogLine(problem, "warning"))
+    if len(corpus.problems) > 20:
+        emit(LogLine(f"... and {len(corpus.problems) - 20} more skipped files", "warning"))
+    entity_chunker = get_chunker(chunker)
+    emit(LogLine(f"Step 11 uses the {entity_chunker.label}"))
+    total = len(corpus.texts)
+
+    def tick(i: int) -> None:
+        token.raise_if_cancelled()
+        if (i + 1) % 100 == 0 or i + 1 == total:
+            emit(Progress("preprocessing", i + 1, total))
+
+    merged = preprocess_corpus(corpus.texts, enabled_steps(skip_steps), entity_chunker.name, tick)
+    split = stratified_split(corpus.labels, seed, test_fraction, val_fraction, corpus.class_names)
+    train_texts = [merged[i] for i in split.train]
+    words = analyse_lengths(word_lengths(train_texts), "words")
+    chars = analyse_lengths([len(t) for t in train_texts], "characters", cap=CHAR_CAP)
+    return PreparedCorpus(corpus, tuple(merged), split, words, chars, entity_chunker.label, source)
+
+
+def one_hot(labels: NDArray[np.int64], n_classes: int) -> NDArray[np.float32]:
+    """Rows of the identity: what categorical cross-entropy and F1Score expect."""
+    return np.eye(n_classes, dtype=np.float32)[labels]
+
+
+def evaluation(
+    y_true: NDArray[np.int64],
+    probabilities: NDArray[np.float32],
+    class_names: Sequence[str],
+    texts: Sequence[str],
+    files: Sequence[str],
+    max_examples: int = 25,
+    snippet_chars: int = 240,
+) -> dict[str, Any]:
+    """Test metrics from the argmax of the softmax, plus what the GUI shows about the mistakes.
+
+    Misclassified examples are listed most confident first: those teach the most.
+    """
+    n = len(class_names)
+    y_pred = probabilities.argmax(axis=1)
+    confidence = probabilities.max(axis=1)
+    wrong = np.flatnonzero(y_pred != y_true)
+    wrong = wrong[np.argsort(-confidence[wrong], kind="stable")][:max_examples]
+    return {
+        "accuracy": metrics.accuracy(y_true, y_pred),
+        "micro_f1": metrics.micro_f1(y_true, y_pred, n),
+        "confusion_matrix": metrics.confusion_matrix(y_true, y_pred, n).tolist(),
+        "per_class_f1": [float(v) for v in metrics.per_class_f1(y_true, y_pred, n)],
+        "misclassified": [
+            {
+                "file": files[i],
+                "snippet": texts[i][:snippet_chars],
+                "true": class_names[int(y_true[i])],
+                "predicted": class_names[int(y_pred[i])],
+                "confidence": float(confidence[i]),
+            }
+            for i in wrong.tolist()
+        ],
+    }

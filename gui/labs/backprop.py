@@ -9,7 +9,7 @@ Nothing here imports TensorFlow.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QSplitter, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QSplitter, QWidget
 
 from engine.data import backprop_data
 from engine.data.backprop_data import DataFileError
@@ -44,6 +44,7 @@ class BackpropLabWidget(TrainingLabWidget):
 
         # The inherited curves page becomes the race page: curves on top, final weights below.
         curves_page = self.views.widget(0)
+        assert curves_page is not None
         self.views.removeTab(0)
         self.race_page = QSplitter(Qt.Orientation.Vertical)
         self.race_page.addWidget(curves_page)
@@ -67,10 +68,11 @@ class BackpropLabWidget(TrainingLabWidget):
         # The generic form capitalises labels, which turns "ε" into "Ε" and "SGD η" into "Sgd η";
         # the race's labels are already written as they should read.
         layout = self.form.layout()
+        assert isinstance(layout, QFormLayout)
         for name, editor in self.form.editors.items():
             label = layout.labelForField(editor)
             text = self.form.infos[name].label
-            if label is not None and text:
+            if isinstance(label, QLabel) and text:
                 label.setText(text[0].upper() + text[1:] if text[0].isascii() else text)
 
     # --- views ----------------------------------------------------------------------------------

@@ -288,10 +288,10 @@ class GraphExplorer(QWidget):
         mode = "forward" if isinstance(state.step, ForwardStep) else "backward"
         labels: dict[tuple[str, str], str] = {}
         step = state.step
-        if step is not None and mode == "forward":
+        if isinstance(step, ForwardStep):
             labels = {(s, step.node): fmt(state.values[s]) for s, _ in step.edges}
         elif step is not None:
-            for term in getattr(step, "terms", ()):
+            for term in step.terms:
                 key = (step.node, term.consumer)
                 labels[key] = fmt(term.product) if key not in labels else fmt(step.grad)
         self.view.show_state(texts, state.active_node, state.active_edges, mode, labels)

@@ -7,6 +7,7 @@ graph at once; the boxes are refreshed from the session (never the other way rou
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Slot
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -51,16 +52,13 @@ class ValueBox(QDoubleSpinBox):
         except ValueError:
             return self.value()
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         """Accept anything that is, or may become, a number."""
-        from PySide6.QtGui import QValidator
-
-        stripped = text.replace("−", "-").strip()
         try:
-            float(stripped)
-            return QValidator.State.Acceptable
+            float(text.replace("−", "-").strip())
+            return QValidator.State.Acceptable, text, pos
         except ValueError:
-            return QValidator.State.Intermediate
+            return QValidator.State.Intermediate, text, pos
 
 
 class InputsPanel(QWidget):
@@ -154,9 +152,10 @@ class InputsPanel(QWidget):
         for grid, boxes in ((self.weights_grid, self.weight_boxes), (self.inputs_grid, self.input_boxes)):
             while grid.count():
                 item = grid.takeAt(0)
-                if item.widget() is not None:
-                    item.widget().hide()  # deleteLater waits for the event loop; do not draw it meanwhile
-                    item.widget().deleteLater()
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    widget.hide()  # deleteLater waits for the event loop; do not draw it meanwhile
+                    widget.deleteLater()
             boxes.clear()
         for index, name in enumerate(self.session.graph.weights):
             self.weight_boxes[name] = self._add_box(self.weights_grid, index, name, self._on_weight_edited)

@@ -160,3 +160,15 @@ def test_wheel_zoom_and_fit(lab):
     assert view.zoom_level == pytest.approx(fitted * 2.0) and not view.auto_fit
     view.fit_all()
     assert view.zoom_level == pytest.approx(fitted) and view.auto_fit
+
+
+def test_typing_a_weight_in_scientific_notation(qtbot, lab):
+    box = lab.explorer.inputs.weight_boxes["w2"]
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "-2.5e-3")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert lab.session.weights["w2"] == pytest.approx(-2.5e-3)
+    assert box.text() == "-0.0025"
+    expected = lab.session.graph.values(lab.session.feeds())["w2f2"]
+    lab.explorer.seek(2)
+    assert lab.explorer.view.nodes["w2f2"].value_text == f"= {fmt(expected)}"

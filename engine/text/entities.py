@@ -4,9 +4,10 @@ The assignment used NLTK's ``ne_chunk``. Its models are not on PyPI, so two chun
 
 - ``nltk``: NLTK's tokenizer, tagger and ``ne_chunk``, used when ``nltk`` and its data are installed.
 - ``offline``: a documented heuristic. A run of capitalised words (``New York Times``) is an entity
-  once leading function words (``The``, ``In``, ...) are peeled off; when its first word is a given
-  name from the shipped list (``first_names.txt``) it is a person and is removed, otherwise a
-  run of two or more words is joined with "_" (``New_York_Times``). A lone given name is removed too.
+  once leading function words (``The``, ``In``, ``Thanks``, ...) are peeled off; from its first
+  given name in the shipped list (``first_names.txt``) on, it is a person and is removed
+  (``Peter Smith``, a lone ``Linda``); what is left, if two or more words, is joined with "_"
+  (``New_York_Times``).
 
 The heuristic misses lower-case entities and all-caps runs glued by punctuation, and it may join a
 capitalised sentence start with the next name; the explorer shows which chunker ran.
@@ -26,11 +27,11 @@ AUTO = "auto"
 
 # Words that start sentences capitalised without being part of a name.
 _FUNCTION_WORDS_TEXT = """
-    a about after all also an and any are as at because but by can could dear did do does for from
+    a about after all also an and any are as at because best but by can cheers could dear did do does for from
     had has have he hello her here hey hi his how i if in is it its let many may maybe most my no
     not now of on once one or our please see she since so some still that the their then there these
     they this those though thus to too very was we well were what when where which while who why
-    will with would yes yet you your
+    will with would yes yet you your thanks regards sincerely
 """
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 _CAPITALISED_RUN_RE = re.compile(r"\b[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)*\b")
@@ -73,11 +74,11 @@ def offline_chunk(text: str) -> str:
         lead: list[str] = []
         while words and words[0].lower() in _FUNCTION_WORDS:
             lead.append(words.pop(0))
-        if words and words[0].lower() in names:
-            return " ".join(lead)  # a person: drop the whole name, keep the peeled-off words
-        if len(words) >= 2:
-            return " ".join([*lead, "_".join(words)])
-        return match.group(0)
+        # A person starts at the first given name ("Thanks Linda Smith"): drop it to the run's end.
+        person = next((i for i, w in enumerate(words) if w.lower() in names), len(words))
+        words = words[:person]
+        kept = [*lead, "_".join(words)] if len(words) >= 2 else [*lead, *words]
+        return " ".join(kept)
 
     return _CAPITALISED_RUN_RE.sub(replace, text)
 

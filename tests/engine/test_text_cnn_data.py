@@ -1,0 +1,177 @@
+"""Text CNN lab: corpus generator, folder loaders (good and bad), split, lengths, vector files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.data import newsgroups
+from engine.jobs import CancelToken, JobCancelled
+from engine.text.corpus import CorpusError, load_folder, stratified_split
+from engine.text.embeddings import (
+    EmbeddingFileError,
+    char_vocabulary,
+    embedding_matrix,
+    encode_chars,
+    load_vectors,
+)
+from engine.text.lengths import analyse_lengths
+from engine.text.pipeline import preprocess
+
+
+def test_generator_is_deterministic_and_has_the_real_format(tmp_path: Path) -> None:
+    a = newsgroups.generate_corpus(tmp_path / "a", seed=3, per_class=6)
+    b = newsgroups.generate_corpus(tmp_path / "b", seed=3, per_class=6)
+    files = sorted(p.name for p in a.glob("*.txt"))
+    assert files == sorted(p.name for p in b.glob("*.txt"))
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+    assert len(files) == 6 * len(newsgroups.CLASS_NAMES) and len(newsgroups.CLASS_NAMES) >= 8
+    text = "\n".join((a / f).read_bytes().decode("utf-8", "replace") for f in files)
+    for feature in ("From: ", "Subject: ", "In article <", "\n> ", "(", "@", "'", "d_"):
+        assert feature in text, feature
+    other = newsgroups.generate_corpus(tmp_path / "c", seed=4, per_class=6)
+    assert sorted(p.read_bytes() for p in other.glob("*.txt")) != sorted(
+        p.read_bytes() for p in a.glob("*.txt")
+    )
+
+
+def test_default_corpus_is_cached_with_a_few_invalid_utf8_files() -> None:
+    folder = newsgroups.default_corpus()
+    assert (folder / "COMPLETE").exists()
+    corpus = load_folder(folder)
+    assert len(corpus.texts) == newsgroups.POSTS_PER_CLASS * len(newsgroups.CLASS_NAMES)
+    assert 0 < corpus.invalid_utf8_files < len(corpus.texts) // 10
+    assert set(corpus.counts().values()) == {newsgroups.POSTS_PER_CLASS}
+    assert newsgroups.default_corpus() == folder  # second call reuses the cache
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def test_flat_folder_labels_from_the_name_and_reports_bad_files(tmp_path: Path) -> None:
+    _write(tmp_path, "comp.sys.ibm.pc.hardware_61072.txt", b"Subject: ide\n\nmy drive")
+    _write(tmp_path, "sci.space_1.txt", b"caf\xe9 in orbit")
+    _write(tmp_path, "sci.space_2.txt", b"   \n")
+    _write(tmp_path, "nolabel.txt", b"who am I")
+    _write(tmp_path, "notes.md", b"ignored: not a post")
+    corpus = load_folder(tmp_path)
+    assert corpus.class_names == ("comp.sys.ibm.pc.hardware", "sci.space")
+    assert corpus.layout == "flat" and corpus.invalid_utf8_files == 1
+    assert "caf\ufffd in orbit" in corpus.texts
+    problems = " | ".join(corpus.problems)
+    assert "sci.space_2.txt: empty file" in problems and "nolabel.txt" in problems
+
+
+def test_one_subfolder_per_class(tmp_path: Path) -> None:
+    _write(tmp_path, "rec.autos/101", b"my clutch")
+    _write(tmp_path, "rec.autos/102", b"my brakes")
+    _write(tmp_path, "sci.med/7", b"migraine")
+    _write(tmp_path, "stray_1.txt", b"outside")
+    corpus = load_folder(tmp_path)
+    assert corpus.layout == "folders" and corpus.counts() == {"rec.autos": 2, "sci.med": 1}
+    assert any("stray_1.txt" in p for p in corpus.problems)
+
+
+def test_unreadable_file_is_reported_not_fatal(tmp_path: Path) -> None:
+    _write(tmp_path, "a_1.txt", b"alpha")
+    _write(tmp_path, "b_1.txt", b"beta")
+    (tmp_path / "b_2.txt").mkdir()  # a folder named like a post cannot be read as one
+    corpus = load_folder(tmp_path)
+    assert len(corpus.texts) == 2 and any("b_2.txt: cannot be read" in p for p in corpus.problems)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({}, "no usable posts"),
+        ({"a_1.txt": b""}, "empty file"),
+        ({"a_1.txt": b"x", "a_2.txt": b"y"}, "two or more"),
+    ],
+)
+def test_bad_folders_raise_a_clear_error(tmp_path: Path, files: dict[str, bytes], message: str) -> None:
+    for name, data in files.items():
+        _write(tmp_path, name, data)
+    with pytest.raises(CorpusError, match=message) as info:
+        load_folder(tmp_path)
+    assert str(tmp_path) in str(info.value)
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="not a folder"):
+        load_folder(tmp_path / "nope")
+
+
+def test_split_is_stratified_disjoint_and_seeded() -> None:
+    labels = np.repeat(np.arange(4), [40, 40, 20, 8]).astype(np.int64)
+    split = stratified_split(labels, seed=1)
+    parts = [split.train, split.val, split.test]
+    assert sum(len(p) for p in parts) == len(labels)
+    assert len(np.unique(np.concatenate(parts))) == len(labels)
+    assert np.bincount(labels[split.test]).tolist() == [10, 10, 5, 2]  # 25 % of each class
+    assert all(np.bincount(labels[p], minlength=4).min() >= 1 for p in parts)
+    again = stratified_split(labels, seed=1)
+    assert np.array_equal(again.test, split.test)
+    assert not np.array_equal(stratified_split(labels, seed=2).test, split.test)
+    with pytest.raises(CorpusError, match="'tiny' has 2"):
+        stratified_split(np.array([0, 0, 0, 1, 1]), 0, class_names=("big", "tiny"))
+
+
+def test_length_analysis_proposes_a_percentile_with_a_reason() -> None:
+    lengths = [100] * 95 + [5000] * 5
+    report = analyse_lengths(lengths, "words", percentile=90)
+    assert report.proposed == 104 and report.percentiles[100] == 5000
+    assert report.truncated_fraction == pytest.approx(0.05)
+    assert "90 %" in report.reason and "5000" in report.reason
+    assert sum(report.histogram_counts) == 100 and len(report.histogram_edges) == 31
+    capped = analyse_lengths([3000] * 10, "characters", cap=1024)
+    assert capped.proposed == 1024 and "Capped" in capped.reason
+
+
+def test_vectors_file_is_parsed_once_then_read_from_the_npy_cache(tmp_path: Path) -> None:
+    path = tmp_path / "vec.txt"
+    path.write_text("the 0.1 0.2 0.3\nnew_york 1 2 3\ncar -1 0 1\n", encoding="utf-8")
+    first = load_vectors(path)
+    assert not first.from_cache and first.dim == 3 and first.tokens == ("the", "new_york", "car")
+    second = load_vectors(path)
+    assert second.from_cache and np.array_equal(second.vectors, first.vectors)
+    matrix, coverage = embedding_matrix(["", "[UNK]", "new_york", "car", "boat", "sea"], first, seed=0)
+    assert coverage == pytest.approx(0.5)
+    assert np.array_equal(matrix[2], [1, 2, 3]) and not matrix[0].any()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a 1 2\nb 1\n", "line 2 has 1 numbers, expected 2"),
+        ("a 1 2\nb 1 x\n", "line 2, column 3: 'x' is not a number"),
+        ("\n\n", "no vectors"),
+    ],
+)
+def test_bad_vectors_files_name_the_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(EmbeddingFileError, match=message):
+        load_vectors(path)
+
+
+def test_vector_parsing_is_cancellable(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text("".join(f"w{i} 0.5\n" for i in range(20001)), encoding="utf-8")
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(JobCancelled):
+        load_vectors(path, token=token)
+
+
+def test_char_vocabulary_and_encoding_keep_underscore() -> None:
+    merged = [" ".join(preprocess("Subject: Re: trip\n\nWe flew to New York (cheap)."))]
+    vocab = char_vocabulary(merged)
+    assert vocab[:2] == ["", "[UNK]"] and "_" in vocab
+    ids = encode_chars(["ab_", "zzzzzz"], vocab, 4)
+    assert ids.shape == (2, 4) and ids[0, 3] == 0  # padded at the end
+    assert ids[1, 0] == (vocab.index("z") if "z" in vocab else 1)

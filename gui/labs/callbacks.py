@@ -1,0 +1,112 @@
+"""The Keras callbacks lab's tab: model picker, callback toggles, live curves with the callbacks'
+decisions, per-layer histograms and gradient norms, a compare-models overlay and the TensorBoard logs.
+
+Nothing here imports TensorFlow; the training runs on the inherited worker thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
+
+from engine.jobs import BatchProgress, Finished, LabResult, LabSpec
+from engine.labs.callbacks import EXPLANATION, LayerStatsRecorded
+from engine.models.dense_models import preset
+from engine.runs import RunStore
+from gui.labs.callbacks_views import CompareView, LayerStatsView, TensorBoardPanel
+from gui.labs.training import TrainingLabWidget
+from gui.plots.live_curves import default_group
+
+#: Plot titles: the per-batch loss shares the loss plot, micro-F1 and AUC share one plot.
+GROUPS = {"batch_loss": "loss", "f1": "micro-F1 & AUC", "auc": "micro-F1 & AUC", "lr": "learning rate"}
+
+
+def callbacks_group(metric: str) -> str:
+    """The plot a live metric is drawn in."""
+    return GROUPS.get(metric, default_group(metric))
+
+
+class CallbacksLabWidget(TrainingLabWidget):
+    """The inherited form, Run/Stop, curves and decisions plus layer, compare and TensorBoard views."""
+
+    def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
+        super().__init__(spec, store, parent)
+        self.curves.group_of = callbacks_group
+        self.layers = LayerStatsView()
+        self.compare = CompareView(store)
+        self.tensorboard = TensorBoardPanel()
+        self.views.insertTab(1, self.layers, "Layers")
+        self.views.insertTab(2, self.compare, "Compare models")
+        self.add_view("TensorBoard", self.tensorboard)
+        # The measured outcomes are long: the left column keeps the first paragraph, a tab the rest.
+        intro = self.findChild(QLabel, "labExplanation")
+        if intro is not None:
+            intro.setText(EXPLANATION.split("\n\n", 1)[0])
+        outcomes = QLabel(EXPLANATION)
+        outcomes.setWordWrap(True)
+        outcomes.setTextFormat(Qt.TextFormat.PlainText)
+        outcomes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        outcomes.setMargin(12)
+        self.add_view("About", outcomes)
+        self.preset_note = QLabel("")
+        self.preset_note.setWordWrap(True)
+        self.controls_box.insertWidget(1, self.preset_note)
+        self.form.sig_value_changed.connect(self._on_field_changed)
+        self.apply_preset()
+
+    @Slot(str)
+    def _on_field_changed(self, name: str) -> None:
+        if name == "model":
+            self.apply_preset()
+
+    def apply_preset(self) -> None:
+        """Fill activation, initializer and optimizer with the chosen model's preset (still editable)."""
+        model = int(self.form.raw_values()["model"])
+        chosen = preset(model)
+        self.form.set_value("activation", chosen.activation)
+        self.form.set_value("initializer", chosen.initializer)
+        self.form.set_value("optimizer", chosen.optimizer)
+        self.preset_note.setText(f"Model-{model}: {chosen.note}")
+
+    def reset_views(self) -> None:
+        """Also clear the layer statistics of the previous run."""
+        super().reset_views()
+        self.layers.clear()
+
+    @Slot(object)
+    def on_event(self, event: Any) -> None:
+        """The inherited routing, plus per-batch loss points and the layer statistics."""
+        if isinstance(event, LayerStatsRecorded):
+            self.layers.add_record(event)
+            return
+        super().on_event(event)
+        if isinstance(event, BatchProgress) and "loss" in event.metrics and event.total_batches:
+            self.curves.add_point(
+                "batch_loss", event.epoch - 1 + event.batch / event.total_batches, event.metrics["loss"]
+            )
+        elif isinstance(event, Finished):
+            self.compare.load()
+
+    def show_result(self, result: LabResult) -> None:
+        """The inherited table plus why training stopped, the first-batch loss and the TensorBoard logs."""
+        super().show_result(result)
+        extra = dict(result.extra)
+        stopped = extra.get("stopped") or {}
+        rows = [
+            (
+                "stopped",
+                f"epoch {stopped['epoch']}: {stopped['text']}" if stopped.get("kind") else "ran all epochs",
+            ),
+            ("first-batch loss", f"{float(extra.get('first_batch_loss', float('nan'))):.4g}"),
+        ]
+        start = self.results_table.rowCount()
+        self.results_table.setRowCount(start + len(rows))
+        for offset, (name, value) in enumerate(rows):
+            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
+            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
+        self.tensorboard.show_logs(extra)
+
+
+WIDGET = CallbacksLabWidget

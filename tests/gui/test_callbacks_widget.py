@@ -1,0 +1,134 @@
+"""The callbacks lab's tab: model picker, live events, layer views, compare overlay, a real run and Stop."""
+
+from __future__ import annotations
+
+import csv
+import time
+
+import pytest
+
+from engine.data.rings import generate_rings
+from engine.jobs import BatchProgress, Cancelled, EpochEnded, Finished, Marker
+from engine.labs import LABS
+from engine.labs.callbacks import LayerStatsRecorded
+from gui.labs.callbacks import CallbacksLabWidget
+
+
+@pytest.fixture
+def widget(qtbot, tmp_store):
+    lab = CallbacksLabWidget(LABS["callbacks"], tmp_store)
+    qtbot.addWidget(lab)
+    lab.show()
+    yield lab
+    lab.runner.stop_and_wait(10_000)
+
+
+def layer(name: str, norm: float, flag: str) -> dict:
+    hist = {"edges": [0.0, 0.5, 1.0], "counts": [3, 1], "non_finite": 0}
+    return {
+        "name": name,
+        "weights": hist,
+        "gradients": hist,
+        "weight_norm": 1.0,
+        "grad_norm": norm,
+        "flag": flag,
+    }
+
+
+def test_model_picker_fills_the_form_and_fields_stay_editable(widget):
+    widget.form.set_value("model", 1)
+    values = widget.form.raw_values()
+    assert (values["activation"], values["initializer"], values["optimizer"]) == (
+        "tanh",
+        "random_uniform_0_1",
+        "sgd_momentum",
+    )
+    assert "Model-1" in widget.preset_note.text()
+    widget.form.set_value("activation", "elu")
+    assert widget.form.params().config().activation == "elu"
+
+
+def test_events_draw_curves_markers_and_layer_views(widget):
+    widget.reset_views()
+    widget.on_event(BatchProgress(1, 5, 10, {"loss": 0.9}))
+    for epoch in (1, 2):
+        widget.on_event(
+            LayerStatsRecorded(epoch, (layer("hidden_1", 1e-9, "vanishing"), layer("output", 0.1, "ok")))
+        )
+        widget.on_event(
+            EpochEnded(epoch, {"loss": 0.7, "val_loss": 0.69, "f1": 0.6, "auc": 0.7, "lr": 0.01}, 2)
+        )
+    widget.on_event(Marker(1, "checkpoint", "val_accuracy improved"))
+    widget.on_event(Marker(2, "lr_decay", "LR 0.01→0.009"))
+    assert widget.curves.points["batch_loss"] == ([0.5], [0.9])
+    assert (
+        widget.curves.group_of("f1") == widget.curves.group_of("auc")
+        and widget.curves.group_of("batch_loss") == "loss"
+    )
+    assert widget.curves.marker_count == 2 and widget.timeline.count() == 2
+    assert widget.layers.slider.maximum() == 2 and widget.layers.slider.value() == 2
+    assert widget.layers.norms.values == [1e-9, 0.1]
+    assert "hidden_1: vanishing" in widget.layers.flags_label.text()
+    widget.layers.slider.setValue(1)
+    assert widget.layers.epoch_label.text() == "1 of 2"
+
+
+def test_compare_overlays_the_newest_finished_run_of_each_model(widget, tmp_store):
+    ids = {}
+    for model, status in ((1, "finished"), (3, "finished"), (3, "finished"), (2, "cancelled")):
+        run_id = tmp_store.start_run("callbacks", {"model": model}, 0)
+        tmp_store.add_epoch(run_id, 1, {"val_accuracy": 0.5 + model / 100, "loss": 0.7})
+        tmp_store.finish_run(run_id, status)
+        ids.setdefault(model, []).append(run_id)
+    widget.compare.load()
+    assert widget.compare.shown == {1: ids[1][0], 3: ids[3][1]}
+    assert widget.compare.curves.points["Model-3 val_accuracy"] == ([1], [0.53])
+    assert "Model-1 loss" not in widget.compare.curves.points  # only the compared metrics
+
+
+@pytest.fixture
+def tiny_csv(tmp_path):
+    x, y = generate_rings(100, seed=2)
+    path = tmp_path / "tiny.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["f1", "f2", "label"])
+        writer.writerows(zip(x[:, 0], x[:, 1], y, strict=True))
+    return path
+
+
+@pytest.mark.slow
+def test_a_real_run_plots_each_epoch_and_every_decision(qtbot, widget, tiny_csv, tmp_path):
+    for name, value in (
+        ("data_path", str(tiny_csv)),
+        ("epochs", 2),
+        ("batch_size", 16),
+        ("output_dir", str(tmp_path)),
+    ):
+        widget.form.set_value(name, value)
+    widget.form.set_value("early_stopping", False)
+    with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=120_000) as blocker:
+        widget.start_job()
+    result = blocker.args[0]
+    assert isinstance(result, Finished), getattr(result, "details", result)
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
+    assert [e.epoch for e in widget.epoch_events] == [1, 2]
+    assert list(widget.curves.points["val_accuracy"][0]) == [1, 2]
+    assert widget.curves.marker_count == len(result.result.markers) == widget.timeline.count() > 0
+    assert len(widget.layers.records) == 2
+    assert widget.tensorboard.copy_button.isEnabled() and str(tmp_path) in widget.tensorboard.text.text()
+    assert widget.compare.shown == {3: widget.compare.shown[3]}
+
+
+@pytest.mark.slow
+def test_stop_works_mid_epoch(qtbot, widget):
+    widget.form.set_value("epochs", 50)  # the embedded 15,000 training rows: seconds per epoch
+    widget.start_job()
+    qtbot.waitUntil(lambda: "batch_loss" in widget.curves.points, timeout=120_000)
+    asked = time.monotonic()
+    with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=10_000) as blocker:
+        widget.stop_button.click()
+    assert time.monotonic() - asked < 3.0
+    assert isinstance(blocker.args[0], Cancelled)
+    assert len(widget.epoch_events) <= 1
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)

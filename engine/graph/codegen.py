@@ -14,6 +14,7 @@ weight); bound to ``numpy`` it runs on whole batches.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ def generate(graph: Graph, wrt: Sequence[str]) -> Program:
     seen: dict[tuple[str, tuple[str, ...]], str] = {}
     forward: list[str] = []
     owner: dict[str, str] = {}  # variable -> representative node id
+    aux_var: dict[str, str] = {}  # variable -> its op's intermediate
     for node_id in graph.order:
         node = graph.nodes[node_id]
         if node.op is None:
@@ -72,7 +74,11 @@ def generate(graph: Graph, wrt: Sequence[str]) -> Program:
             continue
         var[node_id] = seen[key] = f"v{len(seen)}"
         owner[var[node_id]] = node_id
-        forward.append(f"{var[node_id]} = {fill(OPS[node.op].forward, args)}")
+        op = OPS[node.op]
+        if op.aux:  # e.g. the loss's (y − ŷ): computed once, read by the value and both derivatives
+            aux_var[var[node_id]] = f"a{len(aux_var)}"
+            forward.append(f"{aux_var[var[node_id]]} = {fill(op.aux, args)}")
+        forward.append(f"{var[node_id]} = {fill(op.forward, args, aux_var=aux_var.get(var[node_id]))}")
     # Which variables lead to a requested leaf.
     needs: dict[str, bool] = {var[n]: True for n in wrt}
     for node_id in graph.order:
@@ -94,7 +100,7 @@ def generate(graph: Graph, wrt: Sequence[str]) -> Program:
         terms: Counter[tuple[str, str]] = Counter()
         for position, source in enumerate(args):
             if needs.get(source, False):
-                local = fill(OPS[node.op].derivatives[position], args, out)
+                local = fill(OPS[node.op].derivatives[position], args, out, aux_var=aux_var.get(out))
                 terms[(source, _chain(grad[out], local))] += 1
         for (source, term), count in terms.items():
             term = term if count == 1 else f"{count}.0 * {term}"
@@ -121,6 +127,29 @@ def _chain(upstream: str, local: str) -> str:
     return f"{upstream} * {local}" if local.isidentifier() else f"{upstream} * ({local})"
 
 
+_TEMPORARY = re.compile(r"\b[vga]\d+\b")
+
+
+def _free_early(lines: list[str], keep: Sequence[str] = ()) -> list[str]:
+    """Insert ``del`` after each temporary's last read, as a hand-written numpy expression frees them.
+
+    Only for the array path: holding every intermediate of a million-row batch until the function
+    returns costs fresh memory (page faults) on each call; on floats a ``del`` would only cost time.
+    """
+    last_read: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        expression = line.partition(" = ")[2]
+        for name in _TEMPORARY.findall(expression):
+            last_read[name] = index
+    out = []
+    for index, line in enumerate(lines):
+        out.append(line)
+        done = sorted(n for n, last in last_read.items() if last == index and n not in keep)
+        if done:
+            out.append(f"del {', '.join(done)}")
+    return out
+
+
 def _define(source: str, namespace: Mapping[str, Any], name: str) -> Callable[..., Any]:
     scope = dict(namespace)
     exec(compile(source, f"<compiled {name}>", "exec"), scope)  # generated from our own templates
@@ -143,7 +172,8 @@ class CompiledGradient:
         params = [*program.input_vars.values(), *program.weight_vars.values()]
         wrap = "np.mean({})" if reduce else "{}"
         results = ", ".join(wrap.format(program.grad_vars[n]) for n in self.wrt)
-        body = [*program.forward, *program.backward]
+        returned = [program.output_var, *program.grad_vars.values()]
+        body = _free_early([*program.forward, *program.backward], keep=returned)
         body.append(f"return {wrap.format(program.output_var)}, ({results},)")
         self.source = f"def value_and_grad({', '.join(params)}):\n" + "".join(f"    {s}\n" for s in body)
         self._fn = _define(self.source, NUMPY_NAMESPACE, "value_and_grad")

@@ -82,6 +82,9 @@ class Op:
         derivative_rules: One human-readable rule per input (``"∂(u·v)/∂u = v"``).
         display: Formula template to show with values or names substituted for ``{a}``/``{b}``.
         commutative: Whether swapping the inputs gives the same value (lets the compiler share nodes).
+        aux: An intermediate over ``{a}``/``{b}`` that ``forward`` and ``derivatives`` may use as
+            ``{aux}``; the compiler computes it once per node, the interpreter inlines it.
+            Defaults to none.
     """
 
     name: str
@@ -92,6 +95,7 @@ class Op:
     derivative_rules: tuple[str, ...]
     display: str
     commutative: bool = False
+    aux: str = ""
 
     @property
     def arity(self) -> int:
@@ -126,8 +130,9 @@ _OP_LIST: tuple[Op, ...] = (
     Op("relu", "relu", "relu({a})", ("step({a})",), "max(u, 0)",
        ("∂relu(u)/∂u = 1 if u > 0 else 0",), "relu({a})"),
     # Squared error L = (y − ŷ)²: inputs are (target, prediction), as the assignment writes it.
-    Op("sqerr", "L", "({a} - {b}) * ({a} - {b})", ("2.0 * ({a} - {b})", "-2.0 * ({a} - {b})"),
-       "(y − ŷ)²", ("∂(y − ŷ)²/∂y = 2(y − ŷ)", "∂(y − ŷ)²/∂ŷ = −2(y − ŷ)"), "({a} − {b})²"),
+    Op("sqerr", "L", "{aux} * {aux}", ("2.0 * {aux}", "-2.0 * {aux}"),
+       "(y − ŷ)²", ("∂(y − ŷ)²/∂y = 2(y − ŷ)", "∂(y − ŷ)²/∂ŷ = −2(y − ŷ)"), "({a} − {b})²",
+       aux="{a} - {b}"),
 )  # fmt: skip
 
 #: Every op by name.
@@ -151,20 +156,30 @@ DERIVATIVE_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-def fill(template: str, args: tuple[str, ...], out: str = "out") -> str:
-    """A template with variable names (or literals) substituted for ``{a}``, ``{b}`` and ``{out}``."""
+def fill(
+    template: str, args: tuple[str, ...], out: str = "out", aux: str = "", aux_var: str | None = None
+) -> str:
+    """A template with names (or literals) substituted for ``{a}``, ``{b}``, ``{out}`` and ``{aux}``.
+
+    ``aux`` is the op's intermediate template: pasted in parentheses, or replaced by ``aux_var``
+    when the caller computed it once into that variable.
+    """
     names = dict(zip("ab", args, strict=False))
-    return template.format(out=out, **names)
+    aux_text = aux_var if aux_var is not None else f"({aux.format(**names)})"
+    return template.format(out=out, aux=aux_text, **names)
 
 
-def _lambda(template: str) -> Callable[..., Any]:
+def _lambda(template: str, aux: str) -> Callable[..., Any]:
     # Templates are our own constants (never user text), so compiling them is safe.
-    source = f"lambda a=None, b=None, out=None: {fill(template, ('a', 'b'))}"
+    source = f"lambda a=None, b=None, out=None: {fill(template, ('a', 'b'), aux=aux)}"
     fn: Callable[..., Any] = eval(source, dict(NUMPY_NAMESPACE))
     return fn
 
 
 #: Numpy callables per op for the interpreter: ``(forward, (derivative per input, ...))``.
 NUMPY_FUNCTIONS: Mapping[str, tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]] = MappingProxyType(
-    {op.name: (_lambda(op.forward), tuple(_lambda(d) for d in op.derivatives)) for op in _OP_LIST}
+    {
+        op.name: (_lambda(op.forward, op.aux), tuple(_lambda(d, op.aux) for d in op.derivatives))
+        for op in _OP_LIST
+    }
 )

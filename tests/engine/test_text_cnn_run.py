@@ -1,0 +1,96 @@
+"""Text CNN lab: Params validation, and one tiny epoch of Model-1 and Model-2 through ``run``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from engine.data.newsgroups import CLASS_NAMES, generate_corpus
+from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine, Marker
+from engine.labs import get_lab
+from engine.labs.text_cnn import LAB, Params, run
+from engine.params import ParamError, build
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six posts per class: enough for a stratified three-way split, seconds per epoch."""
+    return generate_corpus(tmp_path_factory.mktemp("tiny_news"), seed=5, per_class=6)
+
+
+def _run(**values: Any) -> tuple[Any, list[Any]]:
+    events: list[Any] = []
+    result = run(build(Params, values), CancelToken(), events.append)
+    return result, events
+
+
+def test_lab_is_registered_and_params_validate() -> None:
+    assert get_lab("text_cnn") is LAB
+    params = build(Params, {"model": "2", "kernel_sizes": "2,3,7", "skip_steps": "11,16"})
+    assert params.model == 2 and params.kernel_sizes == ("2", "3", "7")
+    with pytest.raises(ParamError, match="kernel_sizes"):
+        build(Params, {"kernel_sizes": "3,4"})
+    with pytest.raises(ParamError, match="skip_steps: '12'"):
+        build(Params, {"skip_steps": "12"})
+    with pytest.raises(ParamError, match="model"):
+        build(Params, {"model": "3"})
+
+
+@pytest.mark.slow
+def test_model1_one_epoch_with_a_glove_file(tiny_corpus: Path, tmp_path: Path) -> None:
+    glove = tmp_path / "glove.txt"
+    rng = np.random.default_rng(0)
+    words = ["the", "people", "think", "problem", "orbit", "shuttle", "clutch", "zzzunused"]
+    glove.write_text("".join(f"{w} {' '.join(f'{v:.3f}' for v in rng.normal(size=6))}\n" for w in words))
+    result, events = _run(model=1, epochs=1, data_dir=str(tiny_corpus), glove_path=str(glove), batch_size=8)
+
+    assert set(result.history) >= {"accuracy", "val_accuracy", "f1", "val_f1"}
+    assert all(len(v) == 1 for v in result.history.values())
+    # micro-F1 from the argmax equals accuracy for single-label data (rounding would give ~0).
+    assert result.history["f1"][0] == pytest.approx(result.history["accuracy"][0], abs=1e-6)
+    assert result.test["micro_f1"] == pytest.approx(result.test["accuracy"])
+    epochs = [e for e in events if isinstance(e, EpochEnded)]
+    assert [e.epoch for e in epochs] == [1] and "val_f1" in epochs[0].metrics
+
+    extra = result.extra
+    n = len(CLASS_NAMES)
+    matrix = np.array(extra["confusion_matrix"])
+    assert matrix.shape == (n, n) and matrix.sum() == sum(extra["class_counts"]["test"])
+    assert np.trace(matrix) / matrix.sum() == pytest.approx(result.test["accuracy"])
+    assert len(extra["per_class_f1"]) == n and extra["class_names"] == sorted(CLASS_NAMES)
+    assert len(extra["misclassified"]) == min(25, matrix.sum() - np.trace(matrix))
+    assert extra["embedding"]["kind"] == "pretrained" and extra["embedding"]["dim"] == 6
+    assert 0 < extra["embedding"]["coverage"] < 1
+    embedding_row = next(r for r in extra["model_layers"] if r["name"] == "embedding")
+    assert embedding_row["trainable"] is False
+    assert extra["sequence_length"] == extra["proposed_length"] and extra["length_reason"]
+    assert "chunker" in extra["chunker"]
+    assert Path(result.artifacts["best_model"]).is_file()
+    assert any(isinstance(e, Marker) and e.kind == "checkpoint" for e in events)
+    assert any(isinstance(e, LogLine) and "coverage" in e.text for e in events)
+
+
+@pytest.mark.slow
+def test_model2_one_epoch_is_reproducible(tiny_corpus: Path) -> None:
+    values = {"model": 2, "epochs": 1, "data_dir": str(tiny_corpus), "seq_length": 400, "batch_size": 8}
+    first, events = _run(**values)
+    second, _ = _run(**values)
+    assert first.history == second.history and first.test == second.test
+    assert first.extra["sequence_length"] == 400
+    assert first.extra["embedding"]["kind"] == "trainable"
+    assert "randomly initialised" in first.extra["embedding"]["label"]
+    assert first.extra["vocabulary_size"] <= 30  # padding, [UNK], a-z, "_" and space at most
+    assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [1]
+
+
+def test_cancelled_after_the_first_event(tiny_corpus: Path) -> None:
+    token = CancelToken()
+
+    def emit(event: Any) -> None:
+        token.cancel()
+
+    with pytest.raises(JobCancelled):
+        run(build(Params, {"data_dir": str(tiny_corpus), "epochs": 1}), token, emit)

@@ -23,7 +23,7 @@ def assignment_graph() -> Graph:
         >>> feeds = {**dict(zip(WEIGHTS, [0.1] * 9)), "f1": 1.0, "f2": 0.5, "f3": 0.2, "f4": -1.0,
         ...          "f5": 2.0, "y": 1.5}
         >>> round(g.values(feeds)["tanh"], 4)
-        0.8419
+        0.8427
     """
     b = GraphBuilder()
     # Leaves in the figure's top-to-bottom order (the layout keeps insertion order within a column).

@@ -108,5 +108,26 @@ class CallbacksLabWidget(TrainingLabWidget):
             self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
         self.tensorboard.show_logs(extra)
 
+    def prepare_screenshot(self, view: str) -> None:
+        """For README pictures: ``curves`` trains Model-3 and ``layers`` Model-1 for 4 epochs, in this
+        thread (seconds, screenshots only), then shows that view."""
+        pages = {"curves": (3, self.views.widget(0)), "layers": (1, self.layers)}
+        if view not in pages:
+            return
+        model, page = pages[view]
+        import tempfile
+
+        from engine.jobs import CancelToken
+        from engine.params import build
+
+        self.form.set_value("model", model)
+        params = build(self.spec.params_type, {"model": model, "epochs": 4, "output_dir": tempfile.mkdtemp()})
+        self.reset_views()
+        result = self.spec.run(params, CancelToken(), self.on_event)
+        self.on_event(Finished(result))
+        if view == "layers":
+            self.layers.slider.setValue(1)  # epoch 1: the vanishing layers stand out
+        self.views.setCurrentWidget(page)
+
 
 WIDGET = CallbacksLabWidget

@@ -184,8 +184,9 @@ def feature_dataset(split: CachedSplit, batch_size: int, shuffle_seed: int | Non
         positions = positions.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
 
     def gather(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        order = np.sort(idx)  # memory maps read fastest in file order; labels follow the same order
-        return np.asarray(features[order], np.float32), labels[order].astype(np.int32)
+        # Keep the shuffled order inside the batch too: the sums in the loss and gradients then run in
+        # the same order as through the backbone, so both ways train to the same numbers.
+        return np.asarray(features[idx], np.float32), labels[idx].astype(np.int32)
 
     def load(idx: Any) -> tuple[Any, Any]:
         x, y = tf.numpy_function(gather, [idx], [tf.float32, tf.int32])

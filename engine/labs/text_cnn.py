@@ -3,7 +3,7 @@
 Reads like the lab sheet: Params → data (preprocessing steps 1-17, split, length analysis) → model →
 run. Importing this module does not import TensorFlow: ``run`` imports the training half lazily,
 and the pipeline explorer's functions (``preprocess``, ``run_steps``, ``vocabulary_size``) are plain
-Python re-exported from :mod:`engine.text.pipeline`.
+Python re-exported from :mod:`engine.text.pipeline` (``load_corpus`` lists the documents to explore).
 """
 
 from __future__ import annotations
@@ -11,19 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.jobs import CancelToken, Emit, LabResult, LabSpec
-from engine.labs.text_cnn_data import prepare_corpus
+from engine.labs.text_cnn_data import load_corpus, prepare_corpus
 from engine.params import param
 from engine.text.entities import AUTO, NLTK, OFFLINE
-from engine.text.pipeline import STEP_NUMBERS, STEPS, preprocess, run_steps, vocabulary_size, word_diff
+from engine.text.pipeline import (
+    STEP_NUMBERS,
+    STEPS,
+    preprocess,
+    run_steps,
+    vocabulary_by_step,
+    vocabulary_size,
+    word_diff,
+)
 
 __all__ = [
     "EXPLANATION",
     "LAB",
     "STEPS",
     "Params",
+    "load_corpus",
     "preprocess",
     "run",
     "run_steps",
+    "vocabulary_by_step",
     "vocabulary_size",
     "word_diff",
 ]

@@ -110,6 +110,13 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
         vocab = char_vocabulary(parts["train"])
         x = {name: encode_chars(texts, vocab, length) for name, texts in parts.items()}
         emb = _embeddings(params.char_vectors_path, vocab, "character", params.seed, emit, token)
+    # Decisions taken before training, shown at epoch 0 on the plots.
+    setup_markers = [
+        Marker(0, "sequence_length", f"sequence length {length} {report.unit} (proposed {report.proposed})"),
+        Marker(0, "embedding", emb["label"]),
+    ]
+    for marker in setup_markers:
+        emit(marker)
     dim = params.embedding_dim or (WORD_DIM if words else CHAR_DIM)
     common = {
         "embedding_dim": dim,
@@ -212,4 +219,5 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
         "skipped_files": list(corpus.problems),
         "invalid_utf8_files": corpus.invalid_utf8_files,
     }
-    return LabResult(history=hist, markers=tuple(best.markers), test=test, artifacts=artifacts, extra=extra)
+    markers = (*setup_markers, *best.markers)
+    return LabResult(history=hist, markers=markers, test=test, artifacts=artifacts, extra=extra)

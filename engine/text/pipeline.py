@@ -9,7 +9,7 @@ The model reads :func:`merged_text`: preprocessed text + subject + e-mails.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from engine.text import steps
@@ -172,6 +172,21 @@ def vocabulary(merged_texts: Iterable[str]) -> set[str]:
 def vocabulary_size(texts: Iterable[str], enabled: Collection[int] | None = None, chunker: str = AUTO) -> int:
     """How many distinct tokens the raw ``texts`` give with only the ``enabled`` steps switched on."""
     return len(vocabulary(preprocess_corpus(texts, enabled, chunker)))
+
+
+def vocabulary_by_step(
+    texts: Sequence[str], chunker: str = AUTO, on_step: Callable[[int], None] | None = None
+) -> dict[int, int]:
+    """Vocabulary size with all steps on (key 0) and with each single step switched off (its number).
+
+    ``on_step(number)`` is called before each pass (progress; raise there to cancel).
+    """
+    sizes: dict[int, int] = {}
+    for number in (0, *STEP_NUMBERS):
+        if on_step is not None:
+            on_step(number)
+        sizes[number] = vocabulary_size(texts, [n for n in STEP_NUMBERS if n != number], chunker)
+    return sizes
 
 
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:

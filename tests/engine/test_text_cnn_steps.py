@@ -14,6 +14,7 @@ from engine.text.pipeline import (
     merged_text,
     preprocess,
     run_steps,
+    vocabulary_by_step,
     vocabulary_size,
     word_diff,
 )
@@ -194,6 +195,16 @@ def test_vocabulary_size_reacts_to_steps() -> None:
     full = vocabulary_size(docs, chunker="offline")
     without_digits = vocabulary_size(docs, [n for n in STEP_NUMBERS if n not in (13, 16, 17)], "offline")
     assert 0 < full < without_digits
+
+
+def test_vocabulary_by_step_switches_off_one_step_at_a_time() -> None:
+    docs = [POST, "Subject: 42 cars\n\nFast cars (red ones) 1999 2000 at New York"]
+    seen: list[int] = []
+    sizes = vocabulary_by_step(docs, "offline", seen.append)
+    assert seen == [0, *STEP_NUMBERS] and set(sizes) == {0, *STEP_NUMBERS}
+    assert sizes[0] == vocabulary_size(docs, chunker="offline")
+    assert sizes[7] > sizes[0]  # bracket contents come back as words
+    assert sizes[3] < sizes[0]  # without step 3 the subject words are not added
 
 
 def test_word_diff_marks_removed_and_added_words() -> None:

@@ -8,9 +8,10 @@ importing it never imports TensorFlow or Qt.
 
 from __future__ import annotations
 
+from engine.graph.builder import GraphBuilder
 from engine.graph.checking import CheckRow, GradientCheck, check_nodes, check_weights, relative_difference
 from engine.graph.codegen import CompiledGradient, compile_epoch
-from engine.graph.graph import Graph, GraphBuilder, Node
+from engine.graph.graph import Graph, Node
 from engine.graph.library import FEATURES, TARGET, WEIGHTS, assignment_graph
 from engine.graph.ops import DERIVATIVE_RULES, OPS, Op
 from engine.graph.optimizers import OPTIMIZER_NAMES, Optimizer, make_optimizer

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from engine.graph.graph import Graph, GraphBuilder
+from engine.graph.builder import GraphBuilder
+from engine.graph.graph import Graph
 
 #: Feature names, in data-column order.
 FEATURES: tuple[str, ...] = ("f1", "f2", "f3", "f4", "f5")

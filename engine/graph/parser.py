@@ -19,7 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from engine.graph.graph import Graph, GraphBuilder
+from engine.graph.builder import GraphBuilder
+from engine.graph.graph import Graph
 from engine.graph.ops import FUNCTIONS
 
 _TOKEN = re.compile(

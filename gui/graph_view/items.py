@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from engine.graph import Node
@@ -82,6 +82,9 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(self.box, 10, 10)
 
         base = QFont(painter.font())
+        # Unhinted glyphs scale linearly with the zoom, so text measured here still fits when drawn
+        # at 0.8× (hinting widens small text by up to ~15%).
+        base.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
         if self.caption:
             small = QFont(base)
             small.setPointSizeF(base.pointSizeF() * style.CAPTION_SCALE)
@@ -103,9 +106,14 @@ class NodeItem(QGraphicsItem):
             font = QFont(base)
             font.setBold(bold)
             font.setPointSizeF(base.pointSizeF() * (style.LABEL_SCALE if bold else style.TEXT_SCALE))
+            rect = QRectF(self.box.left() + 3, top + index * line_height, self.box.width() - 6, line_height)
+            # A long number (−0.0004502) shrinks to fit the box rather than being cut off.
+            width = QFontMetricsF(font, painter.device()).horizontalAdvance(text)
+            if width > rect.width():
+                # Point sizes come in steps, so aim a little under the room left.
+                font.setPointSizeF(font.pointSizeF() * 0.92 * rect.width() / width)
             painter.setFont(font)
             painter.setPen(colour)
-            rect = QRectF(self.box.left() + 3, top + index * line_height, self.box.width() - 6, line_height)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
     def input_anchor(self, position: int, count: int) -> QPointF:

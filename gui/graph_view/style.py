@@ -31,10 +31,10 @@ KIND_STYLES: dict[str, KindStyle] = {
 }
 
 #: Node box sizes in scene units: leaves are smaller than computations.
-NODE_SIZE = (100.0, 60.0)
-LEAF_SIZE = (92.0, 60.0)
+NODE_SIZE = (92.0, 60.0)
+LEAF_SIZE = (88.0, 60.0)
 #: Distance between column centres and between row centres.
-COLUMN_STEP = 130.0
+COLUMN_STEP = 118.0
 ROW_STEP = 74.0
 #: Font sizes relative to the application font (the view shrinks a 10-column graph to fit).
 LABEL_SCALE, TEXT_SCALE, CAPTION_SCALE = 1.3, 1.12, 0.95

@@ -8,7 +8,8 @@ Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QSplitter, QWidget
 
 from engine.data import backprop_data
@@ -22,8 +23,6 @@ from gui.labs.backprop_rules import RulesPanel
 from gui.labs.backprop_session import GraphSession
 from gui.labs.training import TrainingLabWidget
 
-#: Where the screenshot of the graph stops: this many backward steps into the pass.
-SCREENSHOT_BACKWARD_STEPS = 9
 #: Width of the race's settings column when it is shown.
 SETTINGS_WIDTH = 380
 #: Epochs of the race the screenshot runs (synchronously, so the picture is a real race).
@@ -91,6 +90,12 @@ class BackpropLabWidget(TrainingLabWidget):
         if widget is self.explorer:
             self.explorer.view.setFocus()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Opening the tab puts focus on the graph, so → ← Space Home step right away."""
+        super().showEvent(event)
+        if self.views.currentWidget() is self.explorer:
+            QTimer.singleShot(0, self.explorer.view.setFocus)
+
     def show_race(self) -> None:
         """Switch to the optimizer race."""
         self.views.setCurrentWidget(self.race_page)
@@ -141,7 +146,11 @@ class BackpropLabWidget(TrainingLabWidget):
         explorer = self.explorer
         explorer.show_assignment_graph()
         explorer.inputs.use_grader_weights()
-        explorer.seek(len(explorer.walk.forward_steps) + SCREENSHOT_BACKWARD_STEPS)
+        # Stop mid-backward-pass on the first node whose gradient sums two paths (w2f2 feeds both
+        # `+` nodes of the square): the most telling chain-rule step of the figure.
+        backward = explorer.walk.backward_steps
+        stop = next((s.index for s in backward if len(s.terms) > 1), len(backward) // 2)
+        explorer.seek(len(explorer.walk.forward_steps) + stop + 1)
 
 
 def _is_file(path: str) -> bool:

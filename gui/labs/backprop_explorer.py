@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.graph import (
+    BackwardStep,
     ExpressionError,
     ForwardStep,
     WalkState,
@@ -122,12 +123,12 @@ class GraphExplorer(QWidget):
         right.addWidget(self.inputs)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
-        right.setSizes([290, 370])
+        right.setSizes([360, 340])
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(graph_side)
         body.addWidget(right)
         body.setStretchFactor(0, 1)
-        body.setSizes([1000, 380])
+        body.setSizes([1040, 340])
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         box.addWidget(self.toolbar)
@@ -288,12 +289,14 @@ class GraphExplorer(QWidget):
         mode = "forward" if isinstance(state.step, ForwardStep) else "backward"
         labels: dict[tuple[str, str], str] = {}
         step = state.step
-        if isinstance(step, ForwardStep):
-            labels = {(s, step.node): fmt(state.values[s]) for s, _ in step.edges}
-        elif step is not None:
-            for term in step.terms:
+        # A node read by several consumers sums one product per path: label each path's share on
+        # its edge. (A single path's product is the node's own gradient, already in the box.)
+        if isinstance(step, BackwardStep) and len(step.terms) > 1:
+            shares: dict[tuple[str, str], float] = {}
+            for term in step.terms:  # x·x reads x twice through one edge: that edge carries both
                 key = (step.node, term.consumer)
-                labels[key] = fmt(term.product) if key not in labels else fmt(step.grad)
+                shares[key] = shares.get(key, 0.0) + term.product
+            labels = {key: fmt(share) for key, share in shares.items()}
         self.view.show_state(texts, state.active_node, state.active_edges, mode, labels)
         self.step_panel.set_selected(graph, self.selected, state)
         self.step_panel.show_state(graph, state, self.walk.forward_steps)

@@ -78,7 +78,7 @@ class InputsPanel(QWidget):
         self.random_button = QPushButton("Random N(0, 0.01)")
         self.random_button.setToolTip("Draw the weights from N(0, 0.01²) with this seed (as the race does)")
         self.seed_box = QSpinBox()
-        self.seed_box.setRange(0, 2**31 - 1)
+        self.seed_box.setRange(0, 99_999)
         self.seed_box.setPrefix("seed ")
         presets = QHBoxLayout()
         presets.addWidget(self.grader_button)

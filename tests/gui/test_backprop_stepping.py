@@ -172,3 +172,10 @@ def test_typing_a_weight_in_scientific_notation(qtbot, lab):
     expected = lab.session.graph.values(lab.session.feeds())["w2f2"]
     lab.explorer.seek(2)
     assert lab.explorer.view.nodes["w2f2"].value_text == f"= {fmt(expected)}"
+
+
+def test_opening_the_tab_in_the_window_lets_the_keys_step_at_once(qtbot, window):
+    lab = window.show_tab("backprop")
+    qtbot.waitUntil(lab.explorer.view.hasFocus, timeout=3000)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right)
+    assert lab.explorer.state.position == 1

@@ -16,7 +16,7 @@ from engine.graph.library import FEATURES, TARGET, WEIGHTS, assignment_graph
 from engine.graph.ops import DERIVATIVE_RULES, OPS, Op
 from engine.graph.optimizers import OPTIMIZER_NAMES, Optimizer, make_optimizer
 from engine.graph.parser import ExpressionError, parse_expression
-from engine.graph.race import Race
+from engine.graph.race import Race, initial_weights
 from engine.graph.steps import BackwardStep, ChainTerm, ForwardStep
 from engine.graph.walkthrough import WalkState, Walkthrough
 
@@ -46,6 +46,7 @@ __all__ = [
     "check_nodes",
     "check_weights",
     "compile_epoch",
+    "initial_weights",
     "make_optimizer",
     "parse_expression",
     "relative_difference",

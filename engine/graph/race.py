@@ -18,6 +18,14 @@ from engine.graph.graph import Graph
 from engine.graph.optimizers import Optimizer
 
 
+def initial_weights(count: int, seed: int, std: float = 0.01) -> list[float]:
+    """The race's starting weights: ``count`` draws from N(0, std²) with numpy's default generator.
+
+    One source of truth for the lab's ``run`` and any view that previews "seed S's starting point".
+    """
+    return np.random.default_rng(seed).normal(0.0, std, count).tolist()
+
+
 @dataclass
 class Lane:
     """One optimizer's state in the race."""

@@ -62,17 +62,15 @@ def optimizer_hyper(params: Params, name: str, keys: tuple[str, ...]) -> dict[st
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     """Race the chosen optimizers; one EpochEnded per epoch with ``loss_<optimizer>`` for each."""
-    import numpy as np
-
     from engine.data import backprop_data
     from engine.graph import assignment_graph
     from engine.graph.optimizers import make_optimizer
-    from engine.graph.race import Race
+    from engine.graph.race import Race, initial_weights
 
     data = backprop_data.load(params.data_path) if params.data_path else backprop_data.embedded()
     emit(LogLine(f"Data: {data.source}"))
     graph = assignment_graph()
-    initial = np.random.default_rng(params.seed).normal(0.0, params.init_std, len(graph.weights)).tolist()
+    initial = initial_weights(len(graph.weights), params.seed, params.init_std)
     emit(
         LogLine(
             "Initial weights: "

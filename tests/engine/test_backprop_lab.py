@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.graph import OPTIMIZER_NAMES, make_optimizer
+from engine.graph import OPTIMIZER_NAMES, initial_weights, make_optimizer
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine, Marker
 from engine.labs import backprop
 from engine.labs.backprop import LAB, OPTIMIZERS, Params
@@ -61,6 +61,7 @@ def test_extra_holds_initial_and_final_weights_as_plain_json(default_race):
     assert extra["weight_names"] == [f"w{i}" for i in range(1, 10)]
     initial = np.array(extra["initial_weights"])
     assert initial.shape == (9,) and 0 < initial.std() < 0.05  # N(0, 0.01²)
+    assert extra["initial_weights"] == initial_weights(9, seed=0, std=0.01)  # what a preview shows
     assert set(extra["final_weights"]) == {"sgd", "momentum", "adam"}
     assert all(len(w) == 9 for w in extra["final_weights"].values())
     json.dumps(extra, allow_nan=False)

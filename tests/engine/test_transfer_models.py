@@ -153,3 +153,42 @@ def test_training_changes_only_the_trainable_layers(number: int) -> None:
             continue
         same = all(np.array_equal(a, b) for a, b in zip(before[layer.name], layer.get_weights(), strict=True))
         assert same == (layer.name in frozen), layer.name
+
+
+def test_a_users_keras_weights_file_is_loaded(tmp_path: Path) -> None:
+    from engine import tfrt
+
+    tfrt.seed_everything(1)
+    source = vm.vgg16_base(32)
+    path = tmp_path / "mine.weights.h5"
+    source.save_weights(str(path))
+    tfrt.seed_everything(2)
+    target = vm.vgg16_base(32)
+    backbone = transfer_assets.load_backbone(str(path), target, seed=2)
+    assert backbone.title.startswith("Your weights file mine.weights.h5")
+    assert backbone.fingerprint == f"sha256:{assets.sha256_of(path)}"
+    for a, b in zip(source.get_weights(), target.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_imagenet_file_from_the_keras_cache_is_checked_then_loaded(tmp_path: Path, monkeypatch) -> None:
+    import hashlib
+
+    from keras.src.legacy.saving.legacy_h5_format import save_weights_to_hdf5_group
+
+    from engine import tfrt
+
+    tfrt.seed_everything(3)
+    source = vm.vgg16_base(32)
+    cached = tmp_path / "models" / transfer_assets.IMAGENET_FILE
+    cached.parent.mkdir()
+    with h5py.File(cached, "w") as f:  # the legacy layout Keras's own file uses
+        save_weights_to_hdf5_group(f, source)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    # Stand in for Keras's published hash with this file's, to exercise the check-then-load path.
+    monkeypatch.setattr(transfer_assets, "IMAGENET_MD5", hashlib.md5(cached.read_bytes()).hexdigest())
+    target = vm.vgg16_base(32)
+    backbone = transfer_assets.load_backbone("imagenet", target, seed=0)
+    assert backbone.title == transfer_assets.IMAGENET_TITLE and backbone.path == str(cached)
+    for a, b in zip(source.get_weights(), target.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +29,10 @@ class BoxStats:
     whisker_low: float
     whisker_high: float
     outliers: int
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain data for the GUI and the CLI."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,18 @@ class IdfBand:
     def vocabulary_after(self) -> int:
         """How many distinct words remain."""
         return len(self.kept)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the GUI and the CLI (the kept words themselves are left out: too many)."""
+        return {
+            "low": self.low,
+            "high": self.high,
+            "vocabulary_before": self.vocabulary_before,
+            "vocabulary_after": self.vocabulary_after,
+            "token_share_kept": self.token_share_kept,
+            "dropped_common": list(self.dropped_common),
+            "dropped_rare": list(self.dropped_rare),
+        }
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,32 @@ class Projects:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def subset(self, rows: NDArray[np.int64]) -> Projects:
+        """The projects at ``rows``, in that order."""
+        pick = [int(i) for i in rows]
+        return Projects(
+            ids=[self.ids[i] for i in pick],
+            categorical={c: [v[i] for i in pick] for c, v in self.categorical.items()},
+            essays=[self.essays[i] for i in pick],
+            resource_summary=[self.resource_summary[i] for i in pick],
+            previous_projects=self.previous_projects[rows],
+            price=self.price[rows],
+            quantity=self.quantity[rows],
+            label=self.label[rows],
+            without_resources=self.without_resources,
+        )
+
+
+def stratified_sample(labels: NDArray[np.int64], n: int, seed: int) -> NDArray[np.int64]:
+    """Sorted row indices of a seeded sample of ``n`` rows keeping each class's share (at least 1 each)."""
+    rng = np.random.default_rng(seed)
+    picked = []
+    for cls in np.unique(labels):
+        rows = np.flatnonzero(labels == cls)
+        take = min(rows.size, max(1, round(n * rows.size / labels.size)))
+        picked.append(rng.choice(rows, size=take, replace=False))
+    return np.sort(np.concatenate(picked))
+
 
 def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number as a spreadsheet shows it, row) for each data row, after checking the header."""

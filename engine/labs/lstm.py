@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from engine import tfrt
-from engine.data.donors import Projects, embedded_paths, load_projects
+from engine.data.donors import Projects, embedded_paths, load_projects, stratified_sample
 from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LabSpec, LogLine, Marker, Progress
 from engine.keras_fit import fit_with_events
 from engine.labs.lstm_data import Prepared, prepare, split_and_clean
@@ -56,6 +56,7 @@ class Params:
     conv_filters: int = param(16, "Model-3: filters of each Conv1D", minimum=1, maximum=512)
     conv_kernel: int = param(3, "Model-3: kernel size of each Conv1D", minimum=1, maximum=15)
     projects: int = param(4000, "Embedded table: how many projects to generate", minimum=200, maximum=50000)
+    max_projects: int = param(0, "Real data: a stratified sample of at most this many; 0 = all", minimum=0)
     tensorboard: bool = param(False, "Also write TensorBoard logs")
 
     def validate(self) -> None:
@@ -81,7 +82,11 @@ def load(params: Params, token: CancelToken | None = None, emit: Emit | None = N
     if params.data_dir:
         folder = Path(params.data_dir).expanduser()
         projects = load_projects(folder / "train.csv", folder / "resources.csv", token, emit)
-        return projects, f"DonorsChoose CSVs in {folder}"
+        source = f"DonorsChoose CSVs in {folder}"
+        if 0 < params.max_projects < len(projects):
+            projects = projects.subset(stratified_sample(projects.label, params.max_projects, params.seed))
+            source += f" (stratified sample of {len(projects)})"
+        return projects, source
     train, resources = embedded_paths(params.projects, params.seed)
     projects = load_projects(train, resources, token, emit)
     return projects, f"embedded DonorsChoose-like table ({params.projects} projects, seed {params.seed})"
@@ -97,30 +102,21 @@ def idf_table(params: Params) -> IdfTable:
 def idf_summary(table: IdfTable, band: IdfBand | None) -> dict[str, Any]:
     """The idf distribution, box plot and (Model-2) the band kept, as plain data."""
     edges, counts = table.histogram()
-    box = table.box()
-    out: dict[str, Any] = {"histogram": {"edges": edges, "counts": counts}, "box": vars(box)}
+    out: dict[str, Any] = {"histogram": {"edges": edges, "counts": counts}, "box": table.box().as_dict()}
     if band is not None:
-        out["band"] = {
-            "low": band.low,
-            "high": band.high,
-            "vocabulary_before": band.vocabulary_before,
-            "vocabulary_after": band.vocabulary_after,
-            "token_share_kept": band.token_share_kept,
-            "dropped_common": list(band.dropped_common),
-            "dropped_rare": list(band.dropped_rare),
-        }
+        out["band"] = band.as_dict()
     return out
 
 
 def _prepare(params: Params, token: CancelToken, emit: Emit) -> Prepared:
-    emit(Progress("loading data", 0, 2))
+    emit(Progress("loading data", 0, 1))
     projects, source = load(params, token, emit)
+    emit(Progress("loading data", 1, 1))
     emit(LogLine(f"Data: {source}: {len(projects)} projects, {100 * projects.label.mean():.1f} % approved"))
     if projects.without_resources:
         emit(LogLine(f"{projects.without_resources} projects have no resources (price and quantity 0)"))
     token.raise_if_cancelled()
-    emit(Progress("cleaning and splitting", 1, 2))
-    prepared = prepare(
+    return prepare(
         projects,
         model=params.model,
         seed=params.seed,
@@ -128,9 +124,9 @@ def _prepare(params: Params, token: CancelToken, emit: Emit) -> Prepared:
         text_length=params.text_length,
         idf_low=params.idf_low or None,
         idf_high=params.idf_high or None,
+        token=token,
+        emit=emit,
     )
-    emit(Progress("cleaning and splitting", 2, 2))
-    return prepared
 
 
 def _band_marker(band: IdfBand) -> Marker:
@@ -180,7 +176,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     artifacts = {"best_weights": str(best_path)}
     if params.tensorboard:
         artifacts["tensorboard"] = str(folder / f"tensorboard_model{params.model}_seed{params.seed}")
-        callbacks.append(tfrt.keras().callbacks.TensorBoard(artifacts["tensorboard"]))
+        callbacks.append(lstm_train.TensorBoardLog(artifacts["tensorboard"]))  # after AucCheckpoint
     one_hot = np.eye(2, dtype=np.float32)[y["train"]]
     started = time.perf_counter()
     history = fit_with_events(

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine import metrics
+from engine.callbacks.tensorboard_logger import TensorBoardLogger
 from engine.jobs import CancelToken, Emit, LogLine, Marker
 from engine.labs.lstm_data import CATEGORICAL_INPUTS, Prepared
 from engine.models.lstm_models import ModelInputs
@@ -140,6 +141,18 @@ class AucCheckpoint(keras.callbacks.Callback):
         marker = Marker(epoch, kind, text)
         self.markers.append(marker)
         self.emit(marker)
+
+
+class TensorBoardLog(TensorBoardLogger):
+    """The callbacks lab's TensorBoard writer (no ``tensorboard`` package needed) with this lab's keys.
+
+    Here ``auc`` is the TRAINING AUC and ``val_auc`` the validation one, so only the ``val_`` prefix
+    decides the run (the callbacks lab logs validation AUC as plain ``auc``).
+    """
+
+    @staticmethod
+    def _place(key: str) -> tuple[str, str]:
+        return ("validation", key[4:]) if key.startswith("val_") else ("train", key)
 
 
 def roc_points(y: NDArray[np.int64], scores: NDArray[np.float64]) -> dict[str, list[float]]:

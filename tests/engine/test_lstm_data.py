@@ -170,3 +170,32 @@ def test_embedded_files_are_cached_real_csvs() -> None:
     projects = load_projects(train, resources)
     assert len(projects) == 300 and projects.without_resources == 0
     assert (projects.price > 0).all()
+
+
+def test_real_format_folder_with_a_sample_cap() -> None:
+    from engine.labs import lstm
+    from engine.params import build
+
+    train, _ = embedded_paths(300, seed=1)
+    params = build(lstm.Params, {"data_dir": str(train.parent), "max_projects": 120, "seed": 3})
+    projects, source = lstm.load(params)
+    assert len(projects) == 120 and "stratified sample of 120" in source
+    assert projects.label.mean() == pytest.approx(0.85, abs=0.02)
+    full = load_projects(*embedded_paths(300, seed=1))
+    index = {pid: i for i, pid in enumerate(full.ids)}
+    rows = [index[pid] for pid in projects.ids]
+    assert projects.price.tolist() == full.price[rows].tolist()  # columns stay aligned after sampling
+    assert projects.essays == [full.essays[i] for i in rows]
+
+
+def test_cleaning_checks_the_cancel_token() -> None:
+    from engine.jobs import CancelToken, JobCancelled, Progress
+    from engine.labs.lstm_data import clean_essays
+
+    events: list[object] = []
+    assert clean_essays(["We're happy!"] * 3, CancelToken(), events.append) == ["happy"] * 3
+    assert events[-1] == Progress("cleaning essays", 3, 3)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(JobCancelled):
+        clean_essays(["x"] * 10, token)

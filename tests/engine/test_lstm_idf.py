@@ -76,3 +76,19 @@ def test_model_2_trains_on_the_filtered_essays_only() -> None:
     assert custom.band is not None and (custom.band.low, custom.band.high) == (1.0, 3.0)
     idf = dict(zip(custom.idf.words, custom.idf.idf, strict=True))
     assert all(1.0 - 1e-9 <= idf[w] <= 3.0 + 1e-9 for w in custom.text_index.words)
+
+
+def test_explorer_table_matches_the_training_run() -> None:
+    from engine.labs import lstm
+    from engine.params import build
+
+    params = build(lstm.Params, {"projects": 300, "seed": 1})
+    table = lstm.idf_table(params)
+    projects, _ = lstm.load(params)
+    prepared = prepare(projects, model=2, seed=1, max_words=50_000, text_length=10)
+    assert table.words == prepared.idf.words and np.array_equal(table.idf, prepared.idf.idf)
+    summary = lstm.idf_summary(table, table.band())
+    assert summary["band"] == prepared.band.as_dict()
+    assert summary["box"]["q1"] == summary["band"]["low"] and sum(summary["histogram"]["counts"]) == len(
+        table.words
+    )

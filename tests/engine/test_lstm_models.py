@@ -122,3 +122,17 @@ def test_bad_model_number_and_matrix_are_rejected(projects) -> None:
         build_model(4, inputs)
     with pytest.raises(ValueError, match="rows, vocabulary has"):
         build_model(1, inputs, embedding_matrix=np.zeros((3, 5), np.float32))
+
+
+def test_diagram_of_the_params_without_training() -> None:
+    from engine.labs import lstm
+    from engine.params import build
+
+    params = build(
+        lstm.Params, {"projects": 300, "model": 3, "lstm_units": 5, "text_length": 9, "conv_filters": 3}
+    )
+    diagram = lstm.diagram(params)
+    layers = {e["name"]: e for e in diagram["layers"]}
+    assert diagram["name"] == "model_3" and diagram["branches"] == ["essay", "other"]
+    assert layers["essay_lstm"]["shape"] == [None, 9, 5]
+    assert layers["other_conv1"]["shape"][-1] == 3 and diagram["frozen_params"] == 0

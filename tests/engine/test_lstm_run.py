@@ -47,7 +47,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Any, list[
     return {
         1: _run(model=1, glove_path=str(glove)),
         2: _run(model=2, epochs=2),
-        3: _run(model=3),
+        3: _run(model=3, tensorboard=True),
     }
 
 
@@ -95,9 +95,14 @@ def test_glove_file_gives_a_frozen_embedding(runs) -> None:
     assert runs[3][0].extra["embedding"]["kind"] == "trainable"
 
 
+def test_tensorboard_logs_without_the_tensorboard_package(runs) -> None:
+    folder = Path(runs[3][0].artifacts["tensorboard"])
+    assert any((folder / "train").iterdir()) and any((folder / "validation").iterdir())
+
+
 def test_same_seed_same_numbers(runs) -> None:
     first, _ = runs[3]
-    second, _ = _run(model=3)
+    second, _ = _run(model=3, tensorboard=True)
     assert first.history == second.history and first.test == second.test
 
 

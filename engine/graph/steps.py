@@ -136,7 +136,9 @@ def forward_steps(graph: Graph, feeds: Mapping[str, Any]) -> tuple[ForwardStep, 
             continue
         op = OPS[node.op]
         args = tuple(values[i] for i in node.inputs)
-        formula = f"{node_id} = {op.show(*node.inputs)} = {op.show(*map(fmt, args))} = {fmt(values[node_id])}"
+        # Constants read as their number ("x1^2"), everything else by its id.
+        names = [graph.nodes[i].label if graph.nodes[i].kind == "constant" else i for i in node.inputs]
+        formula = f"{node_id} = {op.show(*names)} = {op.show(*map(fmt, args))} = {fmt(values[node_id])}"
         steps.append(
             ForwardStep(
                 index=len(steps),

@@ -123,3 +123,10 @@ def test_derivative_rules_panel_lists_the_assignments_rules():
     assert rules["chain rule"] == "d/dx f(u) = f'(u) · du/dx"
     assert rules["tanh"] == "tanh'(x) = 1 − tanh²(x)"
     assert len(DERIVATIVE_RULES) == 8
+
+
+def test_constants_appear_as_numbers_in_formulas():
+    graph = parse_expression("w1 * x1 ** 2")
+    steps = graph.forward_steps({"w1": 3.0, "x1": 1.5})
+    assert steps[0].formula == "pow1 = x1^2 = 1.5^2 = 2.25"
+    assert steps[1].formula == "out = w1 · pow1 = 3 · 2.25 = 6.75"

@@ -6,6 +6,8 @@ The numbers and verdicts come from :mod:`engine.graph.checking` (the assignment'
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -21,7 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.graph.checking import BUG_ABOVE, CORRECT_BELOW, GradientCheck, check_nodes, check_weights
+from engine.graph.checking import (
+    BUG_ABOVE,
+    CORRECT_BELOW,
+    CheckRow,
+    GradientCheck,
+    check_nodes,
+    check_weights,
+)
 from gui.labs.backprop_session import GraphSession
 
 #: Background and text colour per verdict.
@@ -36,6 +45,7 @@ def _threshold(value: float) -> str:
     return f"{value:.0e}".replace("e-0", "e-")  # 1e-7, not 1e-07
 
 
+NOT_FINITE_COLOURS = ("#e0e0e0", "#8a1c1c")
 VERDICT_WORDS = {"correct": "pass", "suspicious": "look closer", "bug": "FAIL"}
 EXPLANATION = (
     f"g is the analytic gradient (backpropagation), g̃ the numeric one: (f(w + ε) − f(w − ε)) / 2ε. "
@@ -149,12 +159,16 @@ def _fill(table: QTableWidget, check: GradientCheck) -> None:
     table.setRowCount(len(check.rows))
     for row, result in enumerate(check.rows):
         background, foreground = VERDICT_COLOURS[result.verdict]
+        verdict = VERDICT_WORDS[result.verdict]
+        if not _finite(result):
+            background, foreground = NOT_FINITE_COLOURS
+            verdict = "n/a: not a number"
         cells = (
             result.name,
             _number(result.analytic),
             _number(result.numeric),
             f"{result.rel_error:.2e}",
-            VERDICT_WORDS[result.verdict],
+            verdict,
         )
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
@@ -170,6 +184,10 @@ def _fill(table: QTableWidget, check: GradientCheck) -> None:
             table.setItem(row, col, item)
 
 
+def _finite(row: CheckRow) -> bool:
+    return math.isfinite(row.analytic) and math.isfinite(row.numeric)
+
+
 def _summary(what: str, check: GradientCheck) -> str:
     background, foreground = VERDICT_COLOURS[check.verdict]
     meaning = {
@@ -181,5 +199,12 @@ def _summary(what: str, check: GradientCheck) -> str:
         f"<p><b>{what}</b> ({len(check.rows)}): ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂) = "
         f"<span style='background:{background}; color:{foreground}; padding:2px'>"
         f"<b>{check.difference:.3e}</b></span>"
-        f" — {meaning} (ε = {check.eps:g})</p>"
+        f" — {meaning} (ε = {check.eps:g})"
+        + (
+            ""
+            if all(_finite(row) for row in check.rows)
+            else "<br><b>Some gradients are not finite (nan/inf): the graph is undefined at this row "
+            "(e.g. log of a negative number), so the check cannot judge them.</b>"
+        )
+        + "</p>"
     )

@@ -113,3 +113,14 @@ def test_backprop_tab_does_not_import_tensorflow(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_an_undefined_value_is_flagged_not_passed(lab):
+    explorer = lab.explorer
+    explorer.expression.setText("log(x3 - 100) * w1")  # log of a negative number at every row
+    explorer.build_button.click()
+    table = lab.check.weights_table
+    assert table.item(0, 0).text() == "w1" and table.item(0, 4).text() == "n/a: not a number"
+    assert "not finite" in lab.check.weights_summary.text()
+    explorer.seek(explorer.walk.total)
+    assert explorer.view.nodes["out"].value_text == "= nan"

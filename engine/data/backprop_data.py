@@ -10,6 +10,7 @@ visibly drives the loss down to the noise floor (σ² = 0.01).
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import zipfile
@@ -113,6 +114,8 @@ def load(path: str | Path) -> RegressionData:
 def load_csv(path: str | Path) -> RegressionData:
     """A CSV with a header naming ``f1``…``f5`` and ``y`` (any order; other columns are ignored).
 
+    Commas, semicolons or tabs separate the cells (whichever the header uses most).
+
     Raises:
         DataFileError: Not UTF-8 text, no header, missing columns, short rows, non-numeric or
             non-finite cells (with the row and column), or no data rows.
@@ -120,7 +123,11 @@ def load_csv(path: str | Path) -> RegressionData:
     path = Path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            lines = list(csv.reader(handle))
+            text = handle.read()
+        # Spreadsheets in many locales save ";"-separated "CSV": take the header's commonest separator.
+        first = text.split("\n", 1)[0]
+        delimiter = max(",;\t", key=first.count)
+        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except UnicodeDecodeError:
         raise DataFileError(f"{path.name}: not a text (UTF-8) CSV file") from None
     except csv.Error as exc:
@@ -192,7 +199,7 @@ def load_npz(path: str | Path) -> RegressionData:
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
         raise DataFileError(f"{path.name}: not a readable NPZ file ({exc})") from None
     for name, array in (("X", X), ("y", y)):
-        if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
             raise DataFileError(f"{path.name}: array {name} holds {array.dtype} values, expected numbers")
     if X.ndim != 2 or X.shape[1] != len(FEATURES):
         raise DataFileError(f"{path.name}: X must have shape (n, 5), got {X.shape}")

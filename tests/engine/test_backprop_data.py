@@ -66,6 +66,14 @@ def test_bad_csv_files_get_a_message_naming_file_and_problem(tmp_path, text, mes
     assert message in str(info.value)
 
 
+def test_semicolon_and_tab_separated_files_load(tmp_path):
+    for separator in (";", "\t"):
+        text = separator.join(["f1", "f2", "f3", "f4", "f5", "y"]) + "\n" + separator.join("123456") + "\n"
+        data = load(write(tmp_path, "d.csv", text))
+        np.testing.assert_array_equal(data.X, [[1, 2, 3, 4, 5]])
+        np.testing.assert_array_equal(data.y, [6])
+
+
 def test_binary_garbage_csv_is_reported(tmp_path):
     path = tmp_path / "d.csv"
     path.write_bytes(b"\xff\xfe\x00garbage\x80")
@@ -90,6 +98,7 @@ def test_npz_round_trip_and_column_vector_target(tmp_path):
         ({"X": np.zeros((3, 5)), "y": np.zeros(4)}, "X has 3 rows but y has 4"),
         ({"X": np.zeros((3, 5)), "y": np.array(["a", "b", "c"])}, "array y holds <U1 values"),
         ({"X": np.full((2, 5), np.inf), "y": np.zeros(2)}, "row 1, column f1 is not finite"),
+        ({"X": np.zeros((2, 5)), "y": np.zeros(2, dtype=complex)}, "array y holds complex128 values"),
         ({"X": np.array([{"a": 1}], dtype=object), "y": np.zeros(1)}, "pickled (object) arrays"),
     ],
 )

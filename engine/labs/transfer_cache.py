@@ -195,3 +195,27 @@ def feature_dataset(split: CachedSplit, batch_size: int, shuffle_seed: int | Non
         return x, y
 
     return positions.batch(batch_size).map(load).prefetch(2)
+
+
+def cache_entries() -> list[dict[str, Any]]:
+    """What is cached, for the GUI's note: one dict per complete entry (size, weights, cut, images, bytes)."""
+    entries = []
+    for folder in sorted(cache_dir("transfer", "features").iterdir()):
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if not meta.get("complete"):
+            continue
+        key = meta["key"]
+        entries.append(
+            {
+                "path": str(folder),
+                "image_size": key["image_size"],
+                "weights": key["weights"],
+                "cut": key["cut"],
+                "images": meta["count"],
+                "bytes": sum(p.stat().st_size for p in folder.iterdir()),
+            }
+        )
+    return entries

@@ -12,7 +12,7 @@ import pytest
 from engine.data import image_pipeline as ip
 from engine.data.documents import encode_png, render_page
 from engine.jobs import CancelToken, JobCancelled, Progress
-from engine.labs.transfer_cache import cache_key, cached_features, feature_dataset
+from engine.labs.transfer_cache import cache_entries, cache_key, cached_features, feature_dataset
 
 keras = pytest.importorskip("keras")
 
@@ -136,3 +136,13 @@ def test_cached_batches_follow_the_image_pipelines_shuffle(pages, extractor) -> 
         assert len(stream_batches) == len(cached_labels) == 4
         for idx, labels in zip(stream_batches, cached_labels, strict=True):
             assert labels == [pages[i].label for i in idx]
+
+
+def test_cache_entries_lists_complete_entries(pages, extractor) -> None:
+    key = cache_key(pages, 32, "sha256:listed", "vgg16:block5_pool", ip.VGG_HED)
+    split, _ = _cache(pages, extractor, key)
+    listed = [e for e in cache_entries() if e["path"] == str(split.folder)]
+    assert len(listed) == 1
+    entry = listed[0]
+    assert (entry["image_size"], entry["weights"], entry["images"]) == (32, "sha256:listed", 10)
+    assert entry["bytes"] >= split.nbytes

@@ -61,6 +61,7 @@ class BackpropLabWidget(TrainingLabWidget):
         self._label_form()
         self.views.currentChanged.connect(self._on_view_changed)
         self.form.sig_value_changed.connect(self._on_form_changed)
+        self.final_weights.load_button.clicked.connect(self.show_graph)
         self._on_view_changed(self.views.currentIndex())
 
     def _label_form(self) -> None:
@@ -95,6 +96,11 @@ class BackpropLabWidget(TrainingLabWidget):
         super().showEvent(event)
         if self.views.currentWidget() is self.explorer:
             QTimer.singleShot(0, self.explorer.view.setFocus)
+
+    @Slot()
+    def show_graph(self) -> None:
+        """Switch to the graph explorer."""
+        self.views.setCurrentWidget(self.explorer)
 
     def show_race(self) -> None:
         """Switch to the optimizer race."""

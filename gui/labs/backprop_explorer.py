@@ -55,7 +55,7 @@ class GraphExplorer(QWidget):
         self.inputs = InputsPanel(session)
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.back_action = self._action("◀ Back", "Left", "Undo the last step (←)", self.step_back)
+        self.back_action = self._action("← Back", "Left", "Undo the last step (←)", self.step_back)
         self.forward_action = self._action(
             "Forward step ▶",
             None,
@@ -76,7 +76,7 @@ class GraphExplorer(QWidget):
         self.speed.setToolTip("Play speed: steps per second")
         self.toolbar.addWidget(QLabel(" speed "))
         self.toolbar.addWidget(self.speed)
-        self.reset_action = self._action("⟲ Reset", "Home", "Back to the start (Home)", self.reset)
+        self.reset_action = self._action("Reset", "Home", "Back to the start (Home)", self.reset)
         # → is "next step": forward until every node is known, then on through the backward pass.
         self.next_action = QAction("Next step", self)
         self.next_action.setShortcut(QKeySequence("Right"))

@@ -46,6 +46,7 @@ def test_race_plots_one_point_per_epoch_per_optimizer_in_one_plot(qtbot, lab, tm
     lab.final_weights.choice.setCurrentText("adam")
     lab.final_weights.load_button.click()
     assert lab.session.weights["w9"] == adam_w9
+    assert lab.views.currentWidget() is lab.explorer
 
 
 def test_stop_ends_the_race_within_a_second(qtbot, lab):

@@ -57,13 +57,13 @@ class GraphExplorer(QWidget):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.back_action = self._action("← Back", "Left", "Undo the last step (←)", self.step_back)
         self.forward_action = self._action(
-            "Forward step ▶",
+            "Forward step →",
             None,
             "Evaluate the next node (→ steps on through the backward pass)",
             self.forward_step,
         )
         self.backward_action = self._action(
-            "Backward step ◀∂",
+            "Backward step ∂",
             None,
             "Compute the next gradient (finishes the forward pass first)",
             self.backward_step,

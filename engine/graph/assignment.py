@@ -14,11 +14,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from engine.graph.checking import GradientCheck, check_nodes, check_weights
 from engine.graph.graph import Graph
@@ -39,7 +40,7 @@ def sigmoid(z: Any) -> Any:
     return float(value) if np.ndim(value) == 0 else value
 
 
-def feeds_for(x: Sequence[float], y: float, w: Sequence[float]) -> dict[str, float]:
+def feeds_for(x: ArrayLike, y: float, w: ArrayLike) -> dict[str, float]:
     """The graph's feeds for one row: ``f1``…``f5``, ``y`` and ``w1``…``w9``.
 
     Raises:
@@ -56,7 +57,7 @@ def feeds_for(x: Sequence[float], y: float, w: Sequence[float]) -> dict[str, flo
     return feeds
 
 
-def forward_propagation(x: Sequence[float], y: float, w: Sequence[float]) -> dict[str, float]:
+def forward_propagation(x: ArrayLike, y: float, w: ArrayLike) -> dict[str, float]:
     """The forward pass of one row.
 
     Returns:
@@ -76,7 +77,7 @@ def forward_propagation(x: Sequence[float], y: float, w: Sequence[float]) -> dic
     }
 
 
-def backward_propagation(x: Sequence[float], w: Sequence[float], d: Mapping[str, float]) -> dict[str, float]:
+def backward_propagation(x: ArrayLike, w: ArrayLike, d: Mapping[str, float]) -> dict[str, float]:
     """∂L/∂w for every weight, by the chain rule from ``d["dl"]`` (∂L/∂Y') back through the graph.
 
     Returns:
@@ -99,7 +100,7 @@ def _as_vector(grads: Any) -> list[float]:
 
 
 def gradient_checking(
-    x: Sequence[float], y: float, w: Sequence[float], eps: float = 1e-7, grad_fn: GradFunction | None = None
+    x: ArrayLike, y: float, w: ArrayLike, eps: float = 1e-7, grad_fn: GradFunction | None = None
 ) -> float:
     """The assignment's gradient check: ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂) over the nine weights.
 
@@ -119,7 +120,7 @@ def gradient_checking(
 
 
 def weight_check(
-    x: Sequence[float], y: float, w: Sequence[float], eps: float = 1e-7, grad_fn: GradFunction | None = None
+    x: ArrayLike, y: float, w: ArrayLike, eps: float = 1e-7, grad_fn: GradFunction | None = None
 ) -> GradientCheck:
     """The per-weight table for the GUI (analytic, numeric, relative error, verdict) and the overall
     difference; the learner's ``grad_fn`` gets a copy of ``w`` so it cannot disturb the check."""
@@ -130,6 +131,6 @@ def weight_check(
     return check_weights(graph, feeds, eps, WEIGHTS, analytic=lambda _feeds: given)
 
 
-def node_check(x: Sequence[float], y: float, w: Sequence[float], eps: float = 1e-7) -> GradientCheck:
+def node_check(x: ArrayLike, y: float, w: ArrayLike, eps: float = 1e-7) -> GradientCheck:
     """Per-node table: ∂L/∂node from backprop against nudging the node's value by ±ε."""
     return check_nodes(_graph(), feeds_for(x, y, w), eps)

@@ -145,3 +145,24 @@ def test_gradients_match_tensorflow_gradient_tape():
         got = np.array([graph.gradients(feeds, wrt=WEIGHTS)[n] for n in WEIGHTS])
         worst = max(worst, float(np.linalg.norm(got - expected) / np.linalg.norm(expected)))
     assert worst < 1e-9
+
+
+def test_known_mistakes_show_their_symptoms():
+    from engine.graph.mistakes import MISTAKES, aliased_gradient_checking, per_weight_ratio
+
+    assert {m.name for m in MISTAKES} == {
+        "plus_for_times",
+        "loss_as_upstream",
+        "aliased_weights",
+        "ratio_per_weight",
+    }
+    x, y, w = next(random_rows(1, seed=8))
+    by_name = {m.name: m.function for m in MISTAKES}
+    assert gradient_checking(x, y, w, grad_fn=by_name["plus_for_times"]) > 1e-3
+    assert gradient_checking(x, y, w, grad_fn=by_name["loss_as_upstream"]) > 1e-3
+    assert aliased_gradient_checking(x, y, w.copy()) == pytest.approx(1 / 3, abs=0.01)  # numeric ≈ g/2
+    # Correct gradients: the norm formula passes, the worst per-weight ratio is far larger.
+    small_w = np.full(9, 0.1)
+    x_small = [1.0, 0.5, 0.2, -1.0, 2.0]
+    assert gradient_checking(x_small, 1.5, small_w) < 1e-7
+    assert per_weight_ratio(x_small, 1.5, small_w) > 1e-7

@@ -46,11 +46,18 @@ class TrainedHead:
     markers: tuple[Marker, ...]
 
 
-def build_head(input_dim: int, config: HeadConfig) -> Any:
-    """A compiled ``input_dim → widths… → 1 (sigmoid)`` model with binary cross-entropy and AUC."""
+def build_head(train_embeddings: np.ndarray, config: HeadConfig) -> Any:
+    """A compiled ``embedding → standardise → widths… → 1 (sigmoid)`` model (binary cross-entropy, AUC).
+
+    The first layer standardises each embedding dimension with the training set's mean and variance
+    (saved inside the model): pooled outputs are tanh values of very different scales per dimension,
+    and a small head learns several times faster on standardised inputs.
+    """
     keras = tfrt.keras()
     with tfrt.strategy().scope():
-        layers: list[Any] = [keras.Input((input_dim,), name="embedding")]
+        scale = keras.layers.Normalization(name="standardise")
+        scale.adapt(train_embeddings)
+        layers: list[Any] = [keras.Input((train_embeddings.shape[1],), name="embedding"), scale]
         for i, width in enumerate(config.widths):
             layers.append(keras.layers.Dense(width, activation="relu", name=f"dense_{i + 1}"))
             if config.dropout > 0:
@@ -91,7 +98,7 @@ def train_head(
         emit: Event sink.
     """
     x, y = train
-    model = build_head(x.shape[1], config)
+    model = build_head(x.astype(np.float32), config)
     checkpoint = CheckpointOnImprovement(checkpoint_dir, monitor="val_auc", mode="max", emit=emit)
     callbacks: list[Any] = [checkpoint]
     stopper = None

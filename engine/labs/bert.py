@@ -31,7 +31,7 @@ __all__ = ["LAB", "Params", "convert", "run", "token_view", "tokenize"]
 class Params:
     """Settings of the BERT lab (defaults: the generated reviews and our offline MiniLM encoder)."""
 
-    epochs: int = param(20, "Most training epochs of the classifier head", minimum=1, maximum=500)
+    epochs: int = param(30, "Most training epochs of the classifier head", minimum=1, maximum=500)
     batch_size: int = param(32, "Embeddings per training step of the head", minimum=1, maximum=4096)
     seed: int = param(0, "Seed for the sample, the split, the head's weights and shuffling", minimum=0)
     max_len: int = param(
@@ -57,8 +57,8 @@ class Params:
         0.1, "Share of the rest used to validate each epoch", minimum=0.05, maximum=0.5
     )
     hidden: tuple[str, ...] = param(("64", "32"), "Hidden layer widths of the head, e.g. 64,64,64,32")
-    dropout: float = param(0.2, "Dropout after each hidden layer", minimum=0.0, maximum=0.9)
-    learning_rate: float = param(1e-3, "Adam learning rate of the head", minimum=1e-6, maximum=1.0)
+    dropout: float = param(0.3, "Dropout after each hidden layer", minimum=0.0, maximum=0.9)
+    learning_rate: float = param(3e-4, "Adam learning rate of the head", minimum=1e-6, maximum=1.0)
     patience: int = param(5, "Stop after this many epochs without a better val AUC (0: never)", minimum=0)
     embed_batch_size: int = param(32, "Reviews per encoder call when extracting embeddings", minimum=1)
     threshold: float = param(

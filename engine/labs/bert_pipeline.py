@@ -23,9 +23,6 @@ from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LogLine, Ma
 from engine.labs.bert import Params
 from engine.paths import cache_dir
 
-#: Reviews whose model inputs are checked live at every run (the checks are cheap; tokenizing is not free).
-CHECKED_ROWS = 256
-
 
 def _binary_cross_entropy(labels: np.ndarray, probs: np.ndarray) -> float:
     p = np.clip(probs.astype(np.float64), 1e-7, 1 - 1e-7)
@@ -55,7 +52,7 @@ def _data(params: Params, token: CancelToken, emit: Emit) -> tuple[ReviewSplit, 
 
 def _check_inputs(encoder: Encoder, texts: Sequence[str], max_len: int, emit: Emit) -> list[dict[str, Any]]:
     tokenizer = encoder.tokenizer
-    inputs = tokenizer.encode(list(texts[:CHECKED_ROWS]), max_len)
+    inputs = tokenizer.encode(list(texts), max_len)
     checks = check_model_inputs(inputs, max_len, tokenizer.cls_id, tokenizer.sep_id)
     verdict = "pass" if all_passed(checks) else "FAIL"
     emit(
@@ -136,9 +133,8 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
 
     encoder = load_encoder(params.encoder_path, emit)
     emit(LogLine(f"Encoder: {encoder.label} ({encoder.path}); pooling: {params.pooling}"))
-    checks = _check_inputs(encoder, split.train_texts, params.max_len, emit)
-
     texts = (*split.train_texts, *split.val_texts, *split.test_texts)
+    checks = _check_inputs(encoder, texts, params.max_len, emit)
     vectors = _embed(encoder, texts, params, token, emit)
     n_train, n_val = len(split.train_texts), len(split.val_texts)
     x_train, x_val, x_test = vectors[:n_train], vectors[n_train : n_train + n_val], vectors[n_train + n_val :]

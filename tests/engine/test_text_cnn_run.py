@@ -94,3 +94,14 @@ def test_cancelled_after_the_first_event(tiny_corpus: Path) -> None:
 
     with pytest.raises(JobCancelled):
         run(build(Params, {"data_dir": str(tiny_corpus), "epochs": 1}), token, emit)
+
+
+@pytest.mark.slow
+def test_text_vectorization_keeps_underscore_words_and_learns_from_train_only() -> None:
+    from engine.labs.text_cnn_train import _vectorize_words
+
+    parts = {"train": ["new_york times new_york", "space_station orbit"], "test": ["new_york unseen_word"]}
+    encoded, vocab = _vectorize_words(parts, length=4, max_tokens=0)
+    assert {"new_york", "space_station"} <= set(vocab) and "unseen_word" not in vocab
+    assert encoded["test"].shape == (1, 4)
+    assert encoded["test"][0].tolist() == [vocab.index("new_york"), 1, 0, 0]  # [UNK] = 1, padding = 0

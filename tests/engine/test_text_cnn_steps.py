@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -134,6 +135,42 @@ def test_chunker_selection_falls_back_to_offline_without_nltk(monkeypatch: pytes
     finally:
         entities.nltk_available.cache_clear()
     assert run_steps("x").chunker == entities.get_chunker().label
+
+
+class _FakeTree(list):  # what nltk.ne_chunk returns: a list of (word, tag) leaves and labelled subtrees
+    def __init__(self, label: str, leaves: list[tuple[str, str]]) -> None:
+        super().__init__(leaves)
+        self._label = label
+
+    def label(self) -> str:
+        return self._label
+
+    def leaves(self) -> list[tuple[str, str]]:
+        return list(self)
+
+
+def test_nltk_chunker_is_used_when_nltk_and_its_data_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = types.ModuleType("nltk")
+    fake.word_tokenize = str.split  # type: ignore[attr-defined]
+    fake.pos_tag = lambda tokens: [(t, "NNP") for t in tokens]  # type: ignore[attr-defined]
+
+    def ne_chunk(tagged: list[tuple[str, str]]) -> list[object]:
+        words = [w for w, _ in tagged]
+        return (
+            [_FakeTree("PERSON", tagged[:2]), *tagged[2:-2], _FakeTree("GPE", tagged[-2:])]
+            if len(words) > 4
+            else []
+        )
+
+    fake.ne_chunk = ne_chunk  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "nltk", fake)
+    entities.nltk_available.cache_clear()
+    try:
+        chunker = entities.get_chunker("auto")
+        assert chunker.name == "nltk" and chunker.label == "NLTK ne_chunk"
+        assert chunker.chunk("Peter Smith lives in New York") == "lives in New_York"
+    finally:
+        entities.nltk_available.cache_clear()
 
 
 def test_step13_replaces_digits() -> None:

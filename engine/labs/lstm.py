@@ -7,7 +7,8 @@ Importing this module is cheap: TensorFlow is imported inside :func:`run` and :f
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +147,23 @@ def _band_marker(band: IdfBand) -> Marker:
     return Marker(0, "idf_filter", text)
 
 
+@lru_cache(maxsize=2)
+def _prepared_for_diagram(params: Params) -> Prepared:
+    # Sizes change on every edit in the GUI; the data does not, so keep it for the next call.
+    return _prepare(params, CancelToken(), lambda _event: None)
+
+
 def diagram(params: Params) -> dict[str, Any]:
-    """The model these params build, as diagram data (shapes, trainable/frozen counts), untrained."""
+    """The model these params build, as diagram data (shapes, trainable/frozen counts), untrained.
+
+    The prepared data is cached per data-affecting params, so editing sizes only rebuilds the model.
+    """
     from engine.labs import lstm_train
     from engine.models.lstm_models import build_model, describe_model
 
-    prepared = _prepare(params, CancelToken(), lambda _event: None)
+    data_fields = ("model", "seed", "data_dir", "idf_low", "idf_high", "max_words", "text_length")
+    key = replace(Params(), **{f: getattr(params, f) for f in (*data_fields, "projects", "max_projects")})
+    prepared = _prepared_for_diagram(key)
     matrix, _ = lstm_train.glove_matrix(params.glove_path, prepared, params.seed, lambda _e: None, None)
     net = build_model(params.model, lstm_train.model_inputs(prepared, params.model), params.sizes(), matrix)
     return describe_model(net)
@@ -207,17 +219,16 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         emit(ArtifactSaved(name, path))
     probabilities = net.predict(x["test"], batch_size=512, verbose=0)
     test = lstm_train.test_metrics(y["test"], probabilities)
-    warning = ""
-    if abs(test["accuracy"] - test["majority_rate"]) <= 0.01:
-        warning = (f"test accuracy {test['accuracy']:.3f} is within 1 point of the majority-class rate "
-                   f"{test['majority_rate']:.3f}: accuracy says nothing here, read the AUC")  # fmt: skip
-        emit(LogLine(warning, "warning"))
+    warning = lstm_train.majority_warning(test["accuracy"], test["majority_rate"])
+    if warning:
+        emit(LogLine(f"Test {warning}", "warning"))
     emit(LogLine(f"Test (once, best epoch {best.best_epoch}): AUC {test['auc']:.3f}, "
                  f"accuracy {test['accuracy']:.3f} (majority {test['majority_rate']:.3f})"))  # fmt: skip
-    keys = ("loss", "val_loss", "auc", "val_auc")
+    keys = ("loss", "val_loss", "auc", "val_auc", "val_accuracy")
     extra = {
         "roc": lstm_train.roc_points(y["test"], probabilities[:, 1]),
         "majority_rate": test["majority_rate"],
+        "val_majority_rate": lstm_train.majority_rate(y["val"]),
         "accuracy": test["accuracy"],
         "accuracy_warning": warning,
         "best_epoch": best.best_epoch,

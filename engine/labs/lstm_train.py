@@ -70,9 +70,9 @@ def cross_entropy(y: NDArray[np.int64], probabilities: NDArray[Any]) -> float:
 
 
 class AucCheckpoint(keras.callbacks.Callback):
-    """Adds ``auc``, ``val_auc`` and ``val_loss`` to each epoch's logs and saves the best weights.
+    """Adds ``auc``, ``val_auc``, ``val_loss``, ``val_accuracy`` to the epoch logs; saves the best weights.
 
-    One ``predict`` over the training and validation inputs per epoch gives all three (so ``fit``
+    One ``predict`` over the training and validation inputs per epoch gives all four (so ``fit``
     needs no ``validation_data``, which would trace and run a second forward pass); AUC comes from
     :mod:`engine.metrics`, the loss is the same categorical cross-entropy the model minimises. The
     train AUC uses the epoch's final weights. A new best validation AUC saves the weights to
@@ -107,18 +107,25 @@ class AucCheckpoint(keras.callbacks.Callback):
         self.best, self.best_epoch, self.weights = -np.inf, 0, None
         self.markers, self._losses, self._warned = [], [], False
 
-    def scores(self) -> tuple[float, float, float]:
-        """``(auc, val_auc, val_loss)`` of the model as it is now (NaN when it diverged)."""
+    def scores(self) -> dict[str, float]:
+        """``auc``, ``val_auc``, ``val_loss`` and ``val_accuracy`` of the model as it is now.
+
+        All are NaN when the model diverged (non-finite probabilities).
+        """
         probabilities = np.asarray(self.model.predict(self.x, batch_size=self.batch_size, verbose=0))
         if not np.isfinite(probabilities).all():
-            return float("nan"), float("nan"), float("nan")
+            return dict.fromkeys(("auc", "val_auc", "val_loss", "val_accuracy"), float("nan"))
         train, val = probabilities[: self.y_train.size], probabilities[self.y_train.size :]
-        auc = metrics.roc_auc(self.y_train, train[:, 1])
-        return auc, metrics.roc_auc(self.y_val, val[:, 1]), cross_entropy(self.y_val, val)
+        return {
+            "auc": metrics.roc_auc(self.y_train, train[:, 1]),
+            "val_auc": metrics.roc_auc(self.y_val, val[:, 1]),
+            "val_loss": cross_entropy(self.y_val, val),
+            "val_accuracy": metrics.accuracy(self.y_val, val.argmax(axis=1)),
+        }
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs if logs is not None else {}
-        logs["auc"], logs["val_auc"], logs["val_loss"] = self.scores()
+        logs.update(self.scores())
         current = logs["val_auc"]
         if current > self.best:
             before = "" if self.best_epoch == 0 else f" (was {self.best:.3f} at epoch {self.best_epoch})"
@@ -162,15 +169,29 @@ def roc_points(y: NDArray[np.int64], scores: NDArray[np.float64]) -> dict[str, l
     return {"fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist()}
 
 
+def majority_warning(accuracy: float, majority_rate: float) -> str:
+    """The warning the GUI shows when accuracy is within one point of the majority-class rate, else ""."""
+    if abs(accuracy - majority_rate) > 0.01 + 1e-9:  # the tolerance absorbs float rounding of 0.01
+        return ""
+    return (
+        f"accuracy {accuracy:.3f} is within 1 point of the majority-class rate {majority_rate:.3f}: "
+        "always predicting 'approved' would do as well; read the AUC"
+    )
+
+
+def majority_rate(y: NDArray[np.int64]) -> float:
+    """Share of the most common class (0.85 when 85 % are approved)."""
+    return float(max(y.mean(), 1.0 - y.mean()))
+
+
 def test_metrics(y: NDArray[np.int64], probabilities: NDArray[np.float32]) -> dict[str, float]:
     """AUC, loss, accuracy and the majority-class rate on the test split.
 
     Accuracy within one point of the majority rate means the model learnt "always approve".
     """
-    majority = float(max(y.mean(), 1.0 - y.mean()))
     return {
         "auc": metrics.roc_auc(y, probabilities[:, 1]),
         "loss": cross_entropy(y, probabilities),
         "accuracy": metrics.accuracy(y, probabilities.argmax(axis=1)),
-        "majority_rate": majority,
+        "majority_rate": majority_rate(y),
     }

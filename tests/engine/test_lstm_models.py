@@ -136,3 +136,18 @@ def test_diagram_of_the_params_without_training() -> None:
     assert diagram["name"] == "model_3" and diagram["branches"] == ["essay", "other"]
     assert layers["essay_lstm"]["shape"] == [None, 9, 5]
     assert layers["other_conv1"]["shape"][-1] == 3 and diagram["frozen_params"] == 0
+
+
+def test_majority_warning_and_test_metrics() -> None:
+    from engine import metrics
+    from engine.labs import lstm_train
+
+    assert lstm_train.majority_warning(0.86, 0.85) != ""  # exactly one point, despite float rounding
+    assert lstm_train.majority_warning(0.8501, 0.85) != ""
+    assert lstm_train.majority_warning(0.8611, 0.85) == ""
+    y = np.array([1, 1, 1, 0])
+    p = np.array([[0.2, 0.8], [0.6, 0.4], [0.1, 0.9], [0.5, 0.5]], dtype=np.float32)
+    test = lstm_train.test_metrics(y, p)
+    assert test["majority_rate"] == 0.75 and test["accuracy"] == 0.75
+    assert test["auc"] == metrics.roc_auc(y, p[:, 1]) == pytest.approx(2 / 3)
+    assert test["loss"] == pytest.approx(-np.mean(np.log([0.8, 0.4, 0.9, 0.5])), rel=1e-6)

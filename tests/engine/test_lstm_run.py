@@ -57,13 +57,16 @@ def test_one_run_of_each_model(runs, model: int) -> None:
 
     result, events = runs[model]
     epochs = [e for e in events if isinstance(e, EpochEnded)]
-    assert set(result.history) == {"loss", "val_loss", "auc", "val_auc"}
+    assert set(result.history) == {"loss", "val_loss", "auc", "val_auc", "val_accuracy"}
     assert all(len(values) == len(epochs) for values in result.history.values())
     assert {"auc", "val_auc", "loss", "val_loss"} <= set(epochs[-1].metrics)
     assert epochs[-1].metrics["val_auc"] == result.history["val_auc"][-1]
     assert 0.0 <= result.test["auc"] <= 1.0 and 0.0 <= result.test["accuracy"] <= 1.0
     assert result.test["majority_rate"] == pytest.approx(0.85, abs=0.02)
     assert result.extra["majority_rate"] == result.test["majority_rate"]
+    assert (result.extra["accuracy_warning"] != "") == (
+        abs(result.test["accuracy"] - result.test["majority_rate"]) <= 0.01
+    )
     assert Path(result.artifacts["best_weights"]).is_file()
     roc = result.extra["roc"]
     assert roc["fpr"][0] == 0 and roc["tpr"][-1] == 1 and np.all(np.diff(roc["fpr"]) >= 0)

@@ -66,6 +66,11 @@ class Graph:
 
     Build one with :class:`GraphBuilder`, :func:`engine.graph.parse_expression` or
     :func:`engine.graph.assignment_graph`.
+
+    Args:
+        nodes: Every node by id, in a topological order (inputs before the ops reading them).
+        output: The node whose value :meth:`evaluate` returns and whose gradients are computed.
+        prediction: The model's prediction node (``Y'``), when the output is a loss. Defaults to none.
     """
 
     def __init__(self, nodes: Mapping[str, Node], output: str, prediction: str | None = None) -> None:

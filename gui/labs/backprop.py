@@ -132,10 +132,12 @@ class BackpropLabWidget(TrainingLabWidget):
         self.show_race()
 
     def show_result(self, result: LabResult) -> None:
-        """Results table (inherited) and the final weights; stay on the race page."""
+        """Results table (inherited) and the final weights, without pulling the learner off the page
+        they are on (the race page when they pressed Run, the graph if they went back to it)."""
+        current = self.views.currentWidget()
         super().show_result(result)
         self.final_weights.show_result(result)
-        self.show_race()
+        self.views.setCurrentWidget(current)
 
     # --- screenshots ----------------------------------------------------------------------------
 
@@ -147,6 +149,7 @@ class BackpropLabWidget(TrainingLabWidget):
             self.reset_views()
             result = self.spec.run(params, CancelToken(), self.on_event)
             self.on_event(Finished(result))
+            self.show_race()
             return
         self.views.setCurrentWidget(self.explorer)
         explorer = self.explorer

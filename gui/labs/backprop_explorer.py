@@ -74,8 +74,10 @@ class GraphExplorer(QWidget):
         self.speed.setValue(3)
         self.speed.setFixedWidth(90)
         self.speed.setToolTip("Play speed: steps per second")
+        self.speed_label = QLabel()
         self.toolbar.addWidget(QLabel(" speed "))
         self.toolbar.addWidget(self.speed)
+        self.toolbar.addWidget(self.speed_label)
         self.reset_action = self._action("Reset", "Home", "Back to the start (Home)", self.reset)
         # → is "next step": forward until every node is known, then on through the backward pass.
         self.next_action = QAction("Next step", self)
@@ -220,6 +222,7 @@ class GraphExplorer(QWidget):
     @Slot(int)
     def _on_speed(self, steps_per_second: int) -> None:
         self.timer.setInterval(int(1000 / steps_per_second))
+        self.speed_label.setText(f" {steps_per_second}/s ")
 
     # --- graph and inputs -----------------------------------------------------------------------
 

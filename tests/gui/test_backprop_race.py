@@ -49,6 +49,16 @@ def test_race_plots_one_point_per_epoch_per_optimizer_in_one_plot(qtbot, lab, tm
     assert lab.views.currentWidget() is lab.explorer
 
 
+def test_a_finishing_race_leaves_the_learner_on_the_graph(qtbot, lab):
+    lab.form.set_value("epochs", 3)
+    with qtbot.waitSignal(lab.runner.sig_job_ended, timeout=30_000):
+        lab.run_button.click()
+        lab.show_graph()  # went back to stepping while the race runs
+    qtbot.waitUntil(lambda: not lab.runner.running, timeout=5000)
+    assert lab.views.currentWidget() is lab.explorer
+    assert lab.final_weights.table.rowCount() == 10
+
+
 def test_stop_ends_the_race_within_a_second(qtbot, lab):
     lab.form.set_value("epochs", 100_000)
     lab.run_button.click()

@@ -144,6 +144,7 @@ def test_every_optimizer_hyper_parameter_has_a_field():
         hyper = backprop.optimizer_hyper(Params(), name, keys)
         assert set(hyper) == set(keys)
         assert all(("eps" if key == "eps" else f"{name}_{key}") in fields for key in keys)
+        assert hyper == dict(make_optimizer(name).hyper)  # the form's defaults are the rule's defaults
 
 
 def test_a_user_file_is_used_and_a_bad_one_is_named(tmp_path):

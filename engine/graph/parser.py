@@ -1,6 +1,7 @@
 """Typed expressions → graphs: ``tanh(w1*x1 + w2) * w3``.
 
-Grammar (Python's precedence; ``^`` is accepted as a synonym of ``**``)::
+Grammar (Python's precedence; ``^`` is accepted for ``**``, and the typeset ``−``, ``×``, ``·``, ``÷``
+for ``-``, ``*``, ``*``, ``/``)::
 
     expr   := term (("+" | "-") term)*
     term   := unary (("*" | "/") unary)*
@@ -28,6 +29,8 @@ _TOKEN = re.compile(
 )
 _WEIGHT = re.compile(r"^[wb]\d*$")
 _INPUT = re.compile(r"^(?:[xf]\d*|y)$")
+# Operators as they come out of slides and formula panels; one character each, so positions still match.
+_TYPESET = str.maketrans({"−": "-", "×": "*", "·": "*", "÷": "/"})
 
 
 class ExpressionError(ValueError):
@@ -54,20 +57,21 @@ class _Token:
 
 
 def _tokenize(text: str) -> list[_Token]:
+    source = text.translate(_TYPESET)  # match on plain operators, report on what was typed
     tokens: list[_Token] = []
     position = 0
-    while position < len(text):
-        if text[position:].strip() == "":
+    while position < len(source):
+        if source[position:].strip() == "":
             break
-        match = _TOKEN.match(text, position)
+        match = _TOKEN.match(source, position)
         if match is None:
-            bad = position + len(text[position:]) - len(text[position:].lstrip())
+            bad = position + len(source[position:]) - len(source[position:].lstrip())
             raise ExpressionError(text, bad, f"unexpected character {text[bad]!r}")
         kind = "number" if match.group(1) else "name" if match.group(2) else "symbol"
         start = match.start(match.lastindex or 0)
         tokens.append(_Token(kind, match.group(match.lastindex or 0), start))
         position = match.end()
-    tokens.append(_Token("end", "", len(text.rstrip())))
+    tokens.append(_Token("end", "", len(source.rstrip())))
     return tokens
 
 

@@ -22,6 +22,7 @@ from engine.graph import ExpressionError, parse_expression
          1 / (1 + math.exp(-1.5)) + math.exp(0.25) - math.log(1.5) * math.sin(0.5) / math.cos(-2.0)),
         ("relu(w3) + relu(x1)", 1.5),
         ("1.5e-1 * .5 + x1", 0.075 + 1.5),
+        ("w1 · x1 − w2 × x1 ÷ w3", 0.5 * 1.5 - 0.25 * 1.5 / -2.0),  # pasted from a formula panel
     ],
 )  # fmt: skip
 def test_expressions_evaluate_like_python(text, expected):

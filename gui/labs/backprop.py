@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QFormLayout, QLabel, QSplitter, QWidget
+from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QLabel, QSplitter, QWidget
 
 from engine.data import backprop_data
 from engine.data.backprop_data import DataFileError
@@ -24,7 +24,7 @@ from gui.labs.backprop_session import GraphSession
 from gui.labs.training import TrainingLabWidget
 
 #: Width of the race's settings column when it is shown.
-SETTINGS_WIDTH = 380
+SETTINGS_WIDTH = 396
 #: Epochs of the race the screenshot runs (synchronously, so the picture is a real race).
 SCREENSHOT_EPOCHS = 30
 
@@ -59,10 +59,24 @@ class BackpropLabWidget(TrainingLabWidget):
         self.settings_column = self.views.parentWidget()
         assert isinstance(self.settings_column, QSplitter)
         self._label_form()
+        self._wrap_optimizer_choices()
         self.views.currentChanged.connect(self._on_view_changed)
         self.form.sig_value_changed.connect(self._on_form_changed)
         self.final_weights.load_button.clicked.connect(self.show_graph)
         self._on_view_changed(self.views.currentIndex())
+
+    def _wrap_optimizer_choices(self) -> None:
+        # Six optimizer check boxes in one row need ~560 px; three per row fit the settings column.
+        editor = self.form.editors.get("optimizers")
+        boxes = list(getattr(editor, "boxes", {}).values())
+        row_layout = editor.layout() if editor is not None else None
+        if not boxes or not isinstance(row_layout, QHBoxLayout):
+            return
+        grid = QGridLayout()
+        for index, box in enumerate(boxes):
+            row_layout.removeWidget(box)
+            grid.addWidget(box, index // 3, index % 3)
+        row_layout.insertLayout(0, grid)
 
     def _label_form(self) -> None:
         # The generic form capitalises labels, which turns "ε" into "Ε" and "SGD η" into "Sgd η";

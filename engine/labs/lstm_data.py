@@ -140,6 +140,9 @@ def prepare(
         idf_high: Model-2's upper idf threshold; None = third quartile.
         token: Checked while cleaning essays. Defaults to None.
         emit: Receives cleaning progress. Defaults to None.
+
+    Raises:
+        ValueError: Model-2's idf band keeps no word, or its low threshold is above the high one.
     """
     cleaned, rows = split_and_clean(projects, seed, token=token, emit=emit)
     essays = cleaned.essays
@@ -148,6 +151,8 @@ def prepare(
     band = None
     if model == 2:
         band = idf.band(idf_low, idf_high)
+        if not band.kept:
+            raise ValueError(f"idf band {band.low:g}–{band.high:g} keeps no word of the training essays")
         essays = keep_words(essays, band.kept)
         train_essays = [essays[i] for i in rows["train"]]
     text_index = prep.TextIndex.fit(train_essays, max_words)

@@ -92,3 +92,9 @@ def test_explorer_table_matches_the_training_run() -> None:
     assert summary["box"]["q1"] == summary["band"]["low"] and sum(summary["histogram"]["counts"]) == len(
         table.words
     )
+
+
+def test_an_empty_band_is_a_clear_error() -> None:
+    projects = load_projects(*embedded_paths(300, seed=2))
+    with pytest.raises(ValueError, match="keeps no word"):
+        prepare(projects, model=2, seed=0, max_words=100, text_length=10, idf_low=50.0, idf_high=60.0)

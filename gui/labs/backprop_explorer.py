@@ -31,7 +31,7 @@ from engine.graph import (
     parse_expression,
 )
 from engine.graph.steps import fmt
-from gui.graph_view import style
+from gui.graph_view.legend import KindLegend
 from gui.graph_view.view import GraphView
 from gui.labs.backprop_inputs import InputsPanel
 from gui.labs.backprop_session import GraphSession
@@ -119,7 +119,7 @@ class GraphExplorer(QWidget):
         graph_box = QVBoxLayout(graph_side)
         graph_box.setContentsMargins(0, 0, 0, 0)
         graph_box.addWidget(self.view, 1)
-        graph_box.addWidget(_legend())
+        graph_box.addWidget(KindLegend())
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.step_panel)
         right.addWidget(self.inputs)
@@ -312,23 +312,3 @@ class GraphExplorer(QWidget):
         self.back_action.setEnabled(state.position > 0)
         self.forward_action.setEnabled(state.position < n_forward)
         self.backward_action.setEnabled(state.position < state.total)
-
-
-def _legend() -> QWidget:
-    """A line of coloured chips naming the node kinds, and the keys."""
-    legend = QWidget()
-    line = QHBoxLayout(legend)
-    line.setContentsMargins(4, 0, 4, 0)
-    for kind in ("input", "weight", "op", "output", "loss"):
-        spec = style.kind_style(kind)
-        chip = QLabel(f" {spec.title} ")
-        chip.setStyleSheet(
-            f"background: {spec.fill}; border: 1px solid {spec.border}; border-radius: 6px; color: #1b1b1b;"
-        )
-        line.addWidget(chip)
-    hint = QLabel("= value · ∂ = ∂L/∂node · wheel zooms, drag pans · → step, ← back, Space play, Home reset")
-    hint.setStyleSheet("color: gray;")
-    hint.setWordWrap(True)
-    line.addWidget(hint, 1)
-    line.addStretch(1)
-    return legend

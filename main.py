@@ -10,7 +10,7 @@ from pathlib import Path
 
 CLI_COMMANDS = ("list", "run", "assets")
 #: Extra README screenshots of a lab in a particular state (``LAB:VIEW``, see gui.app.screenshots).
-SCREENSHOT_VIEWS = ("backprop:race",)
+SCREENSHOT_VIEWS = ("backprop:race", "callbacks:curves", "callbacks:layers")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,10 @@ class _PathEdit(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.edit = QLineEdit(str(info.default))
-        self.edit.setPlaceholderText("embedded default data")
+        if info.name.startswith(("data", "label", "new_reviews")):
+            self.edit.setPlaceholderText("embedded default data")
+        else:
+            self.edit.setPlaceholderText("default")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         layout.addWidget(self.edit, 1)
@@ -90,7 +93,7 @@ class ParamsForm(QWidget):
             editor.setToolTip(info.help)
             editor.setObjectName(f"param_{info.name}")
             self.editors[info.name] = editor
-            layout.addRow(info.label.capitalize(), editor)
+            layout.addRow(info.label[:1].upper() + info.label[1:], editor)
 
     def _make_editor(self, info: ParamInfo) -> QWidget:
         changed = lambda *_: self._changed(info.name)  # noqa: E731 - runs in the GUI thread

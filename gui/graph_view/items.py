@@ -165,10 +165,19 @@ class EdgeItem(QGraphicsItem):
             self.setZValue(3 if mode else 1)
             self.update()
 
+    @staticmethod
+    def _label_font() -> QFont:
+        font = QFont()
+        font.setPointSizeF(font.pointSizeF() * style.EDGE_LABEL_SCALE)
+        font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+        return font
+
     def _label_rect(self) -> QRectF:
+        # Tight around the text: columns are ~26 units apart, so a wide label would hide the boxes.
         mid = self._path.pointAtPercent(0.5)
-        width = max(8.0 * len(self.label), 40.0)
-        return QRectF(mid.x() - width / 2, mid.y() - 10, width, 20)
+        metrics = QFontMetricsF(self._label_font())
+        width, height = metrics.horizontalAdvance(self.label) + 6, metrics.height() + 2
+        return QRectF(mid.x() - width / 2, mid.y() - height / 2, width, height)
 
     def boundingRect(self) -> QRectF:
         """The curve, the arrowhead and the label."""
@@ -196,6 +205,7 @@ class EdgeItem(QGraphicsItem):
             rect = self._label_rect()
             painter.setBrush(QColor("#fffde7"))
             painter.setPen(QPen(colour, 1.0))
-            painter.drawRoundedRect(rect, 6, 6)
+            painter.drawRoundedRect(rect, 4, 4)
             painter.setPen(colour)
+            painter.setFont(self._label_font())
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.label)

@@ -38,6 +38,7 @@ COLUMN_STEP = 118.0
 ROW_STEP = 74.0
 #: Font sizes relative to the application font (the view shrinks a 10-column graph to fit).
 LABEL_SCALE, TEXT_SCALE, CAPTION_SCALE = 1.3, 1.12, 0.95
+EDGE_LABEL_SCALE = 0.85
 
 TEXT = QColor("#1b1b1b")
 VALUE_TEXT = QColor("#0d47a1")

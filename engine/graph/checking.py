@@ -23,8 +23,11 @@ Verdict = Literal["correct", "suspicious", "bug"]
 def relative_difference(
     analytic: Sequence[float] | np.ndarray, numeric: Sequence[float] | np.ndarray
 ) -> float:
-    """‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂); 0 when both are zero vectors."""
+    """‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂); 0 when both are zero vectors; NaN when either holds NaN or ±inf
+    (which :func:`verdict` calls a bug: a gradient that is not a number is never correct)."""
     g, n = np.asarray(analytic, dtype=np.float64), np.asarray(numeric, dtype=np.float64)
+    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(n))):
+        return float("nan")
     denominator = float(np.linalg.norm(g) + np.linalg.norm(n))
     return float(np.linalg.norm(g - n)) / denominator if denominator > 0 else 0.0
 

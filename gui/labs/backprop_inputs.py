@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.graph import FEATURES, TARGET
+from engine.graph import FEATURES, TARGET, initial_weights
 from gui.labs.backprop_session import GraphSession
 
 #: The assignment's initialisation: N(0, σ²) with σ = 0.01 (the race's ``init_std`` default).
@@ -200,12 +200,10 @@ class InputsPanel(QWidget):
     @Slot()
     def use_random_weights(self) -> None:
         """Weights from N(0, 0.01²) with the chosen seed: the race's initial weights for that seed."""
-        import numpy as np
-
         names = self.session.graph.weights
-        # The same draw as engine.labs.backprop.run, so seed S here shows the race's starting point.
-        values = np.random.default_rng(self.seed_box.value()).normal(0.0, RANDOM_STD, len(names))
-        self.session.set_weights(dict(zip(names, values.tolist(), strict=True)))
+        # The race's own draw, so seed S here shows the race's starting point.
+        values = initial_weights(len(names), self.seed_box.value(), RANDOM_STD)
+        self.session.set_weights(dict(zip(names, values, strict=True)))
 
     @Slot(float)
     def _on_weight_edited(self, value: float) -> None:

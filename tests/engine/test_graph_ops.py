@@ -101,3 +101,11 @@ def test_math_overflow_raises_instead_of_returning_inf():
     """The scalar path relies on math raising, which the race turns into a 'diverged' marker."""
     with pytest.raises(OverflowError):
         math.exp(1000.0)
+
+
+def test_relative_difference_of_a_nan_gradient_is_nan_and_a_bug():
+    from engine.graph.checking import relative_difference, verdict
+
+    difference = relative_difference([1.0, float("nan")], [1.0, 2.0])
+    assert difference != difference and verdict(difference) == "bug"
+    assert relative_difference([0.0, 0.0], [0.0, 0.0]) == 0.0

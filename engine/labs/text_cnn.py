@@ -61,9 +61,10 @@ epochs, seed 0, trainable embeddings), on a shared 2-core CPU:
 - Toggles: all steps give a 319-word vocabulary; without step 11 (named entities) 389 words and test
   accuracy 0.971; without steps 6-7 (tags, brackets) 320 words and 0.963. The generated corpus is
   easier for words than the real 20 Newsgroups (0.69-0.77 there).
-Model-2's second pooling spans the rest of the sequence by default: with a few hundred documents
-per class a position-dependent Flatten only memorised the training set (val accuracy stayed at
-chance, like the 0.09 runs seen in real submissions).
+Model-2's second pooling spans the rest of the sequence by default, so its features do not depend
+on where a word sits. With a window of 3 instead (char_final_pool=3: Flatten over 90 positions)
+it stayed at chance on this corpus, val and test accuracy 0.10 after 15 epochs, like the 0.09
+runs seen in real submissions.
 """
 
 #: What the dataset card shows about the real format.

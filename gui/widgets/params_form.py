@@ -93,7 +93,7 @@ class ParamsForm(QWidget):
             editor.setToolTip(info.help)
             editor.setObjectName(f"param_{info.name}")
             self.editors[info.name] = editor
-            layout.addRow(info.label[:1].upper() + info.label[1:], editor)
+            layout.addRow(_sentence_case(info.label), editor)
 
     def _make_editor(self, info: ParamInfo) -> QWidget:
         changed = lambda *_: self._changed(info.name)  # noqa: E731 - runs in the GUI thread
@@ -187,6 +187,11 @@ class ParamsForm(QWidget):
             return
         editor.setStyleSheet("border: 1px solid #c62828;" if error else "")
         editor.setToolTip(error or self.infos[name].help)
+
+
+def _sentence_case(label: str) -> str:
+    """Capitalise a Latin first letter only: acronyms (SGD, F1) and symbols (ε, η) stay as written."""
+    return label[:1].upper() + label[1:] if label[:1].isascii() else label
 
 
 def _text_of(value: Any) -> str:

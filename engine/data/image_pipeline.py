@@ -177,6 +177,49 @@ class Augmentation:
         return self.shift > 0 or self.brightness > 0 or self.hflip
 
 
+class EpochOrder:
+    """The training order of each epoch, a pure function of (seed, epoch).
+
+    ``shuffle(reshuffle_each_iteration=True)`` reshuffles per *iterator*, and Keras may open an extra
+    iterator on one kind of dataset but not another, so two pipelines over the same data drift apart
+    by an epoch. Here the epoch is a variable that :meth:`callback` sets at each epoch's start, and the
+    permutation is a stateless shuffle of it: cached features and images streamed through the
+    backbone see exactly the same batches.
+
+    Args:
+        seed: The run's seed.
+    """
+
+    def __init__(self, seed: int) -> None:
+        from engine import tfrt
+
+        tf = tfrt.tf()
+        self.seed = seed
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+    def positions(self, n: int) -> Any:
+        """A dataset of ``0 … n-1`` in this epoch's order (read when the epoch's iterator starts)."""
+        from engine import tfrt
+
+        tf = tfrt.tf()
+
+        def permutation(_: Any) -> Any:
+            key = tf.stack([tf.constant(self.seed, tf.int64), self.epoch.read_value()])
+            order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
+            return tf.data.Dataset.from_tensor_slices(order)
+
+        return tf.data.Dataset.range(1).flat_map(permutation)
+
+    def callback(self) -> Any:
+        """A Keras callback that moves the order to each epoch as ``fit`` starts it."""
+        from engine import tfrt
+
+        keras = tfrt.keras()
+        return keras.callbacks.LambdaCallback(
+            on_epoch_begin=lambda epoch, logs=None: self.epoch.assign(epoch)
+        )
+
+
 def make_dataset(
     items: Sequence[LabelledImage],
     image_size: int,
@@ -184,7 +227,7 @@ def make_dataset(
     batch_size: int,
     skip_log: SkipLog,
     *,
-    shuffle_seed: int | None = None,
+    order: EpochOrder | None = None,
     augmentation: Augmentation | None = None,
     with_index: bool = False,
 ) -> Any:
@@ -196,7 +239,7 @@ def make_dataset(
         preprocessing: The backbone's input preprocessing.
         batch_size: Images per batch.
         skip_log: Records images that were dropped.
-        shuffle_seed: Reshuffle every epoch from this seed; None keeps the file order. Defaults to None.
+        order: Shuffle into this per-epoch order; None keeps the file order. Defaults to None.
         augmentation: Applied only here, so pass it for the training split only. Defaults to None.
         with_index: Also yield each image's position in ``items`` (the feature cache needs it).
             Defaults to False.
@@ -206,14 +249,17 @@ def make_dataset(
     tf = tfrt.tf()
     paths = tf.constant([item.path for item in items])
     labels = tf.constant([item.label for item in items], dtype=tf.int32)
-    ds = tf.data.Dataset.from_tensor_slices((paths, labels, tf.range(len(items), dtype=tf.int32)))
-    if shuffle_seed is not None:
-        ds = ds.shuffle(len(items), seed=shuffle_seed, reshuffle_each_iteration=True)
+    positions = tf.data.Dataset.range(len(items)) if order is None else order.positions(len(items))
     aug = augmentation if augmentation is not None and augmentation.active else None
-    if aug is not None:
-        # One random seed per element and epoch, so augmentation is reproducible but differs by epoch.
-        noise = tf.data.Dataset.random(seed=shuffle_seed or 0, rerandomize_each_iteration=True)
-        ds = tf.data.Dataset.zip(ds, noise.batch(2)).map(lambda element, seed: (*element, seed))
+    # Augmentation draws from (seed, image, epoch): reproducible, and different every epoch.
+    aug_seed = order.seed if order is not None else 0
+    epoch = order.epoch if order is not None else None
+
+    def element(i: Any) -> Any:
+        i32 = tf.cast(i, tf.int32)
+        return tf.gather(paths, i32), tf.gather(labels, i32), i32
+
+    ds = positions.map(element)
 
     def load(path: Any) -> tuple[np.ndarray, bool]:
         name = path.numpy().decode()
@@ -223,20 +269,22 @@ def make_dataset(
             skip_log.add(name, str(exc))
             return np.zeros((1, 1, 3), np.uint8), False
 
-    def decode(path: Any, label: Any, index: Any, *rest: Any) -> Any:
+    def decode(path: Any, label: Any, index: Any) -> Any:
         image, ok = tf.py_function(load, [path], [tf.uint8, tf.bool])
         image.set_shape([None, None, 3])
-        return (image, label, index, ok, *rest)
+        return image, label, index, ok
 
-    def prepare(image: Any, label: Any, index: Any, ok: Any, *rest: Any) -> Any:
+    def prepare(image: Any, label: Any, index: Any, ok: Any) -> Any:
         x = tf.image.resize(tf.cast(image, tf.float32), [image_size, image_size], antialias=True)
         if aug is not None:
-            x = _augment(tf, x, aug, tf.cast(rest[0], tf.int64), image_size)
+            step = epoch.read_value() if epoch is not None else tf.constant(0, tf.int64)
+            key = tf.stack([tf.cast(index, tf.int64) + 1_000_003 * aug_seed, step])
+            x = _augment(tf, x, aug, key, image_size)
         x = preprocessing.apply(x)
         return (x, label, index) if with_index else (x, label)
 
     ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    ds = ds.filter(lambda image, label, index, ok, *rest: ok)
+    ds = ds.filter(lambda image, label, index, ok: ok)
     ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return ds.batch(batch_size).prefetch(2)
 

@@ -37,9 +37,9 @@ class Params:
     )
     epochs: int = param(5, "Training epochs", minimum=1, maximum=200)
     batch_size: int = param(32, "Images per batch", minimum=1, maximum=512)
-    learning_rate: float = param(1e-3, "Adam learning rate for Models 1 and 2", minimum=1e-7, maximum=1.0)
+    learning_rate: float = param(1e-4, "Adam learning rate for Models 1 and 2", minimum=1e-7, maximum=1.0)
     fine_tune_learning_rate: float = param(
-        1e-4, "Adam learning rate for Model-3 (fine-tuning needs a small one)", minimum=1e-8, maximum=1.0
+        1e-5, "Adam learning rate for Model-3 (fine-tuning needs a small one)", minimum=1e-8, maximum=1.0
     )
     units: int = param(256, "Width of the new layers (K and K' of Model-2)", minimum=4, maximum=4096)
     label_file: str = param("", "A path,label CSV or RVL-CDIP 'path label' file; empty: the generated set")
@@ -136,7 +136,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         emit=emit,
         epochs=params.epochs,
         steps_per_epoch=steps,
-        callbacks=[gradients],
+        callbacks=[*data.callbacks, gradients],
         validation_data=data.val,
         shuffle=False,  # the datasets shuffle themselves, reproducibly from the seed
     )

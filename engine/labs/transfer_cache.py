@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.data.image_pipeline import LabelledImage, Preprocessing, SkipLog, make_dataset
+from engine.data.image_pipeline import EpochOrder, LabelledImage, Preprocessing, SkipLog, make_dataset
 from engine.jobs import CancelToken, Emit, Progress
 from engine.paths import cache_dir
 
@@ -169,19 +169,17 @@ def cached_features(
     return CachedSplit(opened.folder, opened.features, opened.labels, opened.index, False, key)
 
 
-def feature_dataset(split: CachedSplit, batch_size: int, shuffle_seed: int | None = None) -> Any:
+def feature_dataset(split: CachedSplit, batch_size: int, order: EpochOrder | None = None) -> Any:
     """A batched ``tf.data.Dataset`` of (features, labels) read from the memory-mapped cache.
 
-    Shuffling permutes positions with the same seed and buffer as the image pipeline, so a run on
-    cached features sees the batches in the same order as the same run through the backbone.
+    With ``order``, positions are permuted exactly as the image pipeline permutes images, so a run on
+    cached features sees the same batches as the same run through the backbone.
     """
     from engine import tfrt
 
     tf = tfrt.tf()
     features, labels = split.features, split.labels
-    positions = tf.data.Dataset.range(len(labels))
-    if shuffle_seed is not None:
-        positions = positions.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
+    positions = tf.data.Dataset.range(len(labels)) if order is None else order.positions(len(labels))
 
     def gather(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Keep the shuffled order inside the batch too: the sums in the loss and gradients then run in

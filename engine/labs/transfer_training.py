@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from engine import metrics
-from engine.data.image_pipeline import Augmentation, LabelledImage, SkipLog, make_dataset
+from engine.data.image_pipeline import Augmentation, EpochOrder, LabelledImage, SkipLog, make_dataset
 from engine.jobs import CancelToken, Emit
 from engine.labs.transfer_assets import Backbone
 from engine.labs.transfer_cache import CachedSplit, cache_key, cached_features, feature_dataset
@@ -34,6 +34,7 @@ class TrainingData:
     probe: tuple[Any, Any]
     test_batches: Callable[[], Iterable[tuple[Any, Any, Any]]]
     trained_from: str
+    callbacks: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     cache_info: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
@@ -54,6 +55,7 @@ def prepare_training(
     train, val, test = splits
     size, batch, prep = params.image_size, params.batch_size, backbone.preprocessing
     probe_items = _probe_items(train, batch, params.seed)
+    order = EpochOrder(params.seed)
     if params.cache_features and not augmentation.active:
         from engine.models.vgg_models import split_at_first_trainable
 
@@ -82,12 +84,13 @@ def prepare_training(
 
         return TrainingData(
             model=tail,
-            train=feature_dataset(trains, batch, shuffle_seed=params.seed),
+            train=feature_dataset(trains, batch, order),
             val=feature_dataset(cached["validation"], batch),
             train_count=len(trains.labels),
             probe=probe,
             test_batches=cached_test,
             trained_from=f"cached output of {cut}",
+            callbacks=[order.callback()],
             notes=notes,
             cache_info={
                 "enabled": True,
@@ -111,14 +114,13 @@ def prepare_training(
 
     return TrainingData(
         model=model,
-        train=make_dataset(
-            train, size, prep, batch, skip_log, shuffle_seed=params.seed, augmentation=augmentation
-        ),
+        train=make_dataset(train, size, prep, batch, skip_log, order=order, augmentation=augmentation),
         val=make_dataset(val, size, prep, batch, skip_log),
         train_count=len(train),
         probe=probe,
         test_batches=streamed_test,
         trained_from="images, through the frozen backbone every epoch",
+        callbacks=[order.callback()],
         notes=[f"feature cache not used: {why}"],
         cache_info={"enabled": False, "reason": why},
     )

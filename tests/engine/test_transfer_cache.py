@@ -128,14 +128,23 @@ def test_skipped_images_are_left_out_with_their_positions(pages, extractor) -> N
 def test_cached_batches_follow_the_image_pipelines_shuffle(pages, extractor) -> None:
     key = cache_key(pages, 32, "w5", "c", ip.VGG_HED)
     split, _ = _cache(pages, extractor, key)
-    streamed = ip.make_dataset(pages, 32, ip.VGG_HED, 3, ip.SkipLog(), shuffle_seed=7, with_index=True)
-    cached = feature_dataset(split, 3, shuffle_seed=7)
-    for _epoch in range(2):  # reshuffled each epoch, identically
+    order = ip.EpochOrder(7)
+    streamed = ip.make_dataset(pages, 32, ip.VGG_HED, 3, ip.SkipLog(), order=order, with_index=True)
+    cached = feature_dataset(split, 3, order)
+    epochs = []
+    for epoch in range(3):
+        order.epoch.assign(epoch)
         stream_batches = [b[2].numpy().tolist() for b in streamed]
+        list(iter(cached))  # an extra iterator (as Keras may open) must not move the order
         cached_labels = [b[1].numpy().tolist() for b in cached]
         assert len(stream_batches) == len(cached_labels) == 4
         for idx, labels in zip(stream_batches, cached_labels, strict=True):
             assert labels == [pages[i].label for i in idx]
+        epochs.append([i for batch in stream_batches for i in batch])
+    assert sorted(epochs[0]) == list(range(10))
+    assert epochs[0] != epochs[1] != epochs[2]  # a new order every epoch
+    order.epoch.assign(1)
+    assert [i for b in streamed for i in b[2].numpy().tolist()] == epochs[1]  # a function of (seed, epoch)
 
 
 def test_cache_entries_lists_complete_entries(pages, extractor) -> None:

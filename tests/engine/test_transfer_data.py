@@ -176,7 +176,7 @@ def test_augmentation_is_off_by_default_and_only_where_asked(tmp_path: Path) -> 
     np.testing.assert_array_equal(plain[0], again[0])
     assert np.ptp(plain[0], axis=0).max() == 0  # four copies, no augmentation: identical
     shifted = ip.make_dataset(
-        items, 48, ip.VGG_HED, 4, log, shuffle_seed=0, augmentation=ip.Augmentation(0.1)
+        items, 48, ip.VGG_HED, 4, log, order=ip.EpochOrder(0), augmentation=ip.Augmentation(0.1)
     )
     first = next(iter(shifted))[0].numpy()
     assert np.ptp(first, axis=0).max() > 0  # each copy shifted differently

@@ -103,10 +103,13 @@ def load(params: Params, token: CancelToken | None = None, emit: Emit | None = N
     return projects, f"embedded DonorsChoose-like table ({params.projects} projects, seed {params.seed})"
 
 
-def idf_table(params: Params) -> IdfTable:
-    """The training essays' idf table, for the IDF explorer (numpy only; call ``band`` on drags)."""
-    projects, _ = load(params)
-    cleaned, rows = split_and_clean(projects, params.seed)
+def idf_table(params: Params, token: CancelToken | None = None, emit: Emit | None = None) -> IdfTable:
+    """The training essays' idf table, for the IDF explorer (numpy only; call ``band`` on drags).
+
+    ``token`` is checked and ``emit`` gets progress while the essays are cleaned (both optional).
+    """
+    projects, _ = load(params, token, emit)
+    cleaned, rows = split_and_clean(projects, params.seed, token=token, emit=emit)
     return IdfTable.fit([cleaned.essays[i] for i in rows["train"]])
 
 

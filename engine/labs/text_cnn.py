@@ -9,10 +9,12 @@ Python re-exported from :mod:`engine.text.pipeline` (``load_corpus`` lists the d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.jobs import CancelToken, Emit, LabResult, LabSpec
 from engine.labs.text_cnn_data import load_corpus, prepare_corpus
 from engine.params import param
+from engine.text.embeddings import EmbeddingFileError
 from engine.text.entities import AUTO, NLTK, OFFLINE
 from engine.text.pipeline import (
     STEP_NUMBERS,
@@ -160,6 +162,10 @@ class Params:
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     """Preprocess and split the corpus, train Model-1 or Model-2, and test the best epoch once."""
     params.validate()
+    # Fail before minutes of preprocessing and the TensorFlow import, naming the file.
+    for path in (params.glove_path, params.char_vectors_path):
+        if path and not Path(path).expanduser().is_file():
+            raise EmbeddingFileError(f"{path}: no such vectors file")
     prepared = prepare_corpus(
         data_dir=params.data_dir,
         skip_steps=[int(s) for s in params.skip_steps],

@@ -13,6 +13,8 @@ from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine, Marker
 from engine.labs import get_lab
 from engine.labs.text_cnn import LAB, Params, run
 from engine.params import ParamError, build
+from engine.text.corpus import CorpusError
+from engine.text.embeddings import EmbeddingFileError
 
 
 @pytest.fixture(scope="module")
@@ -75,15 +77,22 @@ def test_model1_one_epoch_with_a_glove_file(tiny_corpus: Path, tmp_path: Path) -
 
 @pytest.mark.slow
 def test_model2_one_epoch_is_reproducible(tiny_corpus: Path) -> None:
-    values = {"model": 2, "epochs": 1, "data_dir": str(tiny_corpus), "seq_length": 400, "batch_size": 8}
+    values = {"model": 2, "epochs": 1, "data_dir": str(tiny_corpus), "seq_length": 200, "batch_size": 8}
     first, events = _run(**values)
     second, _ = _run(**values)
     assert first.history == second.history and first.test == second.test
-    assert first.extra["sequence_length"] == 400
+    assert first.extra["sequence_length"] == 200
     assert first.extra["embedding"]["kind"] == "trainable"
     assert "randomly initialised" in first.extra["embedding"]["label"]
     assert first.extra["vocabulary_size"] <= 30  # padding, [UNK], a-z, "_" and space at most
     assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [1]
+
+
+def test_bad_folder_or_vectors_file_fail_early_with_a_named_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="not a folder"):
+        _run(data_dir=str(tmp_path / "missing"))
+    with pytest.raises(EmbeddingFileError, match=r"nope\.txt: no such vectors file"):
+        _run(glove_path=str(tmp_path / "nope.txt"))
 
 
 def test_cancelled_after_the_first_event(tiny_corpus: Path) -> None:

@@ -100,12 +100,14 @@ def evaluation(
     class_names: Sequence[str],
     texts: Sequence[str],
     files: Sequence[str],
+    raw_texts: Sequence[str] | None = None,
     max_examples: int = 25,
     snippet_chars: int = 240,
 ) -> dict[str, Any]:
     """Test metrics from the argmax of the softmax, plus what the GUI shows about the mistakes.
 
-    Misclassified examples are listed most confident first: those teach the most.
+    Misclassified examples are listed most confident first (those teach the most), each with the
+    start of its preprocessed text (``snippet``) and of the raw post (``original``).
     """
     n = len(class_names)
     y_pred = probabilities.argmax(axis=1)
@@ -121,6 +123,7 @@ def evaluation(
             {
                 "file": files[i],
                 "snippet": texts[i][:snippet_chars],
+                "original": raw_texts[i][: 2 * snippet_chars] if raw_texts is not None else "",
                 "true": class_names[int(y_true[i])],
                 "predicted": class_names[int(y_pred[i])],
                 "confidence": float(confidence[i]),

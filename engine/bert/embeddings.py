@@ -29,7 +29,7 @@ import tensorflow_hub as hub
 from engine.assets import resolve, sha256_of
 from engine.bert import convert
 from engine.bert.checks import INPUT_NAMES
-from engine.bert.tokenizer import WordPieceTokenizer, tokenizer_for
+from engine.bert.tokenizer import TOKENIZE_BATCH, WordPieceTokenizer, tokenizer_for
 from engine.jobs import CancelToken, Emit, Progress
 from engine.paths import cache_dir
 
@@ -205,7 +205,9 @@ def embed_texts(
         cached = np.load(path, allow_pickle=False)
         emit(Progress(PHASE, len(texts), len(texts)))
         return cached, True
-    inputs = encoder.tokenizer.encode(texts, max_len, batch_size=max(batch_size, 1))
+    # Large inputs tokenize in big batches; batch_size 1 keeps the one-review-at-a-time path honest.
+    tokenize_batch = 1 if batch_size == 1 else max(batch_size, TOKENIZE_BATCH)
+    inputs = encoder.tokenizer.encode(texts, max_len, tokenize_batch, token, emit)
     vectors = embed_inputs(encoder, inputs, pooling, batch_size, token, emit)
     if use_cache:
         # Write then rename, so a cancelled or crashed run never leaves a truncated cache file.

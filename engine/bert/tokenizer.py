@@ -18,9 +18,11 @@ import tensorflow as tf
 import tensorflow_text as text
 
 from engine.bert.checks import INPUT_NAMES
+from engine.jobs import CancelToken, Emit, Progress
 
 #: Texts per tf.data batch when tokenizing.
 TOKENIZE_BATCH = 512
+PHASE = "Tokenizing"
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,22 @@ class WordPieceTokenizer:
         }
 
     def encode(
-        self, texts: Sequence[str], max_len: int = 55, batch_size: int = TOKENIZE_BATCH
+        self,
+        texts: Sequence[str],
+        max_len: int = 55,
+        batch_size: int = TOKENIZE_BATCH,
+        token: CancelToken | None = None,
+        emit: Emit | None = None,
     ) -> dict[str, np.ndarray]:
-        """Tokenize ``texts`` in tf.data batches into three int32 arrays of shape ``[n, max_len]``."""
+        """Tokenize ``texts`` in tf.data batches into three int32 arrays of shape ``[n, max_len]``.
+
+        Args:
+            texts: Cleaned review texts.
+            max_len: Row length including [CLS] and [SEP]. Defaults to 55.
+            batch_size: Texts per tf.data batch. Defaults to :data:`TOKENIZE_BATCH`.
+            token: Checked once per batch. Defaults to None.
+            emit: Receives a :class:`Progress` per batch when given. Defaults to None.
+        """
         if max_len < 3:
             raise ValueError(f"max_len must leave room for [CLS], a token and [SEP]; got {max_len}")
         if len(texts) == 0:
@@ -96,9 +111,15 @@ class WordPieceTokenizer:
             .map(lambda t: self._encode_fn(t, tf.constant(max_len, tf.int32)))
         )
         parts: dict[str, list[np.ndarray]] = {name: [] for name in INPUT_NAMES}
+        done = 0
         for batch in dataset.as_numpy_iterator():
+            if token is not None:
+                token.raise_if_cancelled()
             for name in INPUT_NAMES:
                 parts[name].append(batch[name])
+            done += len(batch["input_mask"])
+            if emit is not None:
+                emit(Progress(PHASE, done, len(texts)))
         return {name: np.concatenate(parts[name]) for name in INPUT_NAMES}
 
     def view(self, review: str, max_len: int = 55) -> TokenView:

@@ -50,9 +50,11 @@ def _data(params: Params, token: CancelToken, emit: Emit) -> tuple[ReviewSplit, 
     return split, path
 
 
-def _check_inputs(encoder: Encoder, texts: Sequence[str], max_len: int, emit: Emit) -> list[dict[str, Any]]:
+def _check_inputs(
+    encoder: Encoder, texts: Sequence[str], max_len: int, token: CancelToken, emit: Emit
+) -> list[dict[str, Any]]:
     tokenizer = encoder.tokenizer
-    inputs = tokenizer.encode(list(texts), max_len)
+    inputs = tokenizer.encode(list(texts), max_len, token=token, emit=emit)
     checks = check_model_inputs(inputs, max_len, tokenizer.cls_id, tokenizer.sep_id)
     verdict = "pass" if all_passed(checks) else "FAIL"
     emit(
@@ -134,7 +136,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     encoder = load_encoder(params.encoder_path, emit)
     emit(LogLine(f"Encoder: {encoder.label} ({encoder.path}); pooling: {params.pooling}"))
     texts = (*split.train_texts, *split.val_texts, *split.test_texts)
-    checks = _check_inputs(encoder, texts, params.max_len, emit)
+    checks = _check_inputs(encoder, texts, params.max_len, token, emit)
     vectors = _embed(encoder, texts, params, token, emit)
     n_train, n_val = len(split.train_texts), len(split.val_texts)
     x_train, x_val, x_test = vectors[:n_train], vectors[n_train : n_train + n_val], vectors[n_train + n_val :]

@@ -208,7 +208,9 @@ class EpochOrder:
             order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
             return tf.data.Dataset.from_tensor_slices(order)
 
-        return tf.data.Dataset.range(1).flat_map(permutation)
+        # flat_map hides the length; state it so Keras knows the epoch's batch count in advance.
+        positions = tf.data.Dataset.range(1).flat_map(permutation)
+        return positions.apply(tf.data.experimental.assert_cardinality(n))
 
     def callback(self) -> Any:
         """A Keras callback that moves the order to each epoch as ``fit`` starts it."""

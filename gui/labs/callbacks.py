@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
 
 from engine.jobs import BatchProgress, Finished, LabResult, LabSpec
-from engine.labs.callbacks import EXPLANATION, LayerStatsRecorded
+from engine.labs.callbacks import LayerStatsRecorded
 from engine.models.dense_models import preset
 from engine.runs import RunStore
 from gui.labs.callbacks_views import CompareView, LayerStatsView, TensorBoardPanel
@@ -40,16 +40,6 @@ class CallbacksLabWidget(TrainingLabWidget):
         self.views.insertTab(1, self.layers, "Layers")
         self.views.insertTab(2, self.compare, "Compare models")
         self.add_view("TensorBoard", self.tensorboard)
-        # The measured outcomes are long: the left column keeps the first paragraph, a tab the rest.
-        intro = self.findChild(QLabel, "labExplanation")
-        if intro is not None:
-            intro.setText(EXPLANATION.split("\n\n", 1)[0])
-        outcomes = QLabel(EXPLANATION)
-        outcomes.setWordWrap(True)
-        outcomes.setTextFormat(Qt.TextFormat.PlainText)
-        outcomes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        outcomes.setMargin(12)
-        self.add_view("About", outcomes)
         self.preset_note = QLabel("")
         self.preset_note.setWordWrap(True)
         self.controls_box.insertWidget(1, self.preset_note)

@@ -1,0 +1,313 @@
+"""The Text CNN lab's tab: the preprocessing pipeline explorer, the length analysis, live training
+curves, the test split's confusion matrix and per-class F1, the misclassified posts and the model.
+
+Training is the inherited Run/Stop on the worker thread. The explorer has two jobs of its own
+(:mod:`gui.labs.text_cnn_jobs`, not recorded as runs): preprocessing the corpus whenever a setting it
+depends on changes, and measuring each step's effect on demand. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
+
+from engine.jobs import Cancelled, CancelToken, Failed, Finished, LabResult, LabSpec, Progress, Started
+from engine.labs.text_cnn import DATASET_FORMAT, EXPLANATION, Params
+from engine.params import ParamError, build
+from engine.runs import RunStore
+from gui.labs.text_cnn_explorer import PipelineExplorer
+from gui.labs.text_cnn_jobs import CorpusReady, analyse, analysis_key, analysis_spec, step_effects_spec
+from gui.labs.text_cnn_views import LengthsView, MistakesView, ModelView, TestResultsView
+from gui.labs.training import TrainingLabWidget
+from gui.plots.live_curves import default_group
+from gui.workers import JobRunner
+
+#: Form fields the explorer's corpus analysis depends on.
+ANALYSIS_FIELDS = ("data_dir", "skip_steps", "chunker", "seed", "test_fraction", "val_fraction")
+#: Epochs of the real run behind the README screenshots of the training views.
+SCREENSHOT_EPOCHS = 10
+
+
+def text_cnn_group(metric: str) -> str:
+    """Plot titles: loss, accuracy and micro-F1 (train solid, validation dashed)."""
+    group = default_group(metric)
+    return "micro-F1" if group == "f1" else group
+
+
+class TextCnnLabWidget(TrainingLabWidget):
+    """Pipeline explorer and length analysis before training; curves, confusion matrix, per-class F1,
+    mistakes and the model after it."""
+
+    def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
+        super().__init__(spec, store, parent)
+        self.curves.group_of = text_cnn_group
+        self.curves_page = self.views.widget(0)
+        self.explorer = PipelineExplorer()
+        self.lengths = LengthsView()
+        self.test_view = TestResultsView()
+        self.mistakes = MistakesView()
+        self.model_view = ModelView()
+        self.views.insertTab(0, self.explorer, "Pipeline")
+        self.views.insertTab(1, self.lengths, "Lengths")
+        self.views.insertTab(3, self.test_view, "Confusion && F1")
+        self.views.insertTab(4, self.mistakes, "Mistakes")
+        self.views.insertTab(5, self.model_view, "Model")
+        self._add_about()
+        self.views.setCurrentWidget(self.explorer)
+
+        self.analysis_runner = JobRunner(None, self)
+        self.effects_runner = JobRunner(None, self)
+        self.analysis_runner.sig_event_received.connect(self._on_analysis_event)
+        self.effects_runner.sig_event_received.connect(self._on_effects_event)
+        self._analysis_timer = QTimer(self)
+        self._analysis_timer.setSingleShot(True)
+        self._analysis_timer.setInterval(400)  # typing a folder or "11,16" starts one job, not one per key
+        self._analysis_timer.timeout.connect(self.refresh_analysis)
+        self._analysed_key: tuple[Any, ...] | None = None
+        self._corpus_dir: str | None = None
+        self._baselines: dict[tuple[str, str], int] = {}
+        self._watched_window: QObject | None = None
+        self.run_params: Mapping[str, Any] = {}
+
+        self.form.sig_value_changed.connect(self._on_field_changed)
+        self.explorer.sig_steps_changed.connect(self._on_steps_toggled)
+        self.explorer.sig_measure_requested.connect(self.measure_step_effects)
+        self.mistakes.sig_open_requested.connect(self.open_post)
+
+    def _add_about(self) -> None:
+        # The measured outcomes are long: the left column keeps the first paragraph, About all of
+        # it plus the real data format (the inherited About tab when the base class made one).
+        text = f"{EXPLANATION}\nDATA FORMAT\n{DATASET_FORMAT}"
+        about = self.findChild(QLabel, "labAbout")
+        if about is not None:
+            about.setText(text)
+            return
+        intro = self.findChild(QLabel, "labExplanation")
+        if intro is not None:
+            intro.setText(EXPLANATION.split("\n\n", 1)[0])
+        about = QLabel(text)
+        about.setWordWrap(True)
+        about.setTextFormat(Qt.TextFormat.PlainText)
+        about.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        about.setMargin(12)
+        self.add_view("About", about)
+
+    # --- explorer jobs --------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first show starts preprocessing the corpus (never at construction: paint first)."""
+        super().showEvent(event)
+        window = self.window()
+        if window is not self._watched_window:
+            # The main window stops only each lab's training runner on close; the explorer's own
+            # jobs must end too, before their threads are destroyed.
+            window.installEventFilter(self)
+            self._watched_window = window
+        if self._analysed_key is None:
+            self._analysis_timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Stop the explorer's jobs when the window closes."""
+        if watched is self._watched_window and event.type() == QEvent.Type.Close:
+            self.stop_explorer_jobs()
+        return False
+
+    def stop_explorer_jobs(self) -> None:
+        """Cancel the explorer's jobs and wait for their threads (up to 10 s each)."""
+        self._analysis_timer.stop()
+        for runner in (self.analysis_runner, self.effects_runner):
+            runner.stop_and_wait(10_000)
+
+    def _explorer_params(self) -> Params | None:
+        try:
+            return self.form.params()
+        except ParamError as exc:
+            self.message_bar.show_message(f"{self.spec.title}: {exc}", "error")
+            return None
+
+    @Slot()
+    def refresh_analysis(self) -> None:
+        """Preprocess the corpus with the form's settings on the explorer's worker (if they changed)."""
+        params = self._explorer_params()
+        if params is None:
+            return
+        key = analysis_key(params)
+        if key == self._analysed_key and (self.analysis_runner.running or self.explorer.corpus is not None):
+            return
+        self._analysed_key = key
+        baseline = (params.data_dir, params.chunker) not in self._baselines
+        self.explorer.vocabulary_label.setText("Vocabulary: counting…")
+        self.analysis_runner.start(analysis_spec(baseline), params)
+
+    @Slot(object)
+    def _on_analysis_event(self, event: Any) -> None:
+        if isinstance(event, CorpusReady):
+            if event.data_dir != self._corpus_dir or self.explorer.corpus is None:
+                self._corpus_dir = event.data_dir
+                self.explorer.set_corpus(event.corpus, event.source)
+        elif isinstance(event, Progress):
+            self.explorer.status.setText(f"{event.phase} {event.done:,}/{event.total:,} posts…")
+        elif isinstance(event, Finished):
+            self.show_analysis(event.result.extra)
+        elif isinstance(event, Failed):
+            self._analysed_key = None
+            self.explorer.status.setText(f"Could not load the posts: {event.message}")
+            self.message_bar.show_message(f"{self.spec.title} · pipeline explorer: {event.message}", "error")
+        elif isinstance(event, Cancelled) and self.explorer.corpus is None:
+            self._analysed_key = None
+
+    def show_analysis(self, extra: Mapping[str, Any]) -> None:
+        """Show a finished analysis: vocabulary size, length histograms, source and chunker."""
+        params = self._explorer_params()
+        if "baseline_vocabulary_size" in extra and params is not None:
+            self._baselines[(params.data_dir, params.chunker)] = int(extra["baseline_vocabulary_size"])
+        baseline = self._baselines.get((params.data_dir, params.chunker)) if params is not None else None
+        self.explorer.show_vocabulary(int(extra["vocabulary_size"]), baseline, int(extra["posts"]))
+        self.lengths.show_reports(extra["words"], extra["chars"])
+        status = f"{extra['source']}: {extra['posts']:,} posts · step 11 uses the {extra['chunker']}"
+        problems = list(extra.get("problems", []))
+        if problems:
+            status += f" · {len(problems)} files skipped (see the tooltip)"
+            self.explorer.status.setToolTip("\n".join(problems[:40]))
+        self.explorer.status.setText(status)
+
+    @Slot(list)
+    def _on_steps_toggled(self, skip: list[int]) -> None:
+        self.form.set_value("skip_steps", tuple(str(n) for n in skip))
+
+    @Slot(str)
+    def _on_field_changed(self, name: str) -> None:
+        if name in ("skip_steps", "chunker"):
+            raw = self.form.raw_values()
+            try:  # the engine validates the step list; a half-typed one is left alone
+                chosen = build(Params, {"skip_steps": raw["skip_steps"], "chunker": raw["chunker"]})
+            except ParamError:
+                return
+            self.explorer.set_options([int(s) for s in chosen.skip_steps], chosen.chunker)
+        if name in ANALYSIS_FIELDS:
+            self._analysis_timer.start()
+
+    @Slot()
+    def measure_step_effects(self) -> None:
+        """Start (or stop) measuring the vocabulary with each step switched off."""
+        if self.effects_runner.running:
+            self.effects_runner.stop()
+            return
+        params = self._explorer_params()
+        if params is not None:
+            self.explorer.measure_button.setText("Measuring… (click to stop)")
+            self.effects_runner.start(step_effects_spec(), params)
+
+    @Slot(object)
+    def _on_effects_event(self, event: Any) -> None:
+        button = self.explorer.measure_button
+        if isinstance(event, Progress):
+            button.setText(f"Measuring: pass {event.done + 1} of {event.total}… (click to stop)")
+            return
+        if isinstance(event, Finished):
+            self.explorer.show_effects(event.result.extra["sizes"])
+        elif isinstance(event, Failed):
+            self.message_bar.show_message(f"{self.spec.title} · step effects: {event.message}", "error")
+        if isinstance(event, (Finished, Failed, Cancelled)):
+            button.setText("Measure each step's effect on the vocabulary")
+
+    @Slot(str)
+    def open_post(self, file: str) -> None:
+        """Show a post (e.g. a misclassified one) in the pipeline explorer."""
+        if self.explorer.open_file(file):
+            self.views.setCurrentWidget(self.explorer)
+        else:
+            self.message_bar.show_message(
+                f"{self.spec.title}: {file} is not in the explorer's corpus (was data_dir changed?)",
+                "warning",
+            )
+
+    # --- training -------------------------------------------------------------------------------
+
+    def reset_views(self) -> None:
+        """A new run: clear the inherited views and show the curves."""
+        super().reset_views()
+        self.views.setCurrentWidget(self.curves_page)
+        for label in (self.test_view.summary, self.mistakes.summary):
+            label.setText("Training… the views below show the previous run until this one finishes.")
+
+    @Slot(object)
+    def on_event(self, event: Any) -> None:
+        """The inherited routing; also remembers the run's parameters."""
+        if isinstance(event, Started):
+            self.run_params = dict(event.params)
+        super().on_event(event)
+
+    def show_result(self, result: LabResult) -> None:
+        """Results table, confusion matrix and per-class F1, mistakes, model and the lengths used."""
+        super().show_result(result)
+        extra = result.extra
+        self.test_view.show_result(extra, result.test)
+        self.mistakes.show_examples(extra.get("misclassified", []))
+        self.model_view.show_model(extra)
+        unit = "words" if extra["length_report"]["unit"] == "words" else "chars"
+        used = (unit, int(extra["sequence_length"]))
+        self.lengths.show_reports(extra["word_lengths"], extra["char_lengths"], used)
+        self._add_result_rows(result)
+        self.views.setCurrentWidget(self.test_view)
+
+    def _add_result_rows(self, result: LabResult) -> None:
+        extra = result.extra
+        emb = extra["embedding"]
+        model = self.run_params.get("model", 1 if extra["length_report"]["unit"] == "words" else 2)
+        seconds = ", ".join(f"{s:.1f}" for s in extra.get("epoch_seconds", []))
+        rows = [
+            ("model", f"Model-{model} ({'words' if model == 1 else 'characters'})"),
+            ("corpus", str(extra["corpus_source"])),
+            ("sequence length", f"{extra['sequence_length']} (proposed {extra['proposed_length']})"),
+            ("why that length", str(extra["length_reason"])),
+            ("vocabulary", f"{extra['vocabulary_size']:,}"),
+            ("embeddings", str(emb["label"])),
+            ("best epoch", str(extra["best_epoch"])),
+            ("epoch seconds", seconds),
+            ("step 11", str(extra["chunker"])),
+            ("steps off", ", ".join(self.run_params.get("skip_steps", ())) or "none"),
+            ("skipped files", str(len(extra.get("skipped_files", [])))),
+        ]
+        if emb.get("coverage") is not None:
+            rows.insert(6, ("embedding coverage", f"{100 * emb['coverage']:.1f} %"))
+        start = self.results_table.rowCount()
+        self.results_table.setRowCount(start + len(rows))
+        for offset, (name, value) in enumerate(rows):
+            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
+            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
+        self.results_table.resizeColumnToContents(0)
+
+    # --- screenshots ----------------------------------------------------------------------------
+
+    def prepare_screenshot(self, view: str) -> None:
+        """README pictures, computed for real in this thread: '' → the explorer on step 11 of a post;
+        'lengths' → the length analysis; 'curves', 'confusion', 'mistakes' → a short Model-1 run."""
+        self.stop_explorer_jobs()
+        if self.explorer.corpus is None:
+            params = self.form.params()
+            self._analysed_key = analysis_key(params)
+            result = analyse(params, CancelToken(), self._on_analysis_event, baseline=True)
+            self.show_analysis(result.extra)
+        pages = {"curves": self.curves_page, "confusion": self.test_view, "mistakes": self.mistakes}
+        if view in pages:
+            if self.result is None:
+                from engine.runner import execute
+
+                self.form.set_value("epochs", SCREENSHOT_EPOCHS)
+                self.reset_views()
+                execute(self.spec, self.form.params(), CancelToken(), self.on_event)
+            self.views.setCurrentWidget(pages[view])
+            return
+        if view == "lengths":
+            self.views.setCurrentWidget(self.lengths)
+            return
+        self.views.setCurrentWidget(self.explorer)
+        self.explorer.steps.setCurrentItem(self.explorer.steps.topLevelItem(10))  # step 11: entities
+
+
+WIDGET = TextCnnLabWidget

@@ -20,7 +20,7 @@ def test_bar_histogram_roc_scatter_take_engine_data(qtbot):
     hist = HistogramView("weights")
     qtbot.addWidget(hist)
     hist.set_histogram("dense", [0, 1, 2, 3], [4, 5, 6])
-    x, y = hist.curves["dense"].getData()
+    _, y = hist.curves["dense"].getData()
     assert list(y) == [4, 5, 6]
     roc = RocView()
     qtbot.addWidget(roc)

@@ -19,7 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in CLI_COMMANDS:
         from engine.cli import main as cli_main
 
-        return cli_main(args)
+        try:
+            return cli_main(args)
+        except BrokenPipeError:  # e.g. `python main.py list | head`: the reader left, nothing is wrong
+            sys.stderr.close()
+            return 0
     parser = argparse.ArgumentParser(prog="deep-learning-lab", description=__doc__)
     parser.add_argument("--screenshot", metavar="PNG", help="render the window to a PNG and exit")
     parser.add_argument("--tab", default="home", help="tab for --screenshot: home, a lab id, or runs")

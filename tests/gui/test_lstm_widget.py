@@ -1,0 +1,211 @@
+"""The LSTM lab's tab: no TensorFlow at construction, curves, IDF explorer, model diagram, a real run
+feeding every view, Stop, and bad input named in the message bar."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.jobs import Cancelled, EpochEnded, Failed, Finished, Marker
+from engine.labs import LABS
+from engine.text_idf import IdfTable
+from gui.labs.lstm import ACCURACY_PLOT, LstmLabWidget, lstm_group
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Engine-test sizes: 300 projects, a 4-unit LSTM, one epoch (seconds on 2 cores).
+TINY = {
+    "projects": 300,
+    "epochs": 1,
+    "text_length": 16,
+    "embedding_dim": 8,
+    "lstm_units": 4,
+    "head_units": 16,
+    "conv_filters": 4,
+    "batch_size": 64,
+}
+ESSAYS = [
+    "students love reading books",
+    "students need math games",
+    "students share stories reading",
+    "students build robots math",
+    "zebra quilt",
+]
+
+
+@pytest.fixture
+def widget(qtbot, tmp_store):
+    lab = LstmLabWidget(LABS["lstm"], tmp_store)
+    qtbot.addWidget(lab)
+    lab.show()
+    yield lab
+    lab.previews.stop_and_wait(10_000)
+    lab.runner.stop_and_wait(10_000)
+
+
+def fill(widget: LstmLabWidget, **values: object) -> None:
+    for name, value in {**TINY, **values}.items():
+        widget.form.set_value(name, value)
+
+
+def test_the_tab_builds_without_importing_tensorflow():
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from engine.labs import LABS\n"
+        "from gui.labs.lstm import WIDGET\n"
+        "w = WIDGET(LABS['lstm'], None); w.show(); app.processEvents()\n"
+        "w.views.setCurrentIndex(0); app.processEvents()\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["False", "False"]
+
+
+def test_curves_group_loss_auc_and_accuracy(widget):
+    assert lstm_group("val_loss") == lstm_group("loss") != lstm_group("auc") == lstm_group("val_auc")
+    assert lstm_group("val_accuracy") == lstm_group("auc") == ACCURACY_PLOT
+    widget.reset_views()
+    for epoch in (1, 2):
+        metrics = {
+            "loss": 0.5,
+            "val_loss": 0.45,
+            "auc": 0.6 + epoch / 10,
+            "val_auc": 0.7,
+            "val_accuracy": 0.85,
+        }
+        widget.on_event(EpochEnded(epoch, metrics, 2))
+    widget.on_event(Marker(2, "checkpoint", "val AUC 0.700: best weights saved"))
+    assert len(widget.curves.plots) == 2
+    assert widget.curves.points["auc"] == ([1, 2], [0.7, 0.8])
+    assert widget.curves.marker_count == 1 and widget.timeline.count() == 1
+
+
+def test_model_picker_explains_the_chosen_model(widget):
+    widget.form.set_value("model", 3)
+    assert widget.model_note.text().startswith("Model-3") and "Conv1D" in widget.model_note.text()
+
+
+def test_idf_explorer_shows_the_engine_band_and_hands_it_to_the_form(widget):
+    table = IdfTable.fit(ESSAYS)
+    explorer = widget.explorer
+    explorer.set_table(table, 0.0, 0.0)
+    box = table.box()
+    iqr = table.band().as_dict()
+    assert explorer.band == iqr and (explorer.band["low"], explorer.band["high"]) == (box.q1, box.q3)
+    assert (
+        f"keeps {iqr['vocabulary_after']} of {iqr['vocabulary_before']} words" in explorer.kept_label.text()
+    )
+    # Dragging the band: the explorer reports exactly what the engine's band keeps (two decimals).
+    explorer.region.setRegion((1.5, 2.0))
+    dragged = table.band(1.5, 2.0)
+    assert explorer.band == dragged.as_dict() and dragged.kept == ("math", "reading")
+    assert explorer.common_label.text() == ", ".join(dragged.dropped_common) == "students"
+    assert explorer.rare_label.text() == ", ".join(dragged.dropped_rare)
+    assert (explorer.low_spin.value(), explorer.high_spin.value()) == (1.5, 2.0)
+    explorer.use_button.click()
+    values = widget.form.raw_values()
+    assert (values["model"], values["idf_low"], values["idf_high"]) == (2, "1.5", "2.0")
+    params = widget.form.params()
+    assert (params.model, params.idf_low, params.idf_high) == (2, 1.5, 2.0)
+    # The IQR goes to the form as 0/0 (the engine's own default), so the run uses the exact quartiles.
+    explorer.reset_button.click()
+    explorer.use_button.click()
+    assert (widget.form.params().idf_low, widget.form.params().idf_high) == (0.0, 0.0)
+    # A band between two idf values keeps no word: said in red, and it cannot be used.
+    explorer.region.setRegion((1.3, 1.4))
+    assert explorer.band["vocabulary_after"] == 0
+    assert "No word is kept" in explorer.kept_label.text() and not explorer.use_button.isEnabled()
+
+
+def test_bad_form_values_are_named(widget):
+    widget.form.set_value("learning_rate", "fast")
+    widget.start_job()
+    assert not widget.runner.running and "learning_rate" in widget.message_bar.label.text()
+    widget.form.set_value("learning_rate", 0.001)
+    widget.form.set_value("idf_low", 5.0)
+    widget.form.set_value("idf_high", 2.0)
+    widget.start_job()
+    assert not widget.runner.running
+    assert "idf_low 5 is above idf_high 2" in widget.message_bar.label.text()
+
+
+def test_a_bad_csv_is_named_in_the_message_bar(qtbot, widget, tmp_path):
+    (tmp_path / "train.csv").write_text("id,teacher_id,project_essay_1\np1,t1,hello\n")
+    (tmp_path / "resources.csv").write_text("id,description,quantity,price\np1,pens,2,3.5\n")
+    widget.form.set_value("data_dir", str(tmp_path))
+    with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=30_000) as blocker:
+        widget.start_job()
+    assert isinstance(blocker.args[0], Failed)
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
+    text = widget.message_bar.label.text()
+    assert (
+        widget.message_bar.level == "error"
+        and "train.csv: missing column(s)" in text
+        and "school_state" in text
+    )
+
+
+@pytest.mark.slow
+def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
+    fill(widget, model=2)
+    # The IDF explorer and the Model tab fit / build in the background when shown.
+    widget.views.setCurrentWidget(widget.explorer)
+    qtbot.waitUntil(lambda: widget.explorer.table is not None, timeout=60_000)
+    table = widget.explorer.table
+    assert widget.explorer.band == table.band().as_dict()
+    widget.views.setCurrentWidget(widget.diagram)
+    qtbot.waitUntil(lambda: widget.previews.running, timeout=5_000)
+    # Run while the diagram is still building: the run waits for it (seeded weights stay untouched).
+    with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=120_000) as blocker:
+        widget.run_button.click()
+        assert not widget.runner.running and widget.progress.format() == "finishing a preview…"
+    event = blocker.args[0]
+    assert isinstance(event, Finished), getattr(event, "details", event)
+    qtbot.waitUntil(lambda: not widget.runner.running and not widget.previews.running, timeout=20_000)
+    result = event.result
+    extra = dict(result.extra)
+    for metric, values in result.history.items():
+        assert widget.curves.points[metric] == (list(range(1, len(values) + 1)), values)
+    roc = widget.roc_panel.roc.curves["Model-2"].getData()
+    assert list(roc[0]) == extra["roc"]["fpr"] and list(roc[1]) == extra["roc"]["tpr"]
+    assert f"AUC {result.test['auc']:.3f}" in widget.roc_panel.numbers.text()
+    assert widget.roc_panel.warning.isVisible() == bool(extra["accuracy_warning"])
+    if extra["accuracy_warning"]:
+        assert extra["accuracy_warning"] in widget.message_bar.label.text()
+    rows = {widget.results_table.item(r, 0).text(): widget.results_table.item(r, 1).text()
+            for r in range(widget.results_table.rowCount())}  # fmt: skip
+    assert rows["test auc"] == f"{result.test['auc']:.4f}"
+    assert rows["essay embedding"] == extra["embedding"]["label"]
+    band = extra["idf"]["band"]
+    assert rows["idf band (Model-2)"].startswith(f"{band['low']:.2f} – {band['high']:.2f}")
+    diagram = widget.diagram
+    assert diagram.diagram == extra["model_diagram"]
+    assert set(diagram.boxes) == {layer["name"] for layer in extra["model_diagram"]["layers"]}
+    assert f"{extra['model_diagram']['trainable_params']:,} trainable" in diagram.summary.text()
+    lines = [i for i in widget.curves.plots[ACCURACY_PLOT].items if hasattr(i, "angle") and i.angle == 0]
+    assert [line.value() for line in lines] == [extra["val_majority_rate"]]
+
+    # Stop: a long run on the same data ends within a few seconds of the click.
+    widget.form.set_value("epochs", 200)
+    widget.start_job()
+    qtbot.waitUntil(lambda: bool(widget.epoch_events), timeout=60_000)
+    asked = time.monotonic()
+    with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=20_000) as blocker:
+        widget.stop_button.click()
+    assert isinstance(blocker.args[0], Cancelled) and time.monotonic() - asked < 5.0
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
+    assert widget.message_bar.level == "warning" and len(widget.epoch_events) < 200

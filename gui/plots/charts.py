@@ -46,6 +46,7 @@ class ConfusionMatrixView(pg.PlotWidget):
         # Row-normalised colour, so a small class's errors are as visible as a large one's.
         rows = m.sum(axis=1, keepdims=True).clip(min=1)
         self.image.setImage((m / rows).T, levels=(0, 1))
+        self.image.show()
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.image.setRect(-0.5, -0.5, m.shape[1], m.shape[0])
         short = [name if len(name) <= 12 else name[:11] + "…" for name in class_names]
@@ -61,6 +62,14 @@ class ConfusionMatrixView(pg.PlotWidget):
                     self._texts.append(text)
         self.getPlotItem().setTitle("confusion matrix (colour: share of the true class)")
         self.autoRange()
+
+    def clear_matrix(self) -> None:
+        """Remove the matrix and its counts (a new run starts); ``clear`` is PlotItem's, removing all."""
+        for text in self._texts:
+            self.removeItem(text)
+        self._texts.clear()
+        self.image.hide()
+        self.matrix = np.zeros((0, 0), dtype=np.int64)
 
 
 class BarChart(pg.PlotWidget):

@@ -51,7 +51,7 @@ def main() -> int:
         rows = []
         for text in texts:
             inputs = encoder.tokenizer.encode([text], MAX_LEN)
-            rows.append(pool(call_encoder(encoder.model, inputs), inputs["input_mask"], POOLING))
+            rows.append(pool(call_encoder(encoder, inputs), inputs["input_mask"], POOLING))
         return np.concatenate(rows)
 
     def pipeline(batch: int) -> np.ndarray:
@@ -66,7 +66,7 @@ def main() -> int:
     embed_texts(encoder, texts[:8], MAX_LEN, POOLING, 4, token, quiet, use_cache=False)
     embed_texts(encoder, texts[:2], MAX_LEN, POOLING, 1, token, quiet, use_cache=False)
     for text in texts[:4]:
-        call_encoder(encoder.model, encoder.tokenizer.encode([text], MAX_LEN))
+        call_encoder(encoder, encoder.tokenizer.encode([text], MAX_LEN))
     seconds = dict.fromkeys(passes, 0.0)
     outputs: dict[str, np.ndarray] = {}
     for _ in range(ROUNDS):

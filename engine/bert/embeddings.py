@@ -17,7 +17,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,8 @@ class Encoder:
         model: The restored object (call it with a dict of the three inputs).
         tokenizer: WordPiece tokenizer on the encoder's own vocab and casing.
         cache_key: Identity of the weights for the embedding cache.
+        takes_training: Whether the model's call takes ``training=`` (TF Hub's Keras-saved encoders
+            do; ours has a fixed input signature).
     """
 
     path: Path
@@ -58,6 +60,7 @@ class Encoder:
     model: Any
     tokenizer: WordPieceTokenizer
     cache_key: str
+    takes_training: bool = False
 
 
 def encoder_dir(encoder_path: str, emit: Emit) -> Path:
@@ -113,7 +116,20 @@ def _load(path: Path) -> Encoder:
     index = path / "variables" / "variables.index"
     weights = sha256_of(index) if index.is_file() else ""
     tokenizer = tokenizer_for(_vocab_of(model, path), _lower_case_of(model, path))
-    return Encoder(path, label, model, tokenizer, f"{path.resolve()}|{pb}|{weights}")
+    encoder = Encoder(path, label, model, tokenizer, f"{path.resolve()}|{pb}|{weights}")
+    # Learn the calling convention once with a [CLS] [SEP] probe (also a warm-up).
+    probe = {name: np.array([[tokenizer.cls_id, tokenizer.sep_id]], np.int32) for name in INPUT_NAMES}
+    probe["input_mask"], probe["input_type_ids"] = np.ones((1, 2), np.int32), np.zeros((1, 2), np.int32)
+    for takes_training in (True, False):
+        candidate = replace(encoder, takes_training=takes_training)
+        try:
+            outputs = call_encoder(candidate, probe)
+        except (TypeError, ValueError):
+            continue
+        if not {"pooled_output", "sequence_output"} <= set(outputs):
+            raise EncoderError(f"{path}: outputs {sorted(outputs)}, not pooled_output/sequence_output")
+        return candidate
+    raise EncoderError(f"{path}: cannot be called with input_word_ids, input_mask and input_type_ids")
 
 
 def load_encoder(encoder_path: str, emit: Emit) -> Encoder:
@@ -121,13 +137,12 @@ def load_encoder(encoder_path: str, emit: Emit) -> Encoder:
     return _load(encoder_dir(encoder_path, emit).resolve())
 
 
-def call_encoder(model: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Call a BERT SavedModel with the TF Hub convention; TF Hub's own take ``training`` too."""
+def call_encoder(encoder: Encoder, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Call the encoder with the TF Hub convention: a dict of the three int32 inputs."""
     feed = {name: tf.convert_to_tensor(inputs[name], tf.int32) for name in INPUT_NAMES}
-    try:
-        return dict(model(feed, training=False))
-    except (TypeError, ValueError):
-        return dict(model(feed))
+    if encoder.takes_training:
+        return dict(encoder.model(feed, training=False))
+    return dict(encoder.model(feed))
 
 
 def pool(outputs: Mapping[str, Any], mask: np.ndarray, pooling: str) -> np.ndarray:
@@ -161,7 +176,7 @@ def embed_inputs(
         token.raise_if_cancelled()
         width = max(2, int(batch["input_mask"].sum(axis=1).max()))
         trimmed = {k: v[:, :width] for k, v in batch.items()}
-        chunks.append(pool(call_encoder(encoder.model, trimmed), trimmed["input_mask"], pooling))
+        chunks.append(pool(call_encoder(encoder, trimmed), trimmed["input_mask"], pooling))
         done += len(batch["input_mask"])
         emit(Progress(PHASE, done, n))
     if not chunks:

@@ -36,6 +36,7 @@ def test_export_is_a_tf_hub_style_encoder(encoder) -> None:
     path = resolve(convert.ASSET_NAME)
     assert path == convert.locate_export() and (path / "saved_model.pb").is_file()
     assert encoder.tokenizer.lower_case is True
+    assert encoder.takes_training is False  # fixed signature; TF Hub's Keras-saved ones take training=
     assert encoder.tokenizer.vocab_path.read_bytes() == convert.vocab_path().read_bytes()
     assert len(encoder.tokenizer.vocab) == 30522
     info = json.loads((path / convert.INFO_FILE).read_text())
@@ -50,7 +51,7 @@ def test_mean_pooled_embeddings_match_the_original_model(encoder) -> None:
 
     ids = np.array(REFERENCE["input_word_ids"], np.int32)
     inputs = {"input_word_ids": ids, "input_mask": (ids != 0).astype(np.int32), "input_type_ids": 0 * ids}
-    outputs = call_encoder(encoder.model, inputs)
+    outputs = call_encoder(encoder, inputs)
     assert outputs["sequence_output"].shape == (len(ids), 55, 384)
     mean = pool(outputs, inputs["input_mask"], "mean")
     mean /= np.linalg.norm(mean, axis=1, keepdims=True)

@@ -1,0 +1,194 @@
+"""The transfer lab's tab: backbone picker with honest labels and a note of what is cached, the input
+size, live curves, the 16×16 confusion matrix, misclassified thumbnails, per-layer gradient norms and
+the frozen/trainable map.
+
+The form keeps every Params field (so ``set_value`` and validation work as for any lab); the backbone
+and image-size rows are hidden and edited through the picker and the size selector instead. Nothing
+here imports TensorFlow; the run (feature caching included) happens on the inherited worker thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QFormLayout, QSplitter, QTableWidgetItem, QWidget
+
+from engine.jobs import CancelToken, Finished, LabResult, LabSpec
+from engine.labs.transfer_training import MAX_MISCLASSIFIED
+from engine.runs import RunStore
+from gui.labs.training import TrainingLabWidget
+from gui.labs.transfer_backbone import BackbonePicker, SizePicker
+from gui.labs.transfer_cache_note import CacheNote
+from gui.labs.transfer_views import GradientNormsView, LayerMapView, MisclassifiedGrid
+from gui.plots.charts import ConfusionMatrixView
+
+#: Width of the settings column (the picker's labels wrap less).
+SETTINGS_WIDTH = 420
+#: The real run behind README screenshots: Model-2 with the defaults (HED, 64 px, 30 pages per class).
+SCREENSHOT_RUN = {"model": 2}
+
+
+class TransferLabWidget(TrainingLabWidget):
+    """The inherited form, Run/Stop, curves and decisions plus the transfer lab's pickers and views."""
+
+    def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
+        super().__init__(spec, store, parent)
+        self.backbone = BackbonePicker()
+        self.cache_note = CacheNote()
+        self.size_picker = SizePicker()
+        self._replace_rows()
+        # The picker's honest labels need a wider settings column than a plain form.
+        splitter = self.views.parentWidget()
+        if isinstance(splitter, QSplitter):
+            splitter.setSizes([SETTINGS_WIDTH, 1400 - SETTINGS_WIDTH])
+        self.confusion = ConfusionMatrixView()
+        self.misclassified = MisclassifiedGrid()
+        self.gradients = GradientNormsView()
+        self.layer_map = LayerMapView()
+        self.views.insertTab(1, self.confusion, "Confusion matrix")
+        self.views.insertTab(2, self.misclassified, "Misclassified")
+        self.views.insertTab(3, self.gradients, "Gradient norms")
+        self.views.insertTab(4, self.layer_map, "Layers")
+        self.backbone.sig_choice_changed.connect(self._on_backbone_chosen)
+        self.backbone.sig_message.connect(self.message_bar.show_message)
+        self.size_picker.sig_size_changed.connect(self._on_size_chosen)
+        self.form.sig_value_changed.connect(self._on_field_changed)
+        self._sync_from_form()
+
+    def _replace_rows(self) -> None:
+        # The form's own backbone/image_size rows stay (values, validation) but are hidden; the picker
+        # takes the backbone's place at full width, the size selector the image size's.
+        layout = self.form.layout()
+        assert isinstance(layout, QFormLayout)
+        size_row, _ = layout.getWidgetPosition(self.form.editors["image_size"])
+        layout.setRowVisible(size_row, False)
+        layout.insertRow(size_row, "Input size", self.size_picker)
+        backbone_row, _ = layout.getWidgetPosition(self.form.editors["backbone"])
+        layout.setRowVisible(backbone_row, False)
+        layout.insertRow(backbone_row, self.cache_note)
+        layout.insertRow(backbone_row, self.backbone)
+
+    # --- picker ⇄ form ---------------------------------------------------------------------------
+
+    def _sync_from_form(self) -> None:
+        values = self.form.raw_values()
+        self.backbone.set_choice(str(values["backbone"]))
+        self.size_picker.set_size(int(values["image_size"]))
+        self.refresh_cache_note()
+
+    @Slot(str)
+    def _on_backbone_chosen(self, choice: str) -> None:
+        self.form.set_value("backbone", choice)
+
+    @Slot(int)
+    def _on_size_chosen(self, size: int) -> None:
+        self.form.set_value("image_size", size)
+
+    @Slot(str)
+    def _on_field_changed(self, name: str) -> None:
+        if name in ("backbone", "image_size"):
+            self._sync_from_form()
+        elif name == "seed" and self.form.raw_values()["backbone"] == "random":
+            self.refresh_cache_note()  # random weights are cached per seed
+
+    def refresh_cache_note(self) -> None:
+        """Re-read what is cached for the current backbone, size and seed."""
+        values = self.form.raw_values()
+        self.cache_note.refresh(str(values["backbone"]), int(values["image_size"]), int(values["seed"]))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Pick up weights or caches that appeared while the tab was hidden (e.g. from the CLI)."""
+        super().showEvent(event)
+        self.backbone.refresh_status()
+        self.refresh_cache_note()
+
+    # --- a run -----------------------------------------------------------------------------------
+
+    def reset_views(self) -> None:
+        """Also clear the confusion matrix, thumbnails, gradient norms and layer map."""
+        super().reset_views()
+        self.confusion.clear_matrix()
+        self.misclassified.clear()
+        self.gradients.clear()
+        self.layer_map.clear()
+
+    @Slot(object)
+    def on_event(self, event: Any) -> None:
+        """The inherited routing; a finished run also refreshes the cache note and the weights status."""
+        super().on_event(event)
+        if isinstance(event, Finished):
+            self.refresh_cache_note()
+            self.backbone.refresh_status()
+
+    def show_result(self, result: LabResult) -> None:
+        """The inherited table plus the backbone used, the cache, splits, and the lab's views."""
+        super().show_result(result)
+        extra = dict(result.extra)
+        names = list(extra.get("class_names", []))
+        self.confusion.set_matrix(extra.get("confusion_matrix", []), names)
+        self.misclassified.set_items(extra.get("misclassified", []), names, MAX_MISCLASSIFIED)
+        self.gradients.set_norms(dict(extra.get("gradient_norms", {})))
+        self.layer_map.set_layers(extra)
+        self._add_result_rows(result_rows(extra))
+
+    def _add_result_rows(self, rows: list[tuple[str, str]]) -> None:
+        start = self.results_table.rowCount()
+        self.results_table.setRowCount(start + len(rows))
+        for offset, (name, value) in enumerate(rows):
+            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
+            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
+        self.results_table.resizeColumnToContents(0)
+
+    # --- README pictures -------------------------------------------------------------------------
+
+    def prepare_screenshot(self, view: str) -> None:
+        """'' → the curves of a real small Model-2 run (run here, in this thread: screenshots only);
+        ``confusion``, ``misclassified``, ``gradients``, ``layers`` → that view of the same run."""
+        pages = {
+            "": self.views.widget(0),
+            "confusion": self.confusion,
+            "misclassified": self.misclassified,
+            "gradients": self.gradients,
+            "layers": self.layer_map,
+        }
+        if view not in pages:
+            return
+        if self.result is None:  # one run serves every view of a screenshot session
+            for name, value in SCREENSHOT_RUN.items():
+                self.form.set_value(name, value)
+            params = self.form.params()
+            self.reset_views()
+            result = self.spec.run(params, CancelToken(), self.on_event)
+            self.on_event(Finished(result))
+            self.progress.setFormat("done")  # no worker thread ran, so nothing else resets it
+        self.misclassified.finish_loading()
+        self.views.setCurrentWidget(pages[view])
+
+
+def result_rows(extra: dict[str, Any]) -> list[tuple[str, str]]:
+    """The Results table's transfer rows: backbone, preprocessing, splits, cache, skipped images."""
+    backbone = dict(extra.get("backbone", {}))
+    splits = dict(extra.get("split_sizes", {}))
+    cache = dict(extra.get("cache", {}))
+    rows = [
+        ("backbone", str(backbone.get("title", ""))),
+        ("weights from", str(backbone.get("source", ""))),
+        ("preprocessing", str(backbone.get("preprocessing", ""))),
+        ("label file", str(extra.get("label_file", ""))),
+        ("images", ", ".join(f"{name} {count}" for name, count in splits.items())),
+        ("trained from", str(extra.get("trained_from", ""))),
+    ]
+    if cache.get("enabled"):
+        for name, split in dict(cache.get("splits", {})).items():
+            status = f"{split['status']} · {split['bytes']:,} bytes · {split['path']}"
+            rows.append((f"feature cache: {name}", status))
+    else:
+        rows.append(("feature cache", f"not used: {cache.get('reason', '')}"))
+    skipped = list(extra.get("skipped_images", []))
+    rows.append(("skipped images", f"{len(skipped)}" if not skipped else f"{len(skipped)} (see the Log)"))
+    return rows
+
+
+WIDGET = TransferLabWidget

@@ -66,6 +66,11 @@ def check_model_inputs(
     return checks
 
 
+def checks_json(checks: list[Check]) -> list[dict[str, object]]:
+    """The checks as plain dicts (``name``, ``passed``, ``detail``) for results and the GUI."""
+    return [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in checks]
+
+
 def all_passed(checks: list[Check]) -> bool:
     """Whether every check passed."""
     return all(check.passed for check in checks)

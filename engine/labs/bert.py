@@ -24,7 +24,7 @@ from engine.params import param
 
 POOLINGS = ("pooled", "mean")
 
-__all__ = ["LAB", "Params", "convert", "run", "token_view", "tokenize"]
+__all__ = ["LAB", "Params", "convert", "predict", "run", "token_view", "tokenize"]
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def token_view(
         ``n_wordpieces``, ``truncated``, ``cleaned`` (the text after HTML stripping) and ``checks``
         (``[{"name", "passed", "detail"}]``).
     """
-    from engine.bert.checks import check_model_inputs
+    from engine.bert.checks import check_model_inputs, checks_json
     from engine.bert.embeddings import load_encoder
     from engine.data.reviews import clean_text
 
@@ -124,8 +124,34 @@ def token_view(
         **{name: list(getattr(view, name)) for name in arrays},
         "n_wordpieces": view.n_wordpieces,
         "truncated": view.truncated,
-        "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in checks],
+        "checks": checks_json(checks),
     }
+
+
+def predict(
+    head_path: str,
+    texts: Sequence[str],
+    params: Params,
+    token: CancelToken | None = None,
+    emit: Emit | None = None,
+) -> dict[str, Any]:
+    """The prediction pipeline for pasted text or a CSV's texts, with the run's encoder settings.
+
+    Args:
+        head_path: The run's ``artifacts["head"]``.
+        texts: Raw reviews (HTML is stripped here).
+        params: The run's params (encoder, max_len, pooling and threshold must match training).
+        token: Checked per batch. Defaults to None.
+        emit: Receives progress. Defaults to None.
+
+    Returns:
+        ``probabilities``, ``labels``, ``class_counts`` and ``embedding_shape``.
+    """
+    from engine.labs.bert_pipeline import predict_reviews
+
+    return predict_reviews(
+        head_path, texts, params.encoder_path, params.max_len, params.pooling, params.threshold, token, emit
+    )
 
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:

@@ -14,10 +14,10 @@ import numpy as np
 
 from engine import metrics, tfrt
 from engine.bert.analysis import pca_2d, predicted_counts
-from engine.bert.checks import all_passed, check_model_inputs
+from engine.bert.checks import all_passed, check_model_inputs, checks_json
 from engine.bert.embeddings import Encoder, embed_texts, load_encoder
 from engine.bert.head import HeadConfig, load_head, predict_proba, train_head
-from engine.data.reviews import ReviewSplit, counts_of, load_reviews, read_texts
+from engine.data.reviews import ReviewSplit, clean_text, counts_of, load_reviews, read_texts
 from engine.data.reviews_corpus import default_new_reviews, default_reviews
 from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LogLine, Marker
 from engine.labs.bert import Params
@@ -52,7 +52,7 @@ def _data(params: Params, token: CancelToken, emit: Emit) -> tuple[ReviewSplit, 
 
 def _check_inputs(
     encoder: Encoder, texts: Sequence[str], max_len: int, token: CancelToken, emit: Emit
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     tokenizer = encoder.tokenizer
     inputs = tokenizer.encode(list(texts), max_len, token=token, emit=emit)
     checks = check_model_inputs(inputs, max_len, tokenizer.cls_id, tokenizer.sep_id)
@@ -66,7 +66,7 @@ def _check_inputs(
     for check in checks:
         if not check.passed:
             emit(LogLine(f"check '{check.name}' failed: {check.detail}", "error"))
-    return [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in checks]
+    return checks_json(checks)
 
 
 def _embed(
@@ -98,8 +98,6 @@ def predict_reviews(
         ``probabilities`` (one per text), ``labels`` ("positive"/"negative"), ``class_counts`` and
         ``embedding_shape``.
     """
-    from engine.data.reviews import clean_text
-
     token, emit = token or CancelToken(), emit or (lambda _e: None)
     cleaned = [clean_text(t) for t in texts]
     encoder = load_encoder(encoder_path, emit)
@@ -188,8 +186,6 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     pasted_texts = [line.strip() for line in params.pasted_reviews.splitlines() if line.strip()]
     pasted: dict[str, Any] = {}
     if pasted_texts:
-        from engine.data.reviews import clean_text
-
         cleaned = [clean_text(t) for t in pasted_texts]
         pasted_vectors = _embed(encoder, cleaned, params, token, emit)
         pasted = _prediction_json(predict_proba(head, pasted_vectors), params.threshold, pasted_vectors.shape)

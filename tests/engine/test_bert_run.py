@@ -87,7 +87,7 @@ def test_extra_has_what_the_gui_shows(result) -> None:
 
 def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path) -> None:
     from engine.data.reviews import read_texts
-    from engine.labs.bert_pipeline import predict_reviews
+    from engine.labs.bert import Params, predict
 
     outcome, _ = result
     new = outcome.extra["new_reviews"]
@@ -101,7 +101,7 @@ def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path)
         pasted["texts"] == ["So good!", "Awful."] and pasted["probabilities"][0] > pasted["probabilities"][1]
     )
     # The same pipeline as a separate job (the GUI's "predict" after a run): same numbers.
-    again = predict_reviews(outcome.artifacts["head"], read_texts(fixture_csv), pooling="pooled")
+    again = predict(outcome.artifacts["head"], read_texts(fixture_csv), build(Params, SMALL))
     np.testing.assert_allclose(again["probabilities"], probs, atol=1e-5)
     assert again["labels"] == new["labels"]
 

@@ -72,6 +72,7 @@ class TextCnnLabWidget(TrainingLabWidget):
         self._baselines: dict[tuple[str, str], int] = {}
         self._watched_window: QObject | None = None
         self.run_params: Mapping[str, Any] = {}
+        self._run_pending = False
 
         self.form.sig_value_changed.connect(self._on_field_changed)
         self.explorer.sig_steps_changed.connect(self._on_steps_toggled)
@@ -107,8 +108,8 @@ class TextCnnLabWidget(TrainingLabWidget):
             # jobs must end too, before their threads are destroyed.
             window.installEventFilter(self)
             self._watched_window = window
-        if self._analysed_key is None:
-            self._analysis_timer.start()
+        if self._analysed_key is None and not self._analysis_timer.isActive():
+            QTimer.singleShot(0, self.refresh_analysis)  # after this paint, not 400 ms later
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Stop the explorer's jobs when the window closes."""
@@ -149,12 +150,15 @@ class TextCnnLabWidget(TrainingLabWidget):
             if event.data_dir != self._corpus_dir or self.explorer.corpus is None:
                 self._corpus_dir = event.data_dir
                 self.explorer.set_corpus(event.corpus, event.source)
+            if self._run_pending:
+                self._run_pending = False
+                super().start_job()
         elif isinstance(event, Progress):
             self.explorer.status.setText(f"{event.phase} {event.done:,}/{event.total:,} posts…")
         elif isinstance(event, Finished):
             self.show_analysis(event.result.extra)
         elif isinstance(event, Failed):
-            self._analysed_key = None
+            self._analysed_key, self._run_pending = None, False
             self.explorer.status.setText(f"Could not load the posts: {event.message}")
             self.message_bar.show_message(f"{self.spec.title} · pipeline explorer: {event.message}", "error")
         elif isinstance(event, Cancelled) and self.explorer.corpus is None:
@@ -227,6 +231,22 @@ class TextCnnLabWidget(TrainingLabWidget):
             )
 
     # --- training -------------------------------------------------------------------------------
+
+    @Slot()
+    def start_job(self) -> None:
+        """Run, or, while the explorer is still loading the posts, run as soon as they are loaded.
+
+        The embedded corpus is generated on first use; two jobs generating it at once would clash.
+        """
+        if self.analysis_runner.running and self.explorer.corpus is None:
+            self._run_pending = True
+            self.message_bar.show_message(
+                f"{self.spec.title}: loading the posts (the embedded corpus is generated on first use); "
+                "the run starts as soon as they are ready",
+                "info",
+            )
+            return
+        super().start_job()
 
     def reset_views(self) -> None:
         """A new run: clear the inherited views and show the curves."""

@@ -116,6 +116,7 @@ class PipelineExplorer(QWidget):
         self.vocabulary_label.setObjectName("vocabularyLabel")
         self.measure_button = QPushButton("Measure each step's effect on the vocabulary")
         self.measure_button.setToolTip("Preprocess every post once per step (about half a minute)")
+        self.measure_button.setEnabled(False)  # until the posts are loaded
         self.effects = BarChart("distinct tokens with one step switched off")
         self.effects.getPlotItem().setLabel("bottom", "step switched off (all = every step on)")
         left = QSplitter(Qt.Orientation.Vertical)
@@ -170,7 +171,10 @@ class PipelineExplorer(QWidget):
     def set_corpus(self, corpus: Corpus, source: str) -> None:
         """List the posts of a newly loaded corpus, keeping the chosen post when its file is still there."""
         current = self.posts.currentText()
+        if source != self.source:
+            self.effects.hide()  # measured on other posts
         self.corpus, self.source = corpus, source
+        self.measure_button.setEnabled(True)
         self.posts.blockSignals(True)
         self.posts.clear()
         self.posts.addItems(list(corpus.files))

@@ -301,7 +301,7 @@ class LstmLabWidget(TrainingLabWidget):
                 result = self.spec.run(self.run_params, CancelToken(), self.on_event)
                 self.on_event(Finished(result))
             self.progress.setFormat("done")
-            self.views.setCurrentWidget(self.roc_panel if view == "roc" else self.views.widget(0))
+            self.views.setCurrentIndex(self.views.indexOf(self.roc_panel) if view == "roc" else 0)
         elif view == "model":
             params = self.form.params()
             self._on_diagram_ready(lstm.diagram(params), params)

@@ -209,3 +209,18 @@ def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
     assert isinstance(blocker.args[0], Cancelled) and time.monotonic() - asked < 5.0
     qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
     assert widget.message_bar.level == "warning" and len(widget.epoch_events) < 200
+
+
+def test_closing_the_window_stops_a_running_preview(qtbot, window):
+    from gui.workers import LIVE_RUNNERS
+
+    widget = window.show_tab("lstm")
+    widget.form.set_value("projects", 2000)  # a table no other test generated: a second or two to make
+    widget.form.set_value("seed", 11)
+    widget.views.setCurrentWidget(widget.explorer)
+    widget.refresh_previews()
+    assert widget.previews.running
+    asked = time.monotonic()
+    window.close()
+    assert not any(runner.running for runner in LIVE_RUNNERS)
+    assert time.monotonic() - asked < 10.0

@@ -39,7 +39,8 @@ def main() -> int:
     from engine.jobs import CancelToken
 
     split = load_reviews(default_reviews(), REVIEWS, seed=0)
-    texts = list(split.train_texts + split.val_texts + split.test_texts)
+    # Distinct texts only: the pipeline embeds a repeated text once, which is not what is measured here.
+    texts = list(dict.fromkeys(split.train_texts + split.val_texts + split.test_texts))
     token, quiet = CancelToken(), (lambda _event: None)
     start = time.perf_counter()
     encoder = load_encoder("", quiet)

@@ -221,9 +221,13 @@ def embed_texts(
         emit(Progress(PHASE, len(texts), len(texts)))
         return cached, True
     # Large inputs tokenize in big batches; batch_size 1 keeps the one-review-at-a-time path honest.
+    # Identical texts are embedded once (Reviews.csv repeats many reviews across product variants).
+    unique = list(dict.fromkeys(texts))
+    where = {text: i for i, text in enumerate(unique)}
     tokenize_batch = 1 if batch_size == 1 else max(batch_size, TOKENIZE_BATCH)
-    inputs = encoder.tokenizer.encode(texts, max_len, tokenize_batch, token, emit)
+    inputs = encoder.tokenizer.encode(unique, max_len, tokenize_batch, token, emit)
     vectors = embed_inputs(encoder, inputs, pooling, batch_size, token, emit)
+    vectors = vectors[[where[text] for text in texts]] if len(unique) < len(texts) else vectors
     if use_cache:
         # Write then rename, so a cancelled or crashed run never leaves a truncated cache file.
         fd, tmp = tempfile.mkstemp(suffix=".npy", dir=path.parent)

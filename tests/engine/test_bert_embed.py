@@ -57,6 +57,15 @@ def test_batched_equals_one_at_a_time_in_input_order(encoder) -> None:
     assert [(p.done, p.total) for p in progress] == [(0, 5), (3, 5), (5, 5)]
 
 
+def test_repeated_texts_are_embedded_once_and_expanded(encoder) -> None:
+    events: list[object] = []
+    texts = [TEXTS[0], TEXTS[1], TEXTS[0], TEXTS[2], TEXTS[1]]
+    vectors, _ = _embed(encoder, texts, events, use_cache=False)
+    assert [p.total for p in events if isinstance(p, Progress)][-1] == 3
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    np.testing.assert_allclose(vectors[:2], _embed(encoder, TEXTS[:2], use_cache=False)[0], atol=1e-5)
+
+
 def test_pooled_and_mean_differ_and_have_the_hidden_size(encoder) -> None:
     pooled, _ = _embed(encoder, TEXTS, pooling="pooled", use_cache=False)
     mean, _ = _embed(encoder, TEXTS, pooling="mean", use_cache=False)

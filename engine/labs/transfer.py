@@ -122,6 +122,20 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     )
     for line in data.notes:
         emit(LogLine(line))
+    if data.cache_info.get("enabled"):
+        statuses = {name: split["status"] for name, split in data.cache_info["splits"].items()}
+        kinds = sorted(set(statuses.values()))
+        mark("cache", f"features of the frozen part up to {data.cache_info['cut']}: cache {'/'.join(kinds)}")
+    reported: set[str] = set()
+
+    def report_skips() -> None:
+        # Reported as soon as a pass over the data has met them; each image once.
+        for path, reason in sorted(skip_log.skipped.items()):
+            if path not in reported:
+                reported.add(path)
+                emit(LogLine(f"skipped {path}: {reason}", "warning"))
+
+    report_skips()
 
     # --- train ---
     from engine.keras_fit import fit_with_events
@@ -143,8 +157,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
 
     # --- test ---
     result = evaluate(data, test, len(CLASS_NAMES), token)
-    for path, reason in sorted(skip_log.skipped.items()):
-        emit(LogLine(f"skipped {path}: {reason}", "warning"))
+    report_skips()
     layer_rows = vgg_models.layer_map(model)
     hist = {k: [float(v) for v in values] for k, values in history.history.items()}
     return LabResult(

@@ -151,7 +151,8 @@ def cached_features(
         features[len(labels) : len(labels) + len(out)] = out
         labels += batch_labels.numpy().tolist()
         index += batch_index.numpy().tolist()
-        emit(Progress(phase, max(index) + 1, total))
+        if max(index) + 1 < total:  # the final event comes once, after the files are written
+            emit(Progress(phase, max(index) + 1, total))
     if features is None:
         raise ValueError(f"none of the {total} {name} images could be read (see the skipped images)")
     shape = features.shape

@@ -51,7 +51,8 @@ def test_one_epoch_of_each_model(model: int, backbone: str) -> None:
     )
     title = transfer_assets.HED_TITLE if backbone == "hed" else transfer_assets.RANDOM_TITLE
     assert result.extra["backbone"]["title"] == title
-    assert any(isinstance(m, Marker) and m.kind == "frozen" for m in result.markers)
+    kinds = {m.kind for m in result.markers if isinstance(m, Marker)}
+    assert {"split", "frozen", "cache"} <= kinds
     frozen_rows = [r for r in result.extra["layers"] if r["part"] == "VGG-16" and not r["trainable"]]
     assert frozen_rows and all(r["trainable_params"] == 0 for r in frozen_rows)
 

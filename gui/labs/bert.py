@@ -12,7 +12,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, Slot
 from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
 from engine.jobs import CancelToken, Finished, LabResult, LabSpec
@@ -74,7 +74,6 @@ class BertLabWidget(TrainingLabWidget):
         self.side.runner.sig_running_changed.connect(self._on_side_running_changed)
         self.runner.sig_running_changed.connect(self._on_main_running_changed)
         self.form.sig_value_changed.connect(self._on_field_changed)
-        self.views.currentChanged.connect(self._on_view_changed)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.side.stop)
@@ -240,20 +239,6 @@ class BertLabWidget(TrainingLabWidget):
     def _on_field_changed(self, name: str) -> None:
         if name in ("max_len", "encoder_path") and self.tokens.data:
             self.tokens.request()
-
-    @Slot(int)
-    def _on_view_changed(self, _index: int) -> None:
-        if self.views.currentWidget() is self.tokens and not self.tokens.data and not self.side.busy:
-            self.tokens.request()
-
-    def showEvent(self, event: Any) -> None:
-        """Opening the tab tokenizes the example review (on the side thread, after the first paint)."""
-        super().showEvent(event)
-        QTimer.singleShot(0, self, self._on_shown)
-
-    @Slot()
-    def _on_shown(self) -> None:
-        self._on_view_changed(self.views.currentIndex())
 
     # --- screenshots ----------------------------------------------------------------------------
 

@@ -14,10 +14,12 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -139,7 +141,13 @@ class TokenView(QWidget):
         self.editor = QPlainTextEdit(EXAMPLE_REVIEW)
         self.editor.setPlaceholderText("Type or paste a review (HTML is stripped as in the lab)")
         self.editor.setMaximumHeight(70)
-        self.status = QLabel("The tokenizer loads on first use.")
+        self.tokenize_button = QPushButton("Show tokens")
+        self.tokenize_button.setToolTip(
+            "Tokenize with the encoder's own vocab (the first time loads it, and converts our "
+            "all-MiniLM-L6-v2 once); afterwards the view follows your edits"
+        )
+        self.tokenize_button.clicked.connect(self.request)
+        self.status = QLabel("Press Show tokens to see this review as BERT receives it, or edit it first.")
         self.status.setWordWrap(True)
         self.cleaned = QLabel("")
         self.cleaned.setWordWrap(True)
@@ -161,8 +169,11 @@ class TokenView(QWidget):
         body.addWidget(scroll)
         body.addWidget(lower)
         body.setSizes([430, 190])
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.editor, 1)
+        input_row.addWidget(self.tokenize_button, 0, Qt.AlignmentFlag.AlignTop)
         box = QVBoxLayout(self)
-        box.addWidget(self.editor)
+        box.addLayout(input_row)
         box.addWidget(self.status)
         box.addWidget(self.cleaned)
         box.addWidget(self.legend)
@@ -171,7 +182,13 @@ class TokenView(QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.request)
-        self.editor.textChanged.connect(self._debounce.start)
+        self.editor.textChanged.connect(self._on_text_changed)
+
+    @Slot()
+    def _on_text_changed(self) -> None:
+        # Edits re-tokenize by themselves once the learner asked for tokens (the tokenizer is loaded).
+        if self.data:
+            self._debounce.start()
 
     def review(self) -> str:
         """The review in the editor."""

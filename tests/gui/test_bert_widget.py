@@ -96,6 +96,28 @@ def test_side_jobs_run_one_at_a_time_newest_request_wins_and_hold(qtbot, monkeyp
     assert seen == ["a", "c"]
 
 
+def test_run_waits_for_a_side_job_converting_the_encoder_and_stop_forgets_it(qtbot, widget, monkeypatch):
+    gate = threading.Event()
+
+    def converting(params: _Wait, token, emit) -> LabResult:
+        gate.wait(5)
+        return LabResult(extra={})
+
+    monkeypatch.setitem(bert_jobs.SPECS, "fake", LabSpec("fake", "Fake", "", "", _Wait, converting))
+    monkeypatch.setattr("gui.labs.bert.encoder_ready", lambda _path: False)
+    widget.side.request("fake", _Wait("convert"))
+    assert widget.side.runner.running
+    widget.start_job()
+    assert widget.pending_run is not None and not widget.runner.running
+    assert not widget.run_button.isEnabled() and widget.stop_button.isEnabled()
+    assert "encoder conversion" in widget.message_bar.text
+    widget.stop_button.click()
+    assert widget.pending_run is None and widget.run_button.isEnabled()
+    gate.set()
+    qtbot.waitUntil(lambda: not widget.side.runner.running, timeout=5000)
+    assert not widget.runner.running  # the forgotten run did not start
+
+
 @pytest.mark.slow
 @needs_minilm
 def test_a_real_run_fills_every_view_with_the_results_numbers(qtbot, widget):

@@ -9,7 +9,7 @@ here imports TensorFlow; the run (feature caching included) happens on the inher
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QShowEvent
@@ -62,10 +62,10 @@ class TransferLabWidget(TrainingLabWidget):
         # takes the backbone's place at full width, the size selector the image size's.
         layout = self.form.layout()
         assert isinstance(layout, QFormLayout)
-        size_row, _ = layout.getWidgetPosition(self.form.editors["image_size"])
+        size_row = _row_of(layout, self.form.editors["image_size"])
         layout.setRowVisible(size_row, False)
         layout.insertRow(size_row, "Input size", self.size_picker)
-        backbone_row, _ = layout.getWidgetPosition(self.form.editors["backbone"])
+        backbone_row = _row_of(layout, self.form.editors["backbone"])
         layout.setRowVisible(backbone_row, False)
         layout.insertRow(backbone_row, self.cache_note)
         layout.insertRow(backbone_row, self.backbone)
@@ -145,13 +145,18 @@ class TransferLabWidget(TrainingLabWidget):
 
     def prepare_screenshot(self, view: str) -> None:
         """'' → the curves of a real small Model-2 run (run here, in this thread: screenshots only);
-        ``confusion``, ``misclassified``, ``gradients``, ``layers`` → that view of the same run."""
-        pages = {
-            "": self.views.widget(0),
+        ``confusion``, ``misclassified``, ``gradients``, ``layers``, ``results``, ``decisions`` → that
+        view of the same run."""
+        curves_page = self.curves.parentWidget()
+        assert curves_page is not None
+        pages: dict[str, QWidget] = {
+            "": curves_page,
             "confusion": self.confusion,
             "misclassified": self.misclassified,
             "gradients": self.gradients,
             "layers": self.layer_map,
+            "results": self.results_table,
+            "decisions": self.timeline,
         }
         if view not in pages:
             return
@@ -165,6 +170,11 @@ class TransferLabWidget(TrainingLabWidget):
             self.progress.setFormat("done")  # no worker thread ran, so nothing else resets it
         self.misclassified.finish_loading()
         self.views.setCurrentWidget(pages[view])
+
+
+def _row_of(layout: QFormLayout, widget: QWidget) -> int:
+    row, _role = cast(tuple[int, Any], layout.getWidgetPosition(widget))
+    return row
 
 
 def result_rows(extra: dict[str, Any]) -> list[tuple[str, str]]:
@@ -182,7 +192,7 @@ def result_rows(extra: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if cache.get("enabled"):
         for name, split in dict(cache.get("splits", {})).items():
-            status = f"{split['status']} · {split['bytes']:,} bytes · {split['path']}"
+            status = f"{split['status']} · {split['bytes']:,} bytes"  # the folder is in the file rows
             rows.append((f"feature cache: {name}", status))
     else:
         rows.append(("feature cache", f"not used: {cache.get('reason', '')}"))

@@ -84,13 +84,14 @@ class CacheNote(QLabel):
 
 def _describe(entries: list[dict[str, Any]], with_weights: bool = True) -> list[str]:
     """One phrase per (weights, size, cut): the image counts of its splits, as listed."""
-    groups: dict[tuple[str, int, str], list[str]] = {}
+    groups: dict[tuple[str, int, str], list[int]] = {}
     for entry in entries:
         key = (weights_name(entry["weights"]), int(entry["image_size"]), str(entry["cut"]))
         groups.setdefault(key, []).append(int(entry["images"]))
     phrases = []
     for (name, size, cut), counts in groups.items():
-        images = " + ".join(str(n) for n in sorted(counts, reverse=True))
+        images = ", ".join(str(n) for n in sorted(counts, reverse=True))
         where = f"{name} {size} px, " if with_weights else ""
-        phrases.append(f"{where}up to {cut.removeprefix('vgg16:')} ({images} images)")
+        splits = f"{len(counts)} split" + ("s" if len(counts) > 1 else "")
+        phrases.append(f"{where}{splits} up to {cut.removeprefix('vgg16:')} ({images} images)")
     return phrases

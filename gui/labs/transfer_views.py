@@ -45,13 +45,13 @@ class MisclassifiedGrid(QWidget):
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.grid.setHorizontalSpacing(SPACING)
         self.grid.setVerticalSpacing(10)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.cells)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(self.cells)
         box = QVBoxLayout(self)
         box.addWidget(self.header)
-        box.addWidget(self.scroll, 1)
+        box.addWidget(self.scroll_area, 1)
         self.items: list[dict[str, Any]] = []
         self.holders: list[QWidget] = []
         self.columns = 1
@@ -68,8 +68,9 @@ class MisclassifiedGrid(QWidget):
         self._pending.clear()
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+            holder = item.widget() if item is not None else None
+            if holder is not None:
+                holder.deleteLater()
         self.items, self.images, self.captions, self.holders = [], [], [], []
         self.header.setText("The test pages the model gets wrong appear here after a run.")
 
@@ -120,7 +121,7 @@ class MisclassifiedGrid(QWidget):
 
     def _fitting_columns(self) -> int:
         # The widget's own width: the scroll area's viewport lags one layout pass behind a resize.
-        width = self.width() - self.scroll.verticalScrollBar().sizeHint().width() - 4 * SPACING
+        width = self.width() - self.scroll_area.verticalScrollBar().sizeHint().width() - 4 * SPACING
         return max(1, width // (THUMB.width() + 2 * SPACING))
 
     def _place(self, columns: int) -> None:

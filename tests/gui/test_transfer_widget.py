@@ -101,9 +101,9 @@ def test_cache_note_separates_these_settings_from_the_rest(widget, monkeypatch):
     assert widget.cache_note.matching == entries[:2]
     assert (
         "HED at 64 px" in widget.cache_note.text()
-        and "block5_pool (96 + 32 images)" in widget.cache_note.text()
+        and "2 splits up to block5_pool (96, 32 images)" in widget.cache_note.text()
     )
-    assert "random init (seed 7) 64 px, up to block4_conv2 (5 images)" in widget.cache_note.text()
+    assert "random init (seed 7) 64 px, 1 split up to block4_conv2 (5 images)" in widget.cache_note.text()
     widget.form.set_value("seed", 7)
     widget.backbone.buttons["random"].setChecked(True)
     assert widget.cache_note.matching == entries[2:]

@@ -15,7 +15,7 @@ import numpy as np
 from engine import metrics, tfrt
 from engine.bert.analysis import pca_2d, predicted_counts
 from engine.bert.checks import all_passed, check_model_inputs, checks_json
-from engine.bert.embeddings import Encoder, embed_texts, load_encoder
+from engine.bert.embeddings import Encoder, cache_path, embed_texts, load_encoder
 from engine.bert.head import HeadConfig, load_head, predict_proba, train_head
 from engine.data.reviews import ReviewSplit, clean_text, counts_of, load_reviews, read_texts
 from engine.data.reviews_corpus import default_new_reviews, default_reviews
@@ -198,7 +198,16 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         history=trained.history,
         markers=tuple(markers),
         test=test,
-        artifacts={"head": str(trained.path), "data": str(data_path), "new_reviews": str(new_path)},
+        artifacts={
+            "head": str(trained.path),
+            "data": str(data_path),
+            "new_reviews": str(new_path),
+            **(
+                {"embeddings": str(cache_path(encoder, params.max_len, params.pooling, texts))}
+                if params.use_cache
+                else {}
+            ),
+        },
         extra={
             "encoder": {
                 "label": encoder.label,

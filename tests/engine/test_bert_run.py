@@ -82,7 +82,7 @@ def test_extra_has_what_the_gui_shows(result) -> None:
     pca = extra["pca"]
     assert len(pca["points"]) == len(pca["labels"]) == 400 and len(pca["points"][0]) == 2
     assert extra["embedding_shape"] == [400, 384]
-    assert Path(outcome.artifacts["head"]).is_file()
+    assert Path(outcome.artifacts["head"]).is_file() and Path(outcome.artifacts["embeddings"]).is_file()
 
 
 def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path) -> None:

@@ -74,9 +74,19 @@ class BertLabWidget(TrainingLabWidget):
         self.side.runner.sig_running_changed.connect(self._on_side_running_changed)
         self.runner.sig_running_changed.connect(self._on_main_running_changed)
         self.form.sig_value_changed.connect(self._on_field_changed)
+        self._label_encoder_field()
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.side.stop)
+
+    def _label_encoder_field(self) -> None:
+        # The encoder is a SavedModel *folder*; the generic form browses for files unless a name ends
+        # in "_dir", and its "default" placeholder does not say which encoder that is.
+        editor: Any = self.form.editors.get("encoder_path")
+        if editor is None or not hasattr(editor, "edit"):
+            return
+        editor.edit.setPlaceholderText("all-MiniLM-L6-v2 (offline)")
+        editor._folder = True  # the form has no public switch for this yet
 
     # --- the training run ---------------------------------------------------------------------
 
@@ -147,6 +157,7 @@ class BertLabWidget(TrainingLabWidget):
         for offset, (name, value) in enumerate(rows):
             self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
             self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
+        self.results_table.resizeColumnToContents(0)
         self.data_view.show_extra(extra)
         self.embeddings.show_extra(extra)
         sections = [(str(new.get("file", "new reviews")), new)]
@@ -255,8 +266,13 @@ class BertLabWidget(TrainingLabWidget):
             self.tokens.set_status("")
             self.views.setCurrentWidget(self.tokens)
             return
-        pages = {"curves": self.curves_page, "data": self.data_view}
-        pages.update({"embeddings": self.embeddings, "predictions": self.predictions})
+        pages: dict[str, QWidget] = {
+            "curves": self.curves_page,
+            "data": self.data_view,
+            "embeddings": self.embeddings,
+            "predictions": self.predictions,
+            "results": self.results_table,
+        }
         if view not in pages:
             return
         if self.result is None:

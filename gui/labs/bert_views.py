@@ -114,6 +114,8 @@ class EmbeddingView(QWidget):
         pca = extra.get("pca") or {}
         points, labels = pca.get("points", []), pca.get("labels", [])
         self.scatter.set_points(points, labels, {0: "negative", 1: "positive"})
+        if self.scatter.items:
+            self.scatter.items[0].setZValue(1)  # the minority (negative) dots on top, not buried
         explained = list(pca.get("explained_variance", [0.0, 0.0]))
         plot = self.scatter.getPlotItem()
         for axis in ("bottom", "left"):

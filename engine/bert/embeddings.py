@@ -27,13 +27,12 @@ import tensorflow as tf
 import tensorflow_hub as hub
 
 from engine.assets import resolve, sha256_of
-from engine.bert import convert
+from engine.bert import POOLINGS, convert
 from engine.bert.checks import INPUT_NAMES
 from engine.bert.tokenizer import TOKENIZE_BATCH, WordPieceTokenizer, tokenizer_for
 from engine.jobs import CancelToken, Emit, Progress
 from engine.paths import cache_dir
 
-POOLINGS = ("pooled", "mean")
 PHASE = "Extracting embeddings"
 
 

@@ -18,11 +18,9 @@ from typing import Any
 import numpy as np
 
 from engine.assets import AssetError
-from engine.bert import convert  # registers the minilm-l6-v2 asset (no TensorFlow)
+from engine.bert import POOLINGS, convert  # convert registers the minilm-l6-v2 asset (no TensorFlow)
 from engine.jobs import CancelToken, Emit, LabResult, LabSpec
 from engine.params import param
-
-POOLINGS = ("pooled", "mean")
 
 __all__ = ["LAB", "Params", "convert", "predict", "run", "token_view", "tokenize"]
 

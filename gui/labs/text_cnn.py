@@ -19,8 +19,16 @@ from engine.jobs import Cancelled, CancelToken, Failed, Finished, LabResult, Lab
 from engine.labs.text_cnn import DATASET_FORMAT, EXPLANATION, Params
 from engine.params import ParamError, build
 from engine.runs import RunStore
+from engine.text.pipeline import STEP_NUMBERS
 from gui.labs.text_cnn_explorer import PipelineExplorer
-from gui.labs.text_cnn_jobs import CorpusReady, analyse, analysis_key, analysis_spec, step_effects_spec
+from gui.labs.text_cnn_jobs import (
+    CorpusReady,
+    analyse,
+    analysis_key,
+    analysis_spec,
+    step_effects,
+    step_effects_spec,
+)
 from gui.labs.text_cnn_views import LengthsView, MistakesView, ModelView, TestResultsView
 from gui.labs.training import TrainingLabWidget
 from gui.plots.live_curves import default_group
@@ -305,15 +313,21 @@ class TextCnnLabWidget(TrainingLabWidget):
     # --- screenshots ----------------------------------------------------------------------------
 
     def prepare_screenshot(self, view: str) -> None:
-        """README pictures, computed for real in this thread: '' → the explorer on step 11 of a post;
-        'lengths' → the length analysis; 'curves', 'confusion', 'mistakes' → a short Model-1 run."""
+        """README pictures, computed for real in this thread (seconds; screenshots only).
+
+        '' → the explorer on step 11 of a post; 'steps' → each step's measured effect on the
+        vocabulary, step 11 switched off; 'lengths' → the length analysis; 'curves', 'confusion',
+        'mistakes', 'model' → a short Model-1 run.
+        """
         self.stop_explorer_jobs()
         if self.explorer.corpus is None:
-            params = self.form.params()
-            self._analysed_key = analysis_key(params)
-            result = analyse(params, CancelToken(), self._on_analysis_event, baseline=True)
-            self.show_analysis(result.extra)
-        pages = {"curves": self.curves_page, "confusion": self.test_view, "mistakes": self.mistakes}
+            self._analyse_now()
+        pages = {
+            "curves": self.curves_page,
+            "confusion": self.test_view,
+            "mistakes": self.mistakes,
+            "model": self.model_view,
+        }
         if view in pages:
             if self.result is None:
                 from engine.runner import execute
@@ -327,7 +341,21 @@ class TextCnnLabWidget(TrainingLabWidget):
             self.views.setCurrentWidget(self.lengths)
             return
         self.views.setCurrentWidget(self.explorer)
-        self.explorer.steps.setCurrentItem(self.explorer.steps.topLevelItem(10))  # step 11: entities
+        entities = self.explorer.steps.topLevelItem(STEP_NUMBERS.index(11))
+        self.explorer.steps.setCurrentItem(entities)
+        if view == "steps":
+            effects = step_effects(self.form.params(), CancelToken(), lambda _event: None)
+            self._on_effects_event(Finished(effects))
+            entities.setCheckState(0, Qt.CheckState.Unchecked)
+            self._analyse_now()
+
+    def _analyse_now(self) -> None:
+        # Screenshots only: the explorer's analysis in this thread, so the picture is complete.
+        self._analysis_timer.stop()
+        params = self.form.params()
+        self._analysed_key = analysis_key(params)
+        result = analyse(params, CancelToken(), self._on_analysis_event, baseline=True)
+        self.show_analysis(result.extra)
 
 
 WIDGET = TextCnnLabWidget

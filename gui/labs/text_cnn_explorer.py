@@ -103,7 +103,7 @@ class PipelineExplorer(QWidget):
         self.steps = QTreeWidget()
         self.steps.setHeaderLabels(["step (untick to switch off)", "this post"])
         self.steps.setRootIsDecorated(False)
-        self.steps.setColumnWidth(0, 250)
+        self.steps.setColumnWidth(0, 290)
         for step in STEPS:
             item = QTreeWidgetItem([f"{step.number:>2}  {step.title}", ""])
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -115,9 +115,12 @@ class PipelineExplorer(QWidget):
         self.vocabulary_label.setWordWrap(True)
         self.vocabulary_label.setObjectName("vocabularyLabel")
         self.measure_button = QPushButton("Measure each step's effect on the vocabulary")
-        self.measure_button.setToolTip("Preprocess every post once per step (about half a minute)")
+        self.measure_button.setToolTip(
+            "Preprocesses every post 17 times (all steps on, then each step off): about 40 s for the "
+            "1,500 embedded posts on a busy 2-core CPU"
+        )
         self.measure_button.setEnabled(False)  # until the posts are loaded
-        self.effects = BarChart("distinct tokens with one step switched off")
+        self.effects = BarChart("vocabulary with one step switched off")
         self.effects.getPlotItem().setLabel("bottom", "step switched off (all = every step on)")
         left = QSplitter(Qt.Orientation.Vertical)
         steps_box = QWidget()
@@ -127,9 +130,21 @@ class PipelineExplorer(QWidget):
         steps_layout.addWidget(self.vocabulary_label)
         steps_layout.addWidget(self.measure_button)
         left.addWidget(steps_box)
-        left.addWidget(self.effects)
-        self.effects.hide()  # until measured: an empty chart says nothing
-        left.setSizes([520, 220])
+
+        self.effects_note = QLabel(
+            "<span style='color:#D55E00'>■</span> more tokens without the step (it merges or drops words) · "
+            "<span style='color:#009E73'>■</span> fewer · <span style='color:#9e9e9e'>■</span> same"
+        )
+        self.effects_note.setWordWrap(True)
+        effects_box = QWidget()
+        effects_layout = QVBoxLayout(effects_box)
+        effects_layout.setContentsMargins(0, 0, 0, 0)
+        effects_layout.addWidget(self.effects, 1)
+        effects_layout.addWidget(self.effects_note)
+        self.effects_box = effects_box
+        left.addWidget(effects_box)
+        effects_box.hide()  # until measured: an empty chart says nothing
+        left.setSizes([400, 320])
 
         self.step_title = QLabel("")
         self.step_title.setWordWrap(True)
@@ -147,13 +162,13 @@ class PipelineExplorer(QWidget):
         right_box.addWidget(self.step_title)
         right_box.addWidget(self.diff, 1)
         right_box.addWidget(self.extracted)
-        right_box.addWidget(QLabel("<b>Model input</b>: text + subject + e-mail domains after every step"))
+        right_box.addWidget(QLabel("<b>Model input</b>: text + subject + e-mail domains, ticked steps"))
         right_box.addWidget(self.merged)
 
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
         body.addWidget(right)
-        body.setSizes([380, 620])
+        body.setSizes([420, 580])
         box = QVBoxLayout(self)
         box.addLayout(top)
         box.addWidget(self.status)
@@ -172,7 +187,7 @@ class PipelineExplorer(QWidget):
         """List the posts of a newly loaded corpus, keeping the chosen post when its file is still there."""
         current = self.posts.currentText()
         if source != self.source:
-            self.effects.hide()  # measured on other posts
+            self.effects_box.hide()  # measured on other posts
         self.corpus, self.source = corpus, source
         self.measure_button.setEnabled(True)
         self.posts.blockSignals(True)
@@ -228,9 +243,9 @@ class PipelineExplorer(QWidget):
         colours = [NEUTRAL] + [
             BAD if v > everything else GOOD if v < everything else "#9e9e9e" for v in values[1:]
         ]
-        self.effects.show()
+        self.effects_box.show()
         self.effects.set_bars(["all", *keys[1:]], values, colours)
-        self.effects.getPlotItem().setYRange(min(values) * 0.9, max(values) * 1.03)
+        self.effects.getPlotItem().setYRange(0, max(values) * 1.05)
 
     # --- views ----------------------------------------------------------------------------------
 

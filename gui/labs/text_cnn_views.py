@@ -74,7 +74,10 @@ class LengthsView(QWidget):
             self.reasons[unit].setWordWrap(True)
             column.addWidget(self.reasons[unit])
             plots.addLayout(column, 1)
-        plots.addWidget(self.table)
+        table_column = QVBoxLayout()
+        table_column.addWidget(self.table)
+        table_column.addStretch(1)
+        plots.addLayout(table_column)
         box = QVBoxLayout(self)
         box.addWidget(self.summary)
         box.addLayout(plots, 1)
@@ -106,6 +109,8 @@ class LengthsView(QWidget):
             [(f"{p} %", words["percentiles"][p], chars["percentiles"].get(p, "")) for p in percentiles],
         )
         self.table.resizeColumnsToContents()
+        rows_height = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
+        self.table.setFixedHeight(rows_height + self.table.horizontalHeader().height() + 4)
         self.summary.setText(
             f"Proposed sequence length: <b>{words['proposed']} words</b> for Model-1 and "
             f"<b>{chars['proposed']} characters</b> for Model-2 (the {words['percentile']}th percentile "

@@ -9,11 +9,12 @@ here imports TensorFlow; the run (feature caching included) happens on the inher
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QFormLayout, QSplitter, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
 from engine.jobs import CancelToken, Finished, LabResult, LabSpec
 from engine.labs.transfer_training import MAX_MISCLASSIFIED
@@ -44,10 +45,17 @@ class TransferLabWidget(TrainingLabWidget):
         if isinstance(splitter, QSplitter):
             splitter.setSizes([SETTINGS_WIDTH, 1400 - SETTINGS_WIDTH])
         self.confusion = ConfusionMatrixView()
+        self.confusion_note = QLabel("The test split's confusion matrix appears here after a run.")
+        self.confusion_note.setWordWrap(True)
+        confusion_page = QWidget()
+        confusion_box = QVBoxLayout(confusion_page)
+        confusion_box.addWidget(self.confusion_note)
+        confusion_box.addWidget(self.confusion, 1)
+        self.confusion_page = confusion_page
         self.misclassified = MisclassifiedGrid()
         self.gradients = GradientNormsView()
         self.layer_map = LayerMapView()
-        self.views.insertTab(1, self.confusion, "Confusion matrix")
+        self.views.insertTab(1, confusion_page, "Confusion matrix")
         self.views.insertTab(2, self.misclassified, "Misclassified")
         self.views.insertTab(3, self.gradients, "Gradient norms")
         self.views.insertTab(4, self.layer_map, "Layers")
@@ -110,6 +118,7 @@ class TransferLabWidget(TrainingLabWidget):
         """Also clear the confusion matrix, thumbnails, gradient norms and layer map."""
         super().reset_views()
         self.confusion.clear_matrix()
+        self.confusion_note.setText("The test split's confusion matrix appears here after a run.")
         self.misclassified.clear()
         self.gradients.clear()
         self.layer_map.clear()
@@ -128,6 +137,7 @@ class TransferLabWidget(TrainingLabWidget):
         extra = dict(result.extra)
         names = list(extra.get("class_names", []))
         self.confusion.set_matrix(extra.get("confusion_matrix", []), names)
+        self.confusion_note.setText(confusion_note(result.test, extra))
         self.misclassified.set_items(extra.get("misclassified", []), names, MAX_MISCLASSIFIED)
         self.gradients.set_norms(dict(extra.get("gradient_norms", {})))
         self.layer_map.set_layers(extra)
@@ -151,7 +161,7 @@ class TransferLabWidget(TrainingLabWidget):
         assert curves_page is not None
         pages: dict[str, QWidget] = {
             "": curves_page,
-            "confusion": self.confusion,
+            "confusion": self.confusion_page,
             "misclassified": self.misclassified,
             "gradients": self.gradients,
             "layers": self.layer_map,
@@ -175,6 +185,19 @@ class TransferLabWidget(TrainingLabWidget):
 def _row_of(layout: QFormLayout, widget: QWidget) -> int:
     row, _role = cast(tuple[int, Any], layout.getWidgetPosition(widget))
     return row
+
+
+def confusion_note(test: Mapping[str, float], extra: dict[str, Any]) -> str:
+    """The line above the matrix: test accuracy and size, and the class numbers of the columns."""
+    pages = dict(extra.get("split_sizes", {})).get("test", "?")
+    # Non-breaking spaces keep "5 scientific report" on one line when the note wraps.
+    names = " · ".join(
+        f"{n}\u00a0{name}".replace(" ", "\u00a0") for n, name in enumerate(extra.get("class_names", []))
+    )
+    return (
+        f"Test split: accuracy {float(test.get('accuracy', float('nan'))):.1%} on {pages} pages. Rows: true "
+        f"class; columns: predicted class ({names})."
+    )
 
 
 def result_rows(extra: dict[str, Any]) -> list[tuple[str, str]]:

@@ -160,6 +160,10 @@ def test_a_result_fills_every_view(widget, tmp_path):
     extra = result.extra
     widget.on_event(Finished(result))
     assert widget.confusion.matrix.tolist() == extra["confusion_matrix"]
+    assert (
+        "accuracy 90.0% on 36 pages" in widget.confusion_note.text()
+        and "15\u00a0memo" in widget.confusion_note.text()
+    )
     grid = widget.misclassified
     assert grid.items == extra["misclassified"] and len(grid.images) == 4
     assert [grid.load_thumbnail(n) for n in range(4)] == [True, True, True, False]  # a missing file: a note

@@ -177,6 +177,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     new_vectors = _embed(encoder, new_texts, params, token, emit)
     new = _prediction_json(predict_proba(head, new_vectors), params.threshold, new_vectors.shape)
     new["file"] = str(new_path)
+    new["texts"] = [t if len(t) <= 300 else t[:297] + "..." for t in new_texts]  # for the prediction table
     emit(
         LogLine(
             f"New reviews {new_path.name}: embeddings {new_vectors.shape}, predicted {new['class_counts']}"

@@ -92,6 +92,7 @@ def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path)
     outcome, _ = result
     new = outcome.extra["new_reviews"]
     assert new["embedding_shape"] == [6, 384] and sum(new["class_counts"].values()) == 6
+    assert new["texts"][2] == "Best honey I have ever tasted."  # cleaned, in file order
     probs = np.array(new["probabilities"])
     truth = np.array([label for _, label in NEW_REVIEWS])
     assert probs[truth == 1].min() > probs[truth == 0].max()

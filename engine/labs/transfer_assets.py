@@ -69,6 +69,8 @@ register_asset(
         source=f"Keras cache ({IMAGENET_FILE}); checked against Keras's published MD5",
         lab="transfer",
         locate=imagenet_weights_path,
+        # Only `assets --prepare vgg16-imagenet` (an explicit request) gets here; runs never resolve it.
+        prepare=lambda emit: download_imagenet_weights(),
     )
 )
 
@@ -83,7 +85,8 @@ def verified_imagenet_path() -> Path:
     if path is None:
         raise AssetError(
             f"ImageNet VGG-16 weights are not in the Keras cache ({keras_cache_dir() / 'models'}). "
-            "Download them on purpose (Assets → download, needs internet) or use backbone=hed."
+            "Download them on purpose (python main.py assets --prepare vgg16-imagenet; needs internet) "
+            "or use backbone=hed."
         )
     digest = hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as handle:

@@ -52,16 +52,21 @@ def diff_html(spans: Sequence[tuple[str, str]]) -> str:
     return " ".join(parts)
 
 
-def step_effect(output: StepOutput) -> str:
-    """How one step touched the post: changed, whitespace only, no change or switched off."""
+def step_effect(output: StepOutput, spans: Sequence[tuple[str, str]] | None = None) -> str:
+    """How one step touched the post: changed, no change or switched off; given the step's word diff
+    ``spans``, also whether only whitespace changed.
+
+    The step list passes no spans: a word diff of a long post takes tens of milliseconds per step,
+    so only the selected step's diff is computed.
+    """
     if output.skipped:
         return OFF
     if not output.changed:
         return UNCHANGED
-    if output.before.subject != output.after.subject or output.before.emails != output.after.emails:
+    extracted = output.before.subject != output.after.subject or output.before.emails != output.after.emails
+    if spans is None or extracted or any(kind != "same" for kind, _ in spans):
         return CHANGED
-    spans = word_diff(output.before.text, output.after.text)
-    return CHANGED if any(kind != "same" for kind, _ in spans) else WHITESPACE
+    return WHITESPACE
 
 
 class PipelineExplorer(QWidget):
@@ -283,7 +288,8 @@ class PipelineExplorer(QWidget):
             return
         row = self.steps.indexOfTopLevelItem(item)
         output, step = self.trace.outputs[row], STEPS[row]
-        effect = step_effect(output)
+        spans = word_diff(output.before.text, output.after.text)
+        effect = step_effect(output, spans)
         chunker = f" · ran the <i>{html.escape(self.trace.chunker)}</i>" if step.number == 11 else ""
         self.step_title.setText(
             f"<b>Step {step.number} · {html.escape(step.title)}</b> — {effect}{chunker}<br>"
@@ -295,7 +301,7 @@ class PipelineExplorer(QWidget):
             note = "<p><i>Only line breaks, tabs or spacing changed.</i></p>"
         else:
             note = ""
-        self.diff.setHtml(note + diff_html(word_diff(output.before.text, output.after.text)))
+        self.diff.setHtml(note + diff_html(spans))
         self.extracted.setText(
             f"<b>Subject:</b> {_field_html(output.before.subject, output.after.subject)}<br>"
             f"<b>E-mail domains:</b> {_field_html(output.before.emails, output.after.emails)}"

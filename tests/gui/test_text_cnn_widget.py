@@ -207,8 +207,10 @@ def test_bad_input_is_named_in_the_message(qtbot, widget, tmp_path):
     qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
 
 
-def test_closing_the_window_ends_the_explorer_jobs(qtbot, window):
-    lab = window.show_tab("text_cnn")
+def test_closing_the_window_ends_the_explorer_jobs(qtbot, window, tiny_corpus):
+    lab = window.lab_widget("text_cnn")  # built, not yet on screen: nothing loads before it shows
+    lab.form.set_value("data_dir", str(tiny_corpus))
+    window.show_tab("text_cnn")
     qtbot.waitUntil(lambda: lab.explorer.measure_button.isEnabled(), timeout=30_000)  # posts loaded
     lab.explorer.measure_button.click()
     assert lab.effects_runner.running

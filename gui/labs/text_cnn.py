@@ -29,7 +29,8 @@ from gui.labs.text_cnn_jobs import (
     step_effects,
     step_effects_spec,
 )
-from gui.labs.text_cnn_views import LengthsView, MistakesView, ModelView, TestResultsView
+from gui.labs.text_cnn_results import MistakesView, ModelView, TestResultsView
+from gui.labs.text_cnn_views import ClassesView, LengthsView
 from gui.labs.training import TrainingLabWidget
 from gui.plots.live_curves import default_group
 from gui.workers import JobRunner
@@ -56,14 +57,16 @@ class TextCnnLabWidget(TrainingLabWidget):
         self.curves_page = self.views.widget(0)
         self.explorer = PipelineExplorer()
         self.lengths = LengthsView()
+        self.classes = ClassesView()
         self.test_view = TestResultsView()
         self.mistakes = MistakesView()
         self.model_view = ModelView()
         self.views.insertTab(0, self.explorer, "Pipeline")
         self.views.insertTab(1, self.lengths, "Lengths")
-        self.views.insertTab(3, self.test_view, "Confusion && F1")
-        self.views.insertTab(4, self.mistakes, "Mistakes")
-        self.views.insertTab(5, self.model_view, "Model")
+        self.views.insertTab(2, self.classes, "Classes")
+        self.views.insertTab(4, self.test_view, "Confusion && F1")
+        self.views.insertTab(5, self.mistakes, "Mistakes")
+        self.views.insertTab(6, self.model_view, "Model")
         self._add_about()
         self.views.setCurrentWidget(self.explorer)
 
@@ -158,6 +161,7 @@ class TextCnnLabWidget(TrainingLabWidget):
             if event.data_dir != self._corpus_dir or self.explorer.corpus is None:
                 self._corpus_dir = event.data_dir
                 self.explorer.set_corpus(event.corpus, event.source)
+                self.classes.show_counts(event.corpus.counts())
             if self._run_pending:
                 self._run_pending = False
                 super().start_job()
@@ -277,6 +281,8 @@ class TextCnnLabWidget(TrainingLabWidget):
         self.test_view.show_result(extra, result.test)
         self.mistakes.show_examples(extra.get("misclassified", []))
         self.model_view.show_model(extra)
+        if list(self.classes.counts) == list(extra["class_names"]):  # same posts as the explorer's
+            self.classes.show_counts(self.classes.counts, extra["class_counts"])
         unit = "words" if extra["length_report"]["unit"] == "words" else "chars"
         used = (unit, int(extra["sequence_length"]))
         self.lengths.show_reports(extra["word_lengths"], extra["char_lengths"], used)
@@ -316,8 +322,8 @@ class TextCnnLabWidget(TrainingLabWidget):
         """README pictures, computed for real in this thread (seconds; screenshots only).
 
         '' → the explorer on step 11 of a post; 'steps' → each step's measured effect on the
-        vocabulary, step 11 switched off; 'lengths' → the length analysis; 'curves', 'confusion',
-        'mistakes', 'model' → a short Model-1 run.
+        vocabulary, step 11 switched off; 'lengths' → the length analysis; 'classes' → posts per
+        class; 'curves', 'confusion', 'mistakes', 'model' → a short Model-1 run.
         """
         self.stop_explorer_jobs()
         if self.explorer.corpus is None:
@@ -337,8 +343,8 @@ class TextCnnLabWidget(TrainingLabWidget):
                 execute(self.spec, self.form.params(), CancelToken(), self.on_event)
             self.views.setCurrentWidget(pages[view])
             return
-        if view == "lengths":
-            self.views.setCurrentWidget(self.lengths)
+        if view in ("lengths", "classes"):
+            self.views.setCurrentWidget(self.lengths if view == "lengths" else self.classes)
             return
         self.views.setCurrentWidget(self.explorer)
         entities = self.explorer.steps.topLevelItem(STEP_NUMBERS.index(11))

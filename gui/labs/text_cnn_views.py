@@ -1,5 +1,5 @@
-"""The text-CNN lab's result views: length analysis, confusion matrix with per-class F1, the
-misclassified posts and the model's layers.
+"""The text-CNN lab's data views: the length analysis that proposes the sequence length, and the
+posts per class (the assignment's count plot) with their train / validation / test split.
 
 Every number comes from the engine (the explorer's analysis or ``LabResult.extra``); these widgets
 choose what to draw and format it.
@@ -12,22 +12,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.plots.charts import BarChart, ConfusionMatrixView, HistogramView
+from gui.plots.charts import BarChart, HistogramView
 
 
 def fill_table(table: QTableWidget, rows: Sequence[Sequence[object]]) -> None:
@@ -130,147 +128,40 @@ class LengthsView(QWidget):
         return line
 
 
-class TestResultsView(QWidget):
-    """The test split's confusion matrix beside per-class F1 (bars and a table with class names)."""
+class ClassesView(QWidget):
+    """Posts per class (the count plot) and, after a run, how each class was split."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.matrix = ConfusionMatrixView()
-        self.f1_bars = BarChart("per-class F1 on the test split")
-        self.f1_bars.getPlotItem().setLabel("bottom", "class #")
-        self.f1_table = read_only_table(["#", "class", "test posts", "F1"])
-        self.f1_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.summary = QLabel("Run a model: the test split is evaluated once, with the best epoch's weights.")
-        self.summary.setWordWrap(True)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.f1_bars)
-        right.addWidget(self.f1_table)
-        right.setSizes([260, 400])
+        self.bars = BarChart("posts per class")
+        self.bars.getPlotItem().setLabel("bottom", "class # (as in the confusion matrix)")
+        self.table = read_only_table(["#", "class", "posts", "train", "validation", "test"])
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.note = QLabel(
+            "The split is stratified: every class keeps its share in train, validation (early stopping) "
+            "and test (used once, at the end)."
+        )
+        self.note.setWordWrap(True)
         body = QSplitter(Qt.Orientation.Horizontal)
-        body.addWidget(self.matrix)
-        body.addWidget(right)
-        body.setSizes([560, 420])
+        body.addWidget(self.bars)
+        body.addWidget(self.table)
+        body.setSizes([520, 480])
         box = QVBoxLayout(self)
-        box.addWidget(self.summary)
+        box.addWidget(self.note)
         box.addWidget(body, 1)
-        self.f1: list[float] = []
+        self.counts: dict[str, int] = {}
 
-    def show_result(self, extra: Mapping[str, Any], test: Mapping[str, float]) -> None:
-        """Draw the engine's confusion matrix and per-class F1."""
-        names = list(extra["class_names"])
-        self.matrix.set_matrix(extra["confusion_matrix"], names)
-        self.f1 = [float(v) for v in extra["per_class_f1"]]
-        self.f1_bars.set_bars([str(i) for i in range(len(names))], self.f1)
-        self.f1_bars.getPlotItem().setYRange(0, 1.05)
-        counts = extra.get("class_counts", {}).get("test", [""] * len(names))
-        fill_table(
-            self.f1_table,
-            [(i, names[i], counts[i], f"{f1:.3f}") for i, f1 in enumerate(self.f1)],
-        )
-        self.f1_table.resizeColumnToContents(0)
-        self.summary.setText(
-            f"Test split (used once, best epoch {extra.get('best_epoch', '?')}): "
-            f"accuracy <b>{test.get('accuracy', float('nan')):.3f}</b>, "
-            f"micro-F1 <b>{test.get('micro_f1', float('nan')):.3f}</b>"
-            " (from the argmax, so it equals accuracy). Rows: true class; columns: predicted class #."
-        )
-
-
-class MistakesView(QWidget):
-    """The misclassified test posts, most confident first; a post opens in the pipeline explorer."""
-
-    sig_open_requested = Signal(str)
-    """Show this post (corpus-relative file) in the pipeline explorer."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.table = read_only_table(["true class", "predicted", "confidence", "file"])
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.snippet = QTextBrowser()
-        self.snippet.setMaximumHeight(100)
-        self.open_button = QPushButton("Show this post in the pipeline")
-        self.open_button.setEnabled(False)
-        self.summary = QLabel("Misclassified test posts appear here after a run.")
-        self.summary.setWordWrap(True)
-        box = QVBoxLayout(self)
-        box.addWidget(self.summary)
-        box.addWidget(self.table, 1)
-        box.addWidget(QLabel("Model input of the selected post (start):"))
-        box.addWidget(self.snippet)
-        box.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.examples: list[Mapping[str, Any]] = []
-        self.table.itemSelectionChanged.connect(self._on_selection)
-        self.table.cellDoubleClicked.connect(lambda *_: self._open())
-        self.open_button.clicked.connect(self._open)
-
-    def show_examples(self, examples: Sequence[Mapping[str, Any]]) -> None:
-        """List the engine's misclassified examples (most confident first)."""
-        self.examples = list(examples)
-        fill_table(
-            self.table,
-            [(e["true"], e["predicted"], f"{e['confidence']:.3f}", e["file"]) for e in self.examples],
-        )
-        self.table.resizeColumnsToContents()
-        self.summary.setText(
-            f"The {len(self.examples)} most confident mistakes on the test split (they teach the most). "
-            "Double-click one to see how preprocessing changed it."
-            if self.examples
-            else "No test post was misclassified."
-        )
-        self.snippet.clear()
-        self.open_button.setEnabled(False)
-        if self.examples:
-            self.table.selectRow(0)
-
-    @Slot()
-    def _on_selection(self) -> None:
-        row = self.table.currentRow()
-        valid = 0 <= row < len(self.examples)
-        self.open_button.setEnabled(valid)
-        if valid:
-            self.snippet.setPlainText(str(self.examples[row]["snippet"]) + " …")
-
-    @Slot()
-    def _open(self) -> None:
-        row = self.table.currentRow()
-        if 0 <= row < len(self.examples):
-            self.sig_open_requested.emit(str(self.examples[row]["file"]))
-
-
-class ModelView(QWidget):
-    """The trained model's layers (what feeds what) and its embeddings, clearly labelled."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.embedding = QLabel("The model's layers appear here after a run.")
-        self.embedding.setWordWrap(True)
-        self.table = read_only_table(["layer", "type", "output shape", "parameters", "trainable", "inputs"])
-        box = QVBoxLayout(self)
-        box.addWidget(self.embedding)
-        box.addWidget(self.table, 1)
-
-    def show_model(self, extra: Mapping[str, Any]) -> None:
-        """Fill the layer table from ``extra["model_layers"]`` and label the embeddings."""
-        layers = list(extra.get("model_layers", []))
+    def show_counts(
+        self, counts: Mapping[str, int], split: Mapping[str, Sequence[int]] | None = None
+    ) -> None:
+        """Draw the engine's posts per class; ``split`` = ``extra["class_counts"]`` of a finished run."""
+        self.counts = dict(counts)
+        names = list(self.counts)
+        self.bars.set_bars([str(i) for i in range(len(names))], list(self.counts.values()))
+        parts = [list(split.get(k, [])) for k in ("train", "val", "test")] if split else [[], [], []]
         rows = [
-            (
-                layer["name"],
-                layer["type"],
-                "(" + ", ".join("batch" if d is None else str(d) for d in layer["output_shape"]) + ")",
-                f"{layer['params']:,}",
-                "yes" if layer["trainable"] else "frozen",
-                ", ".join(layer["inputs"]),
-            )
-            for layer in layers
+            (i, name, self.counts[name], *(part[i] if i < len(part) else "" for part in parts))
+            for i, name in enumerate(names)
         ]
         fill_table(self.table, rows)
-        self.table.resizeColumnsToContents()
-        emb = extra.get("embedding", {})
-        coverage = emb.get("coverage")
-        covered = f" · covers {100 * coverage:.1f} % of the vocabulary" if coverage is not None else ""
-        self.embedding.setText(
-            f"<b>Embeddings:</b> {html.escape(str(emb.get('label', '?')))} "
-            f"({emb.get('dim', '?')}-d){covered}<br>"
-            f"<b>Vocabulary:</b> {extra.get('vocabulary_size', 0):,} tokens · "
-            f"<b>sequence length:</b> {extra.get('sequence_length', '?')}"
-        )
+        self.table.resizeColumnToContents(0)

@@ -84,6 +84,7 @@ def test_explorer_shows_each_step_and_the_engines_vocabulary(qtbot, widget, tiny
     assert isinstance(widget.analysis_result, Finished)
     assert explorer.posts.count() == len(corpus.files) and explorer.steps.topLevelItemCount() == len(STEPS)
     assert f"{vocabulary_size(corpus.texts, ALL, 'auto'):,}</b>" in explorer.vocabulary_label.text()
+    assert widget.classes.bars.values == list(corpus.counts().values())
 
     # A post with an e-mail address: step 2 strikes it out, step 1 lists its domain.
     index = next(i for i, text in enumerate(corpus.texts) if "@" in text)
@@ -142,6 +143,9 @@ def test_a_one_epoch_run_fills_every_view(qtbot, widget):
     assert f"{result.test['accuracy']:.3f}" in widget.test_view.summary.text()
     assert list(widget.curves.points["val_f1"][0]) == [1]
     assert widget.curves.points["accuracy"][1] == result.history["accuracy"]
+
+    split = [widget.classes.table.item(0, c).text() for c in (3, 4, 5)]
+    assert split == [str(extra["class_counts"][k][0]) for k in ("train", "val", "test")]
 
     mistakes = widget.mistakes
     assert mistakes.table.rowCount() == len(extra["misclassified"])

@@ -178,6 +178,8 @@ class GradientNormsView(QWidget):
         self.per_epoch: list[list[float]] = []
         self.curves = LiveCurves(group_of=_norm_group, columns=1)
         self.bars = BarChart("gradient norm at the chosen epoch (log10)")
+        # log10 values below 1 would otherwise be drawn as "log10 (x0.001)" with ticks in the hundreds.
+        self.bars.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(1, 1)
         self.slider.setEnabled(False)

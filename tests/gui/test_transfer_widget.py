@@ -290,3 +290,15 @@ def test_stop_during_feature_caching(qtbot, widget):
     assert isinstance(blocker.args[0], Cancelled)
     assert widget.epoch_events == [] and "stopped" in widget.message_bar.text
     qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
+
+
+@pytest.mark.slow
+def test_imagenet_without_the_file_fails_with_where_it_looked(qtbot, widget):
+    assert transfer_assets.imagenet_weights_path() is None  # the tests' Keras cache is empty
+    widget.backbone.buttons["imagenet"].setChecked(True)
+    assert not widget.backbone.download_button.isHidden()
+    widget.form.set_value("per_class", 3)
+    outcome = _run(qtbot, widget)
+    assert isinstance(outcome, Failed)
+    assert "not in the Keras cache" in widget.message_bar.text
+    assert str(transfer_assets.keras_cache_dir()) in widget.message_bar.text

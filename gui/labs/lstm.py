@@ -143,11 +143,12 @@ class LstmLabWidget(TrainingLabWidget):
             target = self.diagram if current is self.diagram else self.explorer
             target.set_status(f"Cannot build it from the form: {exc}", error=True)
             return
+        later = " once the training run ends" if self.runner.running else ""
         if current is self.diagram and diagram_key(params) != self.shown_diagram:
-            self.diagram.set_status("Building the model from the form… (the first time loads TensorFlow)")
+            self.diagram.set_status(f"Building the model from the form{later}… (loads TensorFlow once)")
             self.previews.request("diagram", params)
         elif current is self.explorer and idf_key(params) != self.shown_idf:
-            self.explorer.set_status("Fitting the idf table on the training essays…")
+            self.explorer.set_status(f"Fitting the idf table on the training essays{later}…")
             self.previews.request("idf", params)
 
     @Slot()
@@ -208,6 +209,7 @@ class LstmLabWidget(TrainingLabWidget):
         super().start_job()
         if not self.runner.running:  # the form was invalid: nothing started
             self.previews.resume()
+            self._refresh_timer.start()
 
     def reset_views(self) -> None:
         """Also hide the previous run's accuracy warning (the ROC keeps each model's latest curve)."""

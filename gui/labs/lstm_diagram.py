@@ -29,7 +29,7 @@ ROLE_COLOURS = {
     "concat": ("#ffe0b2", "#e65100"),
     "head": ("#e1bee7", "#6a1b9a"),
     "output": ("#ffcdd2", "#c62828"),
-    "frozen": ("#eceff1", "#37474f"),
+    "frozen": ("#cfd8dc", "#37474f"),
 }
 LEGEND = ("input", "branch layer", "concatenate", "head", "output (2-unit softmax)", "frozen (pretrained)")
 BOX_WIDTH, COLUMN_GAP, ROW_GAP, HEAD_GAP = 150.0, 16.0, 20.0, 34.0

@@ -82,12 +82,13 @@ class PreviewJobs(QObject):
         self._next()
 
     def pause(self) -> None:
-        """Hold queued previews and cancel the running one (a training job is about to start)."""
+        """Drop queued previews and cancel the running one (a training job is about to start)."""
         self.paused = True
+        self.pending.clear()
         self.runner.stop()
 
     def resume(self) -> None:
-        """Start queued previews again."""
+        """Accept previews again."""
         self.paused = False
         self._next()
 
@@ -117,9 +118,7 @@ class PreviewJobs(QObject):
                 self.sig_idf_ready.emit(extra["idf_table"], params)
         elif isinstance(event, Failed):
             self.sig_failed.emit(kind, event.message)
-        # Cancelled: a training job took over; the request stays wanted, so queue it again.
-        elif kind not in self.pending:
-            self.pending[kind] = params
+        # Cancelled: a training job took over; the widget asks again afterwards if still needed.
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:

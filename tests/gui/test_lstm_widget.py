@@ -193,7 +193,7 @@ def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
     band = extra["idf"]["band"]
     assert rows["idf band (Model-2)"].startswith(f"{band['low']:.2f} – {band['high']:.2f}")
     diagram = widget.diagram
-    assert diagram.diagram == extra["model_diagram"]
+    assert diagram.diagram == extra["model_diagram"] and "trained Model-2" in diagram.status.text()
     assert set(diagram.boxes) == {layer["name"] for layer in extra["model_diagram"]["layers"]}
     assert f"{extra['model_diagram']['trainable_params']:,} trainable" in diagram.summary.text()
     lines = [i for i in widget.curves.plots[ACCURACY_PLOT].items if hasattr(i, "angle") and i.angle == 0]
@@ -206,7 +206,8 @@ def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
     asked = time.monotonic()
     with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=20_000) as blocker:
         widget.stop_button.click()
-    assert isinstance(blocker.args[0], Cancelled) and time.monotonic() - asked < 5.0
+    waited = time.monotonic() - asked
+    assert isinstance(blocker.args[0], Cancelled) and waited < 10.0, waited
     qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
     assert widget.message_bar.level == "warning" and len(widget.epoch_events) < 200
 

@@ -131,6 +131,45 @@ def test_idf_explorer_shows_the_engine_band_and_hands_it_to_the_form(widget):
     assert "No word is kept" in explorer.kept_label.text() and not explorer.use_button.isEnabled()
 
 
+def layer(name, kind, branch, role, shape, trainable=0, frozen=0, inputs=()):
+    return {"name": name, "type": kind, "branch": branch, "role": role, "shape": shape,
+            "trainable_params": trainable, "frozen_params": frozen, "inputs": list(inputs)}  # fmt: skip
+
+
+def test_diagram_places_branches_then_head_and_marks_the_frozen_embedding(widget):
+    layers = [
+        layer("essay", "InputLayer", "essay", "input", [None, 80]),
+        layer("other", "InputLayer", "other", "input", [None, 45]),
+        layer("essay_glove_frozen", "Embedding", "essay", "branch", [None, 80, 50], 0, 20300, ["essay"]),
+        layer("other_flatten", "Flatten", "other", "branch", [None, 45], inputs=["other"]),
+        layer("essay_flatten", "Flatten", "essay", "branch", [None, 4000], inputs=["essay_glove_frozen"]),
+        layer(
+            "concatenate",
+            "Concatenate",
+            "head",
+            "concat",
+            [None, 4045],
+            inputs=["essay_flatten", "other_flatten"],
+        ),
+        layer("approved", "Dense", "head", "head", [None, 2], 8092, 0, ["concatenate"]),
+    ]
+    diagram = {"name": "model_3", "layers": layers, "branches": ["essay", "other"],
+               "trainable_params": 8092, "frozen_params": 20300}  # fmt: skip
+    widget.diagram.set_diagram(diagram, "hand-made")
+    boxes = widget.diagram.boxes
+    assert boxes["essay"].x() < boxes["other"].x() and boxes["essay"].y() == boxes["other"].y()
+    assert boxes["essay_glove_frozen"].y() > boxes["essay"].y()
+    assert (
+        boxes["concatenate"].y() > boxes["essay_flatten"].y()
+        and boxes["approved"].y() > boxes["concatenate"].y()
+    )
+    assert "FROZEN 20,300" in boxes["essay_glove_frozen"].text.toPlainText()
+    assert "8,092 trainable" in boxes["approved"].text.toPlainText()
+    assert widget.diagram.summary.text() == (
+        "Model-3: 28,392 parameters = 8,092 trainable + 20,300 frozen · essay embedding: pretrained GloVe, FROZEN"
+    )
+
+
 def test_bad_form_values_are_named(widget):
     widget.form.set_value("learning_rate", "fast")
     widget.start_job()
@@ -198,6 +237,14 @@ def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
     assert f"{extra['model_diagram']['trainable_params']:,} trainable" in diagram.summary.text()
     lines = [i for i in widget.curves.plots[ACCURACY_PLOT].items if hasattr(i, "angle") and i.angle == 0]
     assert [line.value() for line in lines] == [extra["val_majority_rate"]]
+
+    # Live shapes: a size edited on the Model tab rebuilds the (untrained) diagram.
+    widget.views.setCurrentWidget(widget.diagram)
+    widget.form.set_value("lstm_units", 6)
+    qtbot.waitUntil(lambda: "Built from the form" in widget.diagram.status.text(), timeout=60_000)
+    lstm_layer = next(x for x in widget.diagram.diagram["layers"] if x["type"] == "LSTM")
+    assert lstm_layer["shape"] == [None, TINY["text_length"], 6]
+    assert "(None, 16, 6)" in widget.diagram.boxes["essay_lstm"].text.toPlainText()
 
     # Stop: a long run on the same data ends within a few seconds of the click.
     widget.form.set_value("epochs", 200)

@@ -20,11 +20,9 @@ from engine.params import ParamError
 from engine.runs import RunStore
 from gui.labs.bert_jobs import (
     PREDICT,
-    TEXTS,
     TOKENS,
     PredictRequest,
     SideJobs,
-    TextsRequest,
     TokenRequest,
     encoder_ready,
 )
@@ -169,8 +167,6 @@ class BertLabWidget(TrainingLabWidget):
         self.predictions.status.setText(
             "Predicted at the end of the run. Choose another CSV or paste reviews, then Predict."
         )
-        if new.get("file"):
-            self.side.request(TEXTS, TextsRequest(str(new["file"])))
 
     @Slot(bool)
     def _on_main_running_changed(self, running: bool) -> None:
@@ -206,15 +202,7 @@ class BertLabWidget(TrainingLabWidget):
         self.predictions.status.setText("Predicting…")
         self.side.request(
             PREDICT,
-            PredictRequest(
-                self.head_path,
-                csv_path,
-                pasted,
-                params.encoder_path,
-                params.max_len,
-                params.pooling,
-                params.threshold,
-            ),
+            PredictRequest(self.head_path, params, csv_path, pasted),
         )
 
     @Slot(str, object)
@@ -222,14 +210,15 @@ class BertLabWidget(TrainingLabWidget):
         if kind == TOKENS:
             self.tokens.set_status("")
             self.tokens.show_tokens(extra)
-        elif kind == TEXTS:
-            self.predictions.set_texts(str(extra["path"]), list(extra["texts"]))
         elif kind == PREDICT:
             sections = [(str(extra["file"]["file"]), extra["file"])] if "file" in extra else []
             if "pasted" in extra:
                 sections.append(("pasted", extra["pasted"]))
             self.predictions.show_predictions(sections)
-            self.predictions.status.setText("Predicted with the head of the last run.")
+            threshold = self.run_params.threshold if self.run_params is not None else 0.5
+            self.predictions.status.setText(
+                f"Predicted with the last run's head, encoder and settings (positive from {threshold:g})."
+            )
 
     @Slot(str, str)
     def _on_side_failed(self, kind: str, message: str) -> None:
@@ -249,7 +238,7 @@ class BertLabWidget(TrainingLabWidget):
     @Slot(str)
     def _on_field_changed(self, name: str) -> None:
         if name in ("max_len", "encoder_path") and self.tokens.data:
-            self.tokens.request()
+            self.tokens.request_soon()
 
     # --- screenshots ----------------------------------------------------------------------------
 
@@ -284,11 +273,6 @@ class BertLabWidget(TrainingLabWidget):
             self.run_params = params
             result = self.spec.run(params, CancelToken(), self.on_event)
             self.on_event(Finished(result))
-            from engine.data.reviews import read_texts
-
-            new_file = str(result.extra["new_reviews"]["file"])
-            self.predictions.set_texts(new_file, read_texts(Path(new_file)))
-            self.side.stop()  # the texts are already there: no thread may outlive a picture
             self._on_running_changed(False)  # the progress bar says "done", as after a real job
         self.views.setCurrentWidget(pages[view])
 

@@ -1,4 +1,4 @@
-"""The BERT tab's side jobs (token view, reading a reviews file, predicting with the trained head) and
+"""The BERT tab's side jobs (the token view, predicting with the trained head) and
 the queue that runs them on their own worker thread, one at a time, beside the lab's training job.
 
 Each job is a thin module-level wrapper around an engine function (it imports TensorFlow lazily, on the
@@ -14,11 +14,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from engine.jobs import CancelToken, Emit, Failed, Finished, LabResult, LabSpec, Progress
+from engine.jobs import Cancelled, CancelToken, Emit, Failed, Finished, LabResult, LabSpec, Progress
 from engine.progress import ProgressTracker, format_eta
 from gui.workers import JobRunner
 
-TOKENS, TEXTS, PREDICT = "bert.tokens", "bert.texts", "bert.predict"
+TOKENS, PREDICT = "bert.tokens", "bert.predict"
 
 
 def encoder_ready(encoder_path: str) -> bool:
@@ -41,54 +41,46 @@ class TokenRequest:
 
 
 @dataclass(frozen=True)
-class TextsRequest:
-    """A CSV whose cleaned Text column is wanted (to list the predicted reviews)."""
-
-    path: str
-
-
-@dataclass(frozen=True)
 class PredictRequest:
-    """Reviews to run through the prediction pipeline with a trained head (the run's settings)."""
+    """Reviews to run through the prediction pipeline with a trained head and its run's params."""
 
     head_path: str
+    run_params: Any
     csv_path: str = ""
     pasted: str = ""
-    encoder_path: str = ""
-    max_len: int = 55
-    pooling: str = "pooled"
-    threshold: float = 0.5
+
+
+def _stoppable(token: CancelToken, emit: Emit) -> Emit:
+    """An emit that also honours Stop at every event (the encoder conversion emits one per layer)."""
+
+    def checked(event: object) -> None:
+        token.raise_if_cancelled()
+        emit(event)
+
+    return checked
 
 
 def _tokens(request: TokenRequest, token: CancelToken, emit: Emit) -> LabResult:
     from engine.labs.bert import token_view
 
     token.raise_if_cancelled()
-    return LabResult(extra=token_view(request.review, request.max_len, request.encoder_path, emit))
-
-
-def _texts(request: TextsRequest, token: CancelToken, emit: Emit) -> LabResult:
-    from engine.data.reviews import read_texts
-
-    return LabResult(extra={"path": request.path, "texts": read_texts(Path(request.path))})
+    view = token_view(request.review, request.max_len, request.encoder_path, _stoppable(token, emit))
+    return LabResult(extra=view)
 
 
 def _predict(request: PredictRequest, token: CancelToken, emit: Emit) -> LabResult:
     from engine.data.reviews import read_texts
-    from engine.labs.bert_pipeline import predict_reviews
+    from engine.labs.bert import predict
 
-    settings = (request.encoder_path, request.max_len, request.pooling, request.threshold)
     extra: dict[str, Any] = {}
     if request.csv_path.strip():
         texts = read_texts(Path(request.csv_path).expanduser())
-        extra["file"] = {**predict_reviews(request.head_path, texts, *settings, token, emit), "texts": texts}
-        extra["file"]["file"] = request.csv_path
+        predicted = predict(request.head_path, texts, request.run_params, token, emit)
+        extra["file"] = {**predicted, "texts": texts, "file": request.csv_path}
     lines = [line.strip() for line in request.pasted.splitlines() if line.strip()]
     if lines:
-        extra["pasted"] = {
-            **predict_reviews(request.head_path, lines, *settings, token, emit),
-            "texts": lines,
-        }
+        predicted = predict(request.head_path, lines, request.run_params, token, emit)
+        extra["pasted"] = {**predicted, "texts": lines}
     if not extra:
         raise ValueError("nothing to predict: choose a CSV with a Text column or paste reviews, one per line")
     return LabResult(extra=extra)
@@ -100,7 +92,6 @@ def _spec(job_id: str, title: str, params_type: type, run: Callable[..., LabResu
 
 SPECS = {
     TOKENS: _spec(TOKENS, "Token view", TokenRequest, _tokens),
-    TEXTS: _spec(TEXTS, "Reading reviews", TextsRequest, _texts),
     PREDICT: _spec(PREDICT, "Prediction", PredictRequest, _predict),
 }
 
@@ -126,6 +117,7 @@ class SideJobs(QObject):
         self.runner = JobRunner(None, self)
         self.pending: dict[str, Any] = {}
         self.current = ""
+        self._ending = False  # the running job's terminal event has not been delivered yet
         self._tracker = ProgressTracker()
         self.runner.sig_event_received.connect(self._on_event)
         self.runner.sig_running_changed.connect(self._on_running_changed)
@@ -133,10 +125,10 @@ class SideJobs(QObject):
     @property
     def busy(self) -> bool:
         """Whether a side job is running or waiting."""
-        return self.runner.running or bool(self.pending)
+        return self.runner.running or self._ending or bool(self.pending)
 
     def request(self, kind: str, params: Any) -> None:
-        """Queue a job of ``kind`` (one of TOKENS, TEXTS, PREDICT); it starts as soon as it can."""
+        """Queue a job of ``kind`` (TOKENS or PREDICT); it starts as soon as it can."""
         self.pending.pop(kind, None)
         self.pending[kind] = params
         self.start_next()
@@ -144,15 +136,17 @@ class SideJobs(QObject):
     @Slot()
     def start_next(self) -> None:
         """Start the oldest waiting job unless one is running or the queue is held."""
-        if self.runner.running or not self.pending or self.hold():
+        # Wait for the previous job's last event too: it is queued, and must not be taken for the next's.
+        if self.runner.running or self._ending or not self.pending or self.hold():
             return
         kind = next(iter(self.pending))
         params = self.pending.pop(kind)
-        self.current = kind
+        self.current, self._ending = kind, True
         self._tracker = ProgressTracker()
         self.sig_progress_changed.emit(f"{SPECS[kind].title}…")
         self.runner.start(SPECS[kind], params)
 
+    @Slot()
     def stop(self) -> None:
         """Forget waiting jobs and stop the running one, waiting for its thread."""
         self.pending.clear()
@@ -165,10 +159,15 @@ class SideJobs(QObject):
             report = self._tracker.report()
             eta = format_eta(report.eta_seconds)
             self.sig_progress_changed.emit(f"{report.text} · {eta} left" if eta else report.text)
-        elif isinstance(event, Finished):
+            return
+        if not isinstance(event, (Finished, Cancelled, Failed)):
+            return
+        self._ending = False
+        if isinstance(event, Finished):
             self.sig_job_finished.emit(self.current, dict(event.result.extra))
         elif isinstance(event, Failed):
             self.sig_job_failed.emit(self.current, event.message)
+        self.start_next()
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:

@@ -134,7 +134,7 @@ class PredictionsView(QWidget):
 
     def show_predictions(self, sections: list[tuple[str, dict[str, Any]]]) -> None:
         """Show ``[(source name, prediction dict)]``; a dict has ``probabilities``, ``labels``,
-        ``class_counts``, ``embedding_shape`` and, once known, ``texts``."""
+        ``class_counts``, ``embedding_shape`` and ``texts``."""
         self.sections = [(name, dict(section)) for name, section in sections if section]
         labels: list[str] = []
         values: list[float] = []
@@ -155,13 +155,6 @@ class PredictionsView(QWidget):
             )
         self.counts.set_bars(labels, values, colours)
         self.summary.setText("<br>".join(lines))
-        self._fill_table()
-
-    def set_texts(self, name: str, texts: list[str]) -> None:
-        """Attach the review texts of a section once they have been read."""
-        for section_name, section in self.sections:
-            if section_name == name and len(texts) == len(section["probabilities"]):
-                section["texts"] = list(texts)
         self._fill_table()
 
     def _fill_table(self) -> None:

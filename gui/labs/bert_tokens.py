@@ -199,6 +199,10 @@ class TokenView(QWidget):
         self.editor.setPlainText(text)
         self.request()
 
+    def request_soon(self) -> None:
+        """Tokenize again after a short pause (a form field is being edited)."""
+        self._debounce.start()
+
     @Slot()
     def request(self) -> None:
         """Ask for the current review to be tokenized."""

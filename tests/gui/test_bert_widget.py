@@ -96,6 +96,23 @@ def test_side_jobs_run_one_at_a_time_newest_request_wins_and_hold(qtbot, monkeyp
     assert seen == ["a", "c"]
 
 
+def test_a_finished_jobs_queued_result_is_not_taken_for_the_next_one(qtbot, monkeypatch):
+    def quick(params: _Wait, token, emit) -> LabResult:
+        return LabResult(extra={"name": params.name})
+
+    for kind in ("k1", "k2"):
+        monkeypatch.setitem(bert_jobs.SPECS, kind, LabSpec(kind, kind, "", "", _Wait, quick))
+    side = SideJobs(lambda: False)
+    finished: list[tuple[str, str]] = []
+    side.sig_job_finished.connect(lambda kind, extra: finished.append((kind, extra["name"])))
+    side.request("k1", _Wait("a"))
+    side.runner._thread.wait(5000)  # k1 is over, but its Finished is still queued for this thread
+    side.request("k2", _Wait("b"))
+    qtbot.waitUntil(lambda: len(finished) == 2, timeout=5000)
+    assert finished == [("k1", "a"), ("k2", "b")]
+    qtbot.waitUntil(lambda: not side.busy, timeout=5000)
+
+
 def test_run_waits_for_a_side_job_converting_the_encoder_and_stop_forgets_it(qtbot, widget, monkeypatch):
     gate = threading.Event()
 
@@ -173,9 +190,8 @@ def test_a_real_run_fills_every_view_with_the_results_numbers(qtbot, widget):
         for r in range(widget.results_table.rowCount())
     }
     assert results["test auc"] == f"{result.test['auc']:.4f}" and results["embeddings"] == "120 × 384"
-    # The file's review texts arrive from a side job.
-    qtbot.waitUntil(lambda: widget.predictions.table.item(0, 3).text() != "…", timeout=30_000)
-    assert widget.predictions.table.item(len(new["probabilities"]), 3).text() == "Delicious, will buy again!"
+    texts = [widget.predictions.table.item(r, 3).text() for r in range(widget.predictions.table.rowCount())]
+    assert texts == [*new["texts"], *pasted["texts"]]
 
     # Predict again with the trained head on pasted text only: the same engine numbers for the same text.
     widget.predictions.pasted.setPlainText("Delicious, will buy again!")

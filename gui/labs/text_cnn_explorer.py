@@ -293,7 +293,9 @@ class PipelineExplorer(QWidget):
         chunker = f" · ran the <i>{html.escape(self.trace.chunker)}</i>" if step.number == 11 else ""
         self.step_title.setText(
             f"<b>Step {step.number} · {html.escape(step.title)}</b> — {effect}{chunker}<br>"
-            f"<span style='color:#555'>{html.escape(step.description)}</span>"
+            f"<span style='color:#555'>{html.escape(step.description)}</span> &nbsp; "
+            f'<span style="{_STYLES["removed"]}">removed</span> '
+            f'<span style="{_STYLES["added"]}">added</span>'
         )
         if output.skipped:
             note = "<p><i>Switched off: the post passes through unchanged.</i></p>"

@@ -83,8 +83,17 @@ class MistakesView(QWidget):
         super().__init__(parent)
         self.table = read_only_table(["true class", "predicted", "confidence", "file"])
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.original = QTextBrowser()
         self.snippet = QTextBrowser()
-        self.snippet.setMaximumHeight(100)
+        texts = QSplitter(Qt.Orientation.Horizontal)
+        for title, browser in (("Raw post (start)", self.original), ("Model input (start)", self.snippet)):
+            column = QWidget()
+            column_box = QVBoxLayout(column)
+            column_box.setContentsMargins(0, 0, 0, 0)
+            column_box.addWidget(QLabel(f"<b>{title}</b>"))
+            column_box.addWidget(browser, 1)
+            texts.addWidget(column)
+        texts.setMaximumHeight(200)
         self.open_button = QPushButton("Show this post in the pipeline")
         self.open_button.setEnabled(False)
         self.summary = QLabel("Misclassified test posts appear here after a run.")
@@ -92,8 +101,7 @@ class MistakesView(QWidget):
         box = QVBoxLayout(self)
         box.addWidget(self.summary)
         box.addWidget(self.table, 1)
-        box.addWidget(QLabel("Model input of the selected post (start):"))
-        box.addWidget(self.snippet)
+        box.addWidget(texts)
         box.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.examples: list[Mapping[str, Any]] = []
         self.table.itemSelectionChanged.connect(self._on_selection)
@@ -115,6 +123,7 @@ class MistakesView(QWidget):
             else "No test post was misclassified."
         )
         self.snippet.clear()
+        self.original.clear()
         self.open_button.setEnabled(False)
         if self.examples:
             self.table.selectRow(0)
@@ -125,7 +134,9 @@ class MistakesView(QWidget):
         valid = 0 <= row < len(self.examples)
         self.open_button.setEnabled(valid)
         if valid:
-            self.snippet.setPlainText(str(self.examples[row]["snippet"]) + " …")
+            example = self.examples[row]
+            self.snippet.setPlainText(str(example["snippet"]) + " …")
+            self.original.setPlainText(str(example.get("original", "")) + " …")
 
     @Slot()
     def _open(self) -> None:

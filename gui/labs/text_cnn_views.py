@@ -136,7 +136,9 @@ class ClassesView(QWidget):
         self.bars = BarChart("posts per class")
         self.bars.getPlotItem().setLabel("bottom", "class # (as in the confusion matrix)")
         self.table = read_only_table(["#", "class", "posts", "train", "validation", "test"])
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.note = QLabel(
             "The split is stratified: every class keeps its share in train, validation (early stopping) "
             "and test (used once, at the end)."
@@ -145,7 +147,7 @@ class ClassesView(QWidget):
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(self.bars)
         body.addWidget(self.table)
-        body.setSizes([520, 480])
+        body.setSizes([440, 560])
         box = QVBoxLayout(self)
         box.addWidget(self.note)
         box.addWidget(body, 1)
@@ -164,4 +166,3 @@ class ClassesView(QWidget):
             for i, name in enumerate(names)
         ]
         fill_table(self.table, rows)
-        self.table.resizeColumnToContents(0)

@@ -161,6 +161,9 @@ def test_a_one_epoch_run_fills_every_view(qtbot, widget):
 
     if extra["misclassified"]:  # a mistake opens in the pipeline explorer
         mistakes.table.selectRow(0)
+        first = extra["misclassified"][0]
+        assert mistakes.original.toPlainText().startswith(first["original"][:40])
+        assert mistakes.snippet.toPlainText().startswith(first["snippet"][:40])
         mistakes.open_button.click()
         assert widget.views.currentWidget() is widget.explorer
         assert widget.explorer.posts.currentText() == extra["misclassified"][0]["file"]

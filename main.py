@@ -10,7 +10,14 @@ from pathlib import Path
 
 CLI_COMMANDS = ("list", "run", "assets")
 #: Extra README screenshots of a lab in a particular state (``LAB:VIEW``, see gui.app.screenshots).
-SCREENSHOT_VIEWS = ("backprop:race", "callbacks:curves", "callbacks:layers")
+SCREENSHOT_VIEWS = (
+    "backprop:race",
+    "callbacks:curves",
+    "callbacks:layers",
+    "transfer:confusion",
+    "transfer:misclassified",
+    "transfer:gradients",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

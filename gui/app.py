@@ -63,6 +63,8 @@ def screenshots(targets: list[tuple[str, Path]], size: QSize, warm_tensorflow: b
         prepare = getattr(widget, "prepare_screenshot", None)
         if callable(prepare):
             prepare(view)
+        window.report_tensorflow_if_loaded()
+        window.warmup.wait(60)
         for _ in range(5):
             app.processEvents()
         path.parent.mkdir(parents=True, exist_ok=True)

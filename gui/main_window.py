@@ -29,6 +29,7 @@ from gui.labs import make_lab_widget
 from gui.labs.training import TrainingLabWidget
 from gui.runs_page import RunsPage
 from gui.tf_warmup import TensorFlowWarmup
+from gui.workers import LIVE_RUNNERS
 
 SHORTCUTS = (
     ("Ctrl+R", "Run the current lab"),
@@ -156,6 +157,13 @@ class MainWindow(QMainWindow):
     def _on_job_running_changed(self, running: bool) -> None:
         if not running and self.runs_page is not None:
             self.runs_page.refresh()
+        self.report_tensorflow_if_loaded()
+
+    def report_tensorflow_if_loaded(self) -> None:
+        """If a job already imported TensorFlow, let the status bar say so (the warm-up is idempotent
+        and returns at once when TF is in memory)."""
+        if "tensorflow" in sys.modules:
+            self.warmup.start()
 
     # --- menus -----------------------------------------------------------------------------------
 
@@ -293,12 +301,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop every running job (waiting up to 10 s in all), save settings, close the store."""
-        for holder in self.lab_tabs.values():
-            if holder.lab_widget is not None and holder.lab_widget.runner.running:
-                holder.lab_widget.runner.stop()
-        for holder in self.lab_tabs.values():
-            if holder.lab_widget is not None:
-                holder.lab_widget.runner.stop_and_wait(10_000)
+        # Every runner, not only the labs' main jobs (e.g. a download a lab started on its own runner).
+        runners = [runner for runner in list(LIVE_RUNNERS) if runner.running]
+        for runner in runners:
+            runner.stop()
+        for runner in runners:
+            runner.stop_and_wait(10_000)
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("last_tab", self.tab_names()[self.tabs.currentIndex()])
         event.accept()

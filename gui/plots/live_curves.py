@@ -18,6 +18,19 @@ MARKER_COLOURS = {
 }
 
 
+class EpochAxis(pg.AxisItem):
+    """An x axis that labels whole epochs only (no 1.5 epoch ticks when a run is short)."""
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        levels, shown = [], set()
+        for spacing, values in super().tickValues(minVal, maxVal, size):
+            kept = [v for v in values if float(v).is_integer() and float(v) not in shown]
+            shown.update(float(v) for v in kept)
+            if kept:
+                levels.append((max(spacing, 1.0), kept))
+        return levels
+
+
 def default_group(metric: str) -> str:
     """Curves that share a plot: ``val_loss`` goes with ``loss``, ``val_auc`` with ``auc``."""
     return metric.removeprefix("val_")
@@ -67,7 +80,7 @@ class LiveCurves(QWidget):
             index = len(self.plots)
             if index and index % self.columns == 0:
                 self.layout_widget.nextRow()
-            plot = self.layout_widget.addPlot(title=group)
+            plot = self.layout_widget.addPlot(title=group, axisItems={"bottom": EpochAxis("bottom")})
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
             plot.addLegend(offset=(-5, 5))

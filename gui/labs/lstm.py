@@ -16,7 +16,7 @@ from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
 
 from engine.jobs import Finished, LabResult, LabSpec
-from engine.labs.lstm import EXPLANATION, Params
+from engine.labs.lstm import Params
 from engine.params import ParamError, as_dict
 from engine.runs import RunStore
 from gui.labs.lstm_diagram import ModelDiagramView
@@ -74,17 +74,6 @@ class LstmLabWidget(TrainingLabWidget):
         self.views.insertTab(1, self.diagram, "Model")
         self.views.insertTab(2, self.explorer, "IDF explorer")
         self.views.insertTab(3, self.roc_panel, "Test ROC")
-        if self.findChild(QLabel, "labAbout") is None:  # older shells: the measured outcomes get a tab here
-            intro = self.findChild(QLabel, "labExplanation")
-            if intro is not None:
-                intro.setText(EXPLANATION.split("\n\n", 1)[0])
-            about = QLabel(EXPLANATION)
-            about.setObjectName("labAbout")
-            about.setWordWrap(True)
-            about.setTextFormat(Qt.TextFormat.PlainText)
-            about.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            about.setMargin(12)
-            self.add_view("About", about)
         self.model_note = QLabel("")
         self.model_note.setWordWrap(True)
         self.model_note.setObjectName("modelNote")

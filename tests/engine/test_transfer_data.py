@@ -180,6 +180,15 @@ def test_augmentation_is_off_by_default_and_only_where_asked(tmp_path: Path) -> 
     )
     first = next(iter(shifted))[0].numpy()
     assert np.ptp(first, axis=0).max() > 0  # each copy shifted differently
+    order = ip.EpochOrder(0)
+    shifted = ip.make_dataset(items, 48, ip.VGG_HED, 4, log, order=order, augmentation=ip.Augmentation(0.1))
+    by_epoch = []
+    for epoch in (0, 1, 0):
+        order.epoch.assign(epoch)
+        batch = next(iter(shifted))
+        by_epoch.append(np.sort(batch[0].numpy(), axis=0))  # four copies of one page: order-free
+    np.testing.assert_array_equal(by_epoch[0], by_epoch[2])  # a function of (seed, image, epoch)
+    assert not np.array_equal(by_epoch[0], by_epoch[1])  # and new every epoch
 
 
 def test_importing_the_lab_does_not_import_tensorflow() -> None:

@@ -17,6 +17,8 @@ SCREENSHOT_VIEWS = (
     "transfer:confusion",
     "transfer:misclassified",
     "transfer:gradients",
+    "lstm:model",
+    "lstm:idf",
 )
 
 

@@ -37,6 +37,13 @@ from gui.workers import JobRunner
 
 #: Form fields the explorer's corpus analysis depends on.
 ANALYSIS_FIELDS = ("data_dir", "skip_steps", "chunker", "seed", "test_fraction", "val_fraction")
+#: What the model field chooses, shown under the lab's introduction.
+MODEL_NOTES = {
+    1: "Model-1 reads words: three parallel Conv1D (kernel sizes), twice, then Conv1D → Dense. "
+    "Pretrained vectors: glove_path (frozen); without it, trainable embeddings.",
+    2: "Model-2 reads characters: Conv1D ×2 → pool → Conv1D ×2 → pool → Dense. "
+    "Pretrained vectors: char_vectors_path (frozen); without it, trainable embeddings.",
+}
 #: Epochs of the real run behind the README screenshots of the training views.
 SCREENSHOT_EPOCHS = 10
 
@@ -68,6 +75,10 @@ class TextCnnLabWidget(TrainingLabWidget):
         self.views.insertTab(5, self.mistakes, "Mistakes")
         self.views.insertTab(6, self.model_view, "Model")
         self._add_about()
+        self.model_note = QLabel(MODEL_NOTES[1])
+        self.model_note.setWordWrap(True)
+        self.model_note.setObjectName("modelNote")
+        self.controls_box.insertWidget(1, self.model_note)
         self.views.setCurrentWidget(self.explorer)
 
         self.analysis_runner = JobRunner(None, self)
@@ -197,6 +208,8 @@ class TextCnnLabWidget(TrainingLabWidget):
 
     @Slot(str)
     def _on_field_changed(self, name: str) -> None:
+        if name == "model":
+            self.model_note.setText(MODEL_NOTES.get(int(self.form.raw_values()["model"]), ""))
         if name in ("skip_steps", "chunker"):
             raw = self.form.raw_values()
             try:  # the engine validates the step list; a half-typed one is left alone

@@ -18,6 +18,7 @@ from engine.jobs import Cancelled, Finished
 from engine.labs import LABS
 from engine.labs.text_cnn import STEPS, vocabulary_by_step, vocabulary_size
 from engine.text.corpus import load_folder
+from engine.text.entities import nltk_available
 from engine.text.pipeline import STEP_NUMBERS
 from gui.labs.text_cnn import TextCnnLabWidget
 from gui.labs.text_cnn_explorer import CHANGED, OFF
@@ -192,7 +193,7 @@ def test_run_waits_for_the_posts_and_stop_ends_it_while_it_preprocesses(qtbot, t
         lab.stop_explorer_jobs()
 
 
-def test_bad_input_is_named_in_the_message(qtbot, widget, tmp_path):
+def test_bad_input_is_named_in_the_message(qtbot, widget, tmp_path, tiny_corpus):
     widget.form.set_value("kernel_sizes", "3,4")
     widget.run_button.click()
     assert not widget.runner.running and "kernel_sizes" in widget.message_bar.text
@@ -203,6 +204,19 @@ def test_bad_input_is_named_in_the_message(qtbot, widget, tmp_path):
         widget.form.set_value("data_dir", str(missing))
     assert "not a folder" in blocker.args[0].message
     assert str(missing) in widget.message_bar.text and widget.message_bar.level == "error"
+
+    widget.form.set_value("data_dir", str(tiny_corpus))
+    widget.form.set_value("glove_path", str(tmp_path / "glove.6B.300d.txt"))
+    with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=30_000):
+        widget.run_button.click()
+    assert "glove.6B.300d.txt: no such vectors file" in widget.message_bar.text
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
+    widget.form.set_value("glove_path", "")
+
+    if not nltk_available():  # choosing NLTK's chunker without NLTK: the explorer says why
+        widget.form.set_value("chunker", "nltk")
+        assert "NLTK chunker needs nltk" in widget.explorer.diff.toPlainText()
+        widget.form.set_value("chunker", "auto")
 
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -98,7 +98,8 @@ class BertLabWidget(TrainingLabWidget):
             return
         params = dataclasses.replace(params, pasted_reviews=self.predictions.pasted_text())
         if self.side.runner.running and not encoder_ready(params.encoder_path):
-            # Two threads must not convert the encoder at once: start when the token view's is done.
+            # The engine converts once, under a lock: meanwhile the run would sit blocked on it, deaf
+            # to Stop and showing no progress. Start it when the token view's conversion is done.
             self.pending_run = params
             self.run_button.setEnabled(False)
             self.stop_button.setEnabled(True)
@@ -129,6 +130,8 @@ class BertLabWidget(TrainingLabWidget):
     def reset_views(self) -> None:
         """Also clear the data, embedding and prediction views of the previous run."""
         super().reset_views()
+        self.data_view.clear()
+        self.embeddings.clear()
         self.predictions.clear()
         self.predictions.set_head_ready(False)
         self.head_path = ""

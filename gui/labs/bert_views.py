@@ -35,6 +35,7 @@ STAGES = {
     "val": "validation",
     "test": "test",
 }
+WAITING = "Appears when a run finishes (press Run)."
 DROPPED = {"score_3": "score 3 (neutral)", "too_long": "50 words or more", "empty": "empty text"}
 
 
@@ -49,7 +50,7 @@ class DataView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.dropped = QLabel("Run the lab to see how the reviews were prepared.")
+        self.dropped = QLabel(WAITING)
         self.dropped.setWordWrap(True)
         self.checks = ChecksList()
         lower = QSplitter(Qt.Orientation.Horizontal)
@@ -63,6 +64,13 @@ class DataView(QWidget):
         box = QVBoxLayout(self)
         box.addWidget(self.dropped)
         box.addWidget(body, 1)
+
+    def clear(self) -> None:
+        """Forget the previous run."""
+        self.bars.set_bars([], [])
+        self.table.setRowCount(0)
+        self.checks.clear()
+        self.dropped.setText(WAITING)
 
     def show_extra(self, extra: dict[str, Any]) -> None:
         """Draw ``class_counts``, ``dropped`` and ``input_checks`` of a result."""
@@ -102,12 +110,17 @@ class EmbeddingView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.scatter = ScatterView("embeddings on their first two principal components")
-        self.info = QLabel("Run the lab to extract the embeddings.")
+        self.info = QLabel(WAITING)
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box = QVBoxLayout(self)
         box.addWidget(self.info)
         box.addWidget(self.scatter, 1)
+
+    def clear(self) -> None:
+        """Forget the previous run."""
+        self.scatter.set_points([], [])
+        self.info.setText(WAITING)
 
     def show_extra(self, extra: dict[str, Any]) -> None:
         """Draw ``pca`` and describe ``encoder`` and ``embedding_shape`` of a result."""

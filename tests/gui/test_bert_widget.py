@@ -63,6 +63,46 @@ def test_a_bad_field_is_named_and_nothing_starts(widget):
     assert not widget.runner.running
 
 
+def _prediction(probabilities: list[float], texts: list[str]) -> dict:
+    labels = ["positive" if p >= 0.5 else "negative" for p in probabilities]
+    counts = {"negative": labels.count("negative"), "positive": labels.count("positive")}
+    return {"probabilities": probabilities, "labels": labels, "class_counts": counts, "texts": texts}
+
+
+def test_a_result_fills_the_views_and_a_new_run_clears_them(widget):
+    counts = {"negative": 3, "positive": 9}
+    new = {**_prediction([0.9, 0.2], ["good", "bad"]), "file": "/x/new.csv", "embedding_shape": [2, 8]}
+    extra = {
+        "class_counts": {"sample": counts, "test": {"negative": 1, "positive": 2}},
+        "dropped": {"score_3": 4},
+        "input_checks": [
+            {"name": "one [CLS] per row", "passed": False, "detail": "1 row(s) fail, first row 0"}
+        ],
+        "pca": {
+            "points": [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]],
+            "labels": [0, 1, 1],
+            "explained_variance": [0.5, 0.25],
+        },
+        "encoder": {"label": "tiny", "pooling": "mean", "max_len": 16},
+        "embedding_shape": [3, 8],
+        "new_reviews": new,
+        "pasted": _prediction([0.7], ["ok"]),
+    }
+    widget.show_result(LabResult(test={"auc": 0.75}, artifacts={"head": "/x/head.keras"}, extra=extra))
+    assert widget.data_view.bars.values == [3, 9, 1, 2]
+    assert not widget.data_view.checks.all_passed and "✗" in widget.data_view.checks.item(0).text()
+    assert "score 3 (neutral): 4" in widget.data_view.dropped.text()
+    assert sum(len(item.getData()[0]) for item in widget.embeddings.scatter.items) == 3
+    assert "50.0%" in widget.embeddings.scatter.getPlotItem().getAxis("bottom").labelText
+    assert widget.predictions.counts.values == [1, 1, 0, 1]
+    assert [widget.predictions.table.item(r, 3).text() for r in range(3)] == ["good", "bad", "ok"]
+    assert widget.predictions.predict_button.isEnabled()
+    widget.reset_views()
+    assert widget.data_view.table.rowCount() == 0 and widget.data_view.checks.count() == 0
+    assert not widget.embeddings.scatter.items and widget.predictions.table.rowCount() == 0
+    assert not widget.predictions.predict_button.isEnabled()
+
+
 @dataclass(frozen=True)
 class _Wait:
     name: str

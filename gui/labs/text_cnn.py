@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
 
@@ -96,6 +96,9 @@ class TextCnnLabWidget(TrainingLabWidget):
         self.run_params: Mapping[str, Any] = {}
         self._run_pending = False
 
+        app = QCoreApplication.instance()
+        if app is not None:  # a quit without a window close must not destroy a running thread
+            app.aboutToQuit.connect(self.stop_explorer_jobs)
         self.form.sig_value_changed.connect(self._on_field_changed)
         self.explorer.sig_steps_changed.connect(self._on_steps_toggled)
         self.explorer.sig_measure_requested.connect(self.measure_step_effects)
@@ -139,6 +142,7 @@ class TextCnnLabWidget(TrainingLabWidget):
             self.stop_explorer_jobs()
         return False
 
+    @Slot()
     def stop_explorer_jobs(self) -> None:
         """Cancel the explorer's jobs and wait for their threads (up to 10 s each)."""
         self._analysis_timer.stop()

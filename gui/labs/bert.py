@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Slot
 from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
-from engine.jobs import CancelToken, Finished, LabResult, LabSpec
+from engine.jobs import CancelToken, Finished, LabResult, LabSpec, Progress
 from engine.params import ParamError
 from engine.runs import RunStore
 from gui.labs.bert_jobs import (
@@ -170,6 +170,13 @@ class BertLabWidget(TrainingLabWidget):
         self.predictions.status.setText(
             "Predicted at the end of the run. Choose another CSV or paste reviews, then Predict."
         )
+
+    @Slot(object)
+    def on_event(self, event: Any) -> None:
+        """The inherited routing; a token view held back while the run converts starts once it is done."""
+        super().on_event(event)
+        if isinstance(event, Progress) and self.side.pending:
+            self.side.start_next()
 
     @Slot(bool)
     def _on_main_running_changed(self, running: bool) -> None:

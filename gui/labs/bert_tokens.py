@@ -98,11 +98,16 @@ class _ChipGrid(QWidget):
         self.columns = columns
         for label in self.chips:
             self.grid.removeWidget(label)
+        # Stretches of an earlier layout (other widths, other lengths) would pull rows apart.
+        for row in range(self.grid.rowCount()):
+            self.grid.setRowStretch(row, 0)
+        for column in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(column, 0)
         for index, label in enumerate(self.chips[: self.shown]):
             self.grid.addWidget(label, index // columns, index % columns)
             label.show()
         self.grid.setColumnStretch(columns, 1)
-        self.grid.setRowStretch(len(self.chips[: self.shown]) // columns + 1, 1)
+        self.grid.setRowStretch((self.shown + columns - 1) // columns, 1)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Re-flow the chips for the new width."""
@@ -234,7 +239,10 @@ class TokenView(QWidget):
         self.checks.set_checks(data["checks"])
         note = f"{data['n_wordpieces']} WordPieces between [CLS] and [SEP]"
         if data["truncated"]:
-            note += f" before truncation: only the first ones fit in {len(ids)} positions"
+            note = (
+                f"{data['n_wordpieces']} WordPieces, truncated: only the first ones fit between [CLS] and "
+                f"[SEP] in {len(ids)} positions"
+            )
         self.cleaned.setText(f"<b>After HTML stripping:</b> {_escape(data['cleaned'])}<br>{note}")
 
 

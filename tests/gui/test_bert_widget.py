@@ -103,6 +103,35 @@ def test_a_result_fills_the_views_and_a_new_run_clears_them(widget):
     assert not widget.predictions.predict_button.isEnabled()
 
 
+def _token_data(n_pieces: int, max_len: int) -> dict:
+    pieces = ["[CLS]", *(f"w{i}" if i % 2 else f"##p{i}" for i in range(min(n_pieces, max_len - 2))), "[SEP]"]
+    pad = max_len - len(pieces)
+    return {
+        "cleaned": "text",
+        "pieces": pieces + ["[PAD]"] * pad,
+        "input_word_ids": [101, *range(1000, 1000 + len(pieces) - 2), 102] + [0] * pad,
+        "input_mask": [1] * len(pieces) + [0] * pad,
+        "input_type_ids": [0] * max_len,
+        "n_wordpieces": n_pieces,
+        "truncated": n_pieces > max_len - 2,
+        "checks": [{"name": "length", "passed": True, "detail": "ok"}],
+    }
+
+
+def test_token_chips_reflow_evenly_when_the_length_changes(qtbot, widget):
+    widget.show()
+    widget.views.setCurrentWidget(widget.tokens)
+    qtbot.waitExposed(widget)
+    for max_len, n_pieces in ((55, 10), (24, 40), (8, 3)):
+        widget.tokens.show_tokens(_token_data(n_pieces, max_len))
+        qtbot.wait(20)
+        chips = widget.tokens.chips.chips[:max_len]
+        assert widget.tokens.chips.shown == max_len and all(c.isVisible() for c in chips)
+        assert len({c.height() for c in chips}) == 1, [c.height() for c in chips]
+        assert ("##p0" in chips[1].text()) and ("[PAD]" in chips[-1].text()) == (n_pieces < max_len - 2)
+    assert "truncated" not in widget.tokens.cleaned.text()
+
+
 @dataclass(frozen=True)
 class _Wait:
     name: str
@@ -257,7 +286,7 @@ def test_token_view_shows_the_engines_tokens_and_follows_max_len(qtbot, widget):
     with qtbot.waitSignal(widget.side.sig_job_finished, timeout=30_000):
         widget.form.set_value("max_len", 8)  # the view follows the form once it shows tokens
     assert widget.tokens.data["pieces"] == ["[CLS]", "yu", "##mmy", "gran", "##ola", ",", "my", "[SEP]"]
-    assert widget.tokens.data["truncated"] and "truncation" in widget.tokens.cleaned.text()
+    assert widget.tokens.data["truncated"] and "truncated" in widget.tokens.cleaned.text()
 
 
 @pytest.mark.slow

@@ -133,7 +133,7 @@ class TextCnnLabWidget(TrainingLabWidget):
             # jobs must end too, before their threads are destroyed.
             window.installEventFilter(self)
             self._watched_window = window
-        if self._analysed_key is None and not self._analysis_timer.isActive():
+        if self.explorer.corpus is None and not self.analysis_runner.running:
             QTimer.singleShot(0, self.refresh_analysis)  # after this paint, not 400 ms later
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -182,21 +182,19 @@ class TextCnnLabWidget(TrainingLabWidget):
                 super().start_job()
         elif isinstance(event, Progress):
             self.explorer.status.setText(f"{event.phase} {event.done:,}/{event.total:,} posts…")
-        elif isinstance(event, Finished):
-            self.show_analysis(event.result.extra)
+        elif isinstance(event, Finished) and event.result.extra.get("key") == self._analysed_key:
+            self.show_analysis(event.result.extra)  # (a superseded job's late result is dropped)
         elif isinstance(event, Failed):
             self._analysed_key, self._run_pending = None, False
             self.explorer.status.setText(f"Could not load the posts: {event.message}")
             self.message_bar.show_message(f"{self.spec.title} · pipeline explorer: {event.message}", "error")
-        elif isinstance(event, Cancelled) and self.explorer.corpus is None:
-            self._analysed_key = None
 
     def show_analysis(self, extra: Mapping[str, Any]) -> None:
         """Show a finished analysis: vocabulary size, length histograms, source and chunker."""
-        params = self._explorer_params()
-        if "baseline_vocabulary_size" in extra and params is not None:
-            self._baselines[(params.data_dir, params.chunker)] = int(extra["baseline_vocabulary_size"])
-        baseline = self._baselines.get((params.data_dir, params.chunker)) if params is not None else None
+        data_dir, _steps_off, chunker, *_ = extra["key"]
+        if "baseline_vocabulary_size" in extra:
+            self._baselines[(data_dir, chunker)] = int(extra["baseline_vocabulary_size"])
+        baseline = self._baselines.get((data_dir, chunker))
         self.explorer.show_vocabulary(int(extra["vocabulary_size"]), baseline, int(extra["posts"]))
         self.lengths.show_reports(extra["words"], extra["chars"])
         status = f"{extra['source']}: {extra['posts']:,} posts · step 11 uses the {extra['chunker']}"

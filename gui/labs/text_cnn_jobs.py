@@ -64,7 +64,8 @@ def analyse(params: Params, token: CancelToken, emit: Emit, *, baseline: bool = 
 
     Returns:
         ``extra`` holds ``vocabulary_size``, optionally ``baseline_vocabulary_size``, the ``words`` and
-        ``chars`` length reports of the training split, the ``chunker`` label and the ``source``.
+        ``chars`` length reports of the training split, the ``chunker`` label, the ``source`` and the
+        ``key`` (:func:`analysis_key`) of the settings it was computed for.
     """
     emit = _cancellable(emit, token)
     corpus, source = load_corpus(params.data_dir, emit)
@@ -94,6 +95,7 @@ def analyse(params: Params, token: CancelToken, emit: Emit, *, baseline: bool = 
         "posts": len(corpus.texts),
         "skip_steps": sorted(skip),
         "problems": list(corpus.problems),
+        "key": analysis_key(params),
     }
     if baseline and skip:
         extra["baseline_vocabulary_size"] = len(vocabulary(prepare([]).merged))

@@ -69,6 +69,7 @@ class BertLabWidget(TrainingLabWidget):
         self.side.sig_job_finished.connect(self._on_side_finished)
         self.side.sig_job_failed.connect(self._on_side_failed)
         self.side.sig_progress_changed.connect(self._on_side_progress)
+        self.side.sig_log_line.connect(self.log_view.appendPlainText)
         self.side.runner.sig_running_changed.connect(self._on_side_running_changed)
         self.runner.sig_running_changed.connect(self._on_main_running_changed)
         self.form.sig_value_changed.connect(self._on_field_changed)

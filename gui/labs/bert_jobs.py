@@ -14,7 +14,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from engine.jobs import Cancelled, CancelToken, Emit, Failed, Finished, LabResult, LabSpec, Progress
+from engine.jobs import (
+    Cancelled,
+    CancelToken,
+    Emit,
+    Failed,
+    Finished,
+    LabResult,
+    LabSpec,
+    LogLine,
+    Progress,
+)
 from engine.progress import ProgressTracker, format_eta
 from gui.workers import JobRunner
 
@@ -110,6 +120,8 @@ class SideJobs(QObject):
     """A side job failed: its kind and the message (it names the file or field)."""
     sig_progress_changed = Signal(str)
     """What the running side job is doing ('' when idle)."""
+    sig_log_line = Signal(str)
+    """A line for the lab's log (what a side job reported, e.g. the encoder conversion)."""
 
     def __init__(self, hold: Callable[[], bool], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -160,6 +172,8 @@ class SideJobs(QObject):
             eta = format_eta(report.eta_seconds)
             self.sig_progress_changed.emit(f"{report.text} · {eta} left" if eta else report.text)
             return
+        if isinstance(event, LogLine):
+            self.sig_log_line.emit(f"{SPECS[self.current].title}: {event.text}")
         if not isinstance(event, (Finished, Cancelled, Failed)):
             return
         self._ending = False
@@ -167,6 +181,7 @@ class SideJobs(QObject):
             self.sig_job_finished.emit(self.current, dict(event.result.extra))
         elif isinstance(event, Failed):
             self.sig_job_failed.emit(self.current, event.message)
+            self.sig_log_line.emit(f"{SPECS[self.current].title} failed: {event.message}")
         self.start_next()
 
     @Slot(bool)

@@ -295,6 +295,7 @@ def test_a_bad_encoder_folder_is_named_in_the_token_view(qtbot, widget, tmp_path
     with qtbot.waitSignal(widget.side.sig_job_failed, timeout=60_000):
         widget.tokens.tokenize_button.click()
     assert str(tmp_path) in widget.tokens.status.text() and "saved_model.pb" in widget.tokens.status.text()
+    assert f"Token view failed: {tmp_path}" in widget.log_view.toPlainText()
 
 
 @pytest.mark.slow

@@ -195,7 +195,9 @@ class TextCnnLabWidget(TrainingLabWidget):
         if "baseline_vocabulary_size" in extra:
             self._baselines[(data_dir, chunker)] = int(extra["baseline_vocabulary_size"])
         baseline = self._baselines.get((data_dir, chunker))
-        self.explorer.show_vocabulary(int(extra["vocabulary_size"]), baseline, int(extra["posts"]))
+        self.explorer.show_vocabulary(
+            int(extra["vocabulary_size"]), baseline, int(extra["posts"]), extra["skip_steps"]
+        )
         self.lengths.show_reports(extra["words"], extra["chars"])
         status = f"{extra['source']}: {extra['posts']:,} posts · step 11 uses the {extra['chunker']}"
         problems = list(extra.get("problems", []))
@@ -237,10 +239,11 @@ class TextCnnLabWidget(TrainingLabWidget):
     def _on_effects_event(self, event: Any) -> None:
         button = self.explorer.measure_button
         if isinstance(event, Progress):
-            button.setText(f"Measuring: pass {event.done + 1} of {event.total}… (click to stop)")
+            current = min(event.done + 1, event.total)
+            button.setText(f"Measuring: pass {current} of {event.total}… (click to stop)")
             return
-        if isinstance(event, Finished):
-            self.explorer.show_effects(event.result.extra["sizes"])
+        if isinstance(event, Finished) and event.result.extra["data_dir"] == self._corpus_dir:
+            self.explorer.show_effects(event.result.extra["sizes"])  # (not when the posts changed since)
         elif isinstance(event, Failed):
             self.message_bar.show_message(f"{self.spec.title} · step effects: {event.message}", "error")
         if isinstance(event, (Finished, Failed, Cancelled)):

@@ -84,7 +84,6 @@ class PipelineExplorer(QWidget):
         self.chunker = "auto"
         self.skip: list[int] = []
         self.trace: Trace | None = None
-        self.error = ""
 
         self.posts = QComboBox()
         self.posts.setEditable(True)
@@ -232,11 +231,11 @@ class PipelineExplorer(QWidget):
             self.posts.setCurrentIndex(index)
         return index >= 0
 
-    def show_vocabulary(self, size: int, baseline: int | None, posts: int) -> None:
-        """The engine's vocabulary count for the current toggles (and with every step on)."""
+    def show_vocabulary(self, size: int, baseline: int | None, posts: int, skip: Sequence[int]) -> None:
+        """The engine's vocabulary count with the steps ``skip`` off (and with every step on)."""
         text = f"<b>Vocabulary: {size:,}</b> distinct tokens in the model input of all {posts:,} posts"
-        if self.skip:
-            steps = ", ".join(map(str, self.skip))
+        if skip:
+            steps = ", ".join(map(str, skip))
             text += f" with step {steps} off" + (f"; {baseline:,} with every step on" if baseline else "")
         self.vocabulary_label.setText(text)
 
@@ -265,10 +264,9 @@ class PipelineExplorer(QWidget):
         try:
             self.trace = run_steps(self.corpus.texts[index], enabled_steps(self.skip), self.chunker)
         except ValueError as exc:  # e.g. the NLTK chunker chosen without NLTK installed
-            self.trace, self.error = None, str(exc)
+            self.trace = None
             self.diff.setPlainText(str(exc))
             return
-        self.error = ""
         for row, output in enumerate(self.trace.outputs):
             item = self.steps.topLevelItem(row)
             effect = step_effect(output)

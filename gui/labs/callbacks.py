@@ -22,6 +22,9 @@ from gui.plots.live_curves import default_group
 #: Plot titles: the per-batch loss shares the loss plot, micro-F1 and AUC share one plot.
 GROUPS = {"batch_loss": "loss", "f1": "micro-F1 & AUC", "auc": "micro-F1 & AUC", "lr": "learning rate"}
 
+#: Epochs of a README screenshot run (early stopping may end it sooner).
+SCREENSHOT_EPOCHS = 4
+
 
 def callbacks_group(metric: str) -> str:
     """The plot a live metric is drawn in."""
@@ -30,6 +33,8 @@ def callbacks_group(metric: str) -> str:
 
 class CallbacksLabWidget(TrainingLabWidget):
     """The inherited form, Run/Stop, curves and decisions plus layer, compare and TensorBoard views."""
+
+    plot_groups = ("loss", "accuracy", "learning rate", "micro-F1 & AUC")
 
     def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
         super().__init__(spec, store, parent)
@@ -99,25 +104,37 @@ class CallbacksLabWidget(TrainingLabWidget):
         self.tensorboard.show_logs(extra)
 
     def prepare_screenshot(self, view: str) -> None:
-        """For README pictures: ``curves`` trains Model-3 and ``layers`` Model-1 for 4 epochs, in this
-        thread (seconds, screenshots only), then shows that view."""
+        """For README pictures: ``curves`` trains Model-3 and ``layers`` Model-1 for at most
+        :data:`SCREENSHOT_EPOCHS` epochs, in this thread (seconds, screenshots only), then shows that view.
+
+        The run takes its settings from the form (set to what runs), so the picture never shows a form
+        that disagrees with the curves; only the output folder is a fresh temporary one.
+        """
         pages = {"curves": (3, self.views.widget(0)), "layers": (1, self.layers)}
         if view not in pages:
             return
         model, page = pages[view]
+        import dataclasses
         import tempfile
 
         from engine.jobs import CancelToken
-        from engine.params import build
 
         self.form.set_value("model", model)
-        params = build(self.spec.params_type, {"model": model, "epochs": 4, "output_dir": tempfile.mkdtemp()})
+        self.form.set_value("epochs", SCREENSHOT_EPOCHS)
+        params = dataclasses.replace(self.form.params(), output_dir=tempfile.mkdtemp())
         self.reset_views()
         result = self.spec.run(params, CancelToken(), self.on_event)
         self.on_event(Finished(result))
+        self.show_finished_progress()
         if view == "layers":
             self.layers.slider.setValue(1)  # epoch 1: the vanishing layers stand out
         self.views.setCurrentWidget(page)
 
+    def show_finished_progress(self) -> None:
+        """The progress bar of a finished run ("done", full, no ETA) for a run made in this thread:
+        no worker thread ran, so the runner's running-changed signal that normally does it never came."""
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(1000)
+        self.progress.setFormat("done")
 
 WIDGET = CallbacksLabWidget

@@ -71,6 +71,8 @@ class TrainingLabWidget(QWidget):
 
     #: Params fields the form leaves out (a subclass edits them with its own controls).
     hidden_params: tuple[str, ...] = ()
+    #: Plot titles to build before a run starts, so the first epoch does not stall the GUI.
+    plot_groups: tuple[str, ...] = ()
 
     def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -186,6 +188,7 @@ class TrainingLabWidget(QWidget):
             return
         self.message_bar.clear()
         self.reset_views()
+        self.curves.prepare(self.plot_groups)
         self.runner.start(self.spec, params)
 
     @Slot()
@@ -197,7 +200,7 @@ class TrainingLabWidget(QWidget):
 
     def reset_views(self) -> None:
         """Clear the previous run's curves, decisions, log and results."""
-        self.curves.clear()
+        self.curves.reset()
         self.timeline.clear()
         self.log_view.clear()
         self.results_table.setRowCount(0)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 #: Distinct, colour-blind-friendly pens (Okabe–Ito), cycled per curve within a plot.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -57,22 +57,46 @@ class LiveCurves(QWidget):
         self.layout_widget.ci.setContentsMargins(4, 4, 4, 4)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.layout_widget)
+        box.addWidget(self.layout_widget, 1)
+        self.marker_legend = QLabel()
+        self.marker_legend.setObjectName("markerLegend")
+        self.marker_legend.hide()
+        box.addWidget(self.marker_legend)
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.points: dict[str, tuple[list[float], list[float]]] = {}
-        self._marker_lines: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        # One vertical line per (plot, epoch); several decisions at one epoch share it and its tooltip.
+        self._marker_lines: dict[tuple[str, float], pg.InfiniteLine] = {}
         self._markers: list[tuple[float, str, str]] = []
         self.log_y = False
 
     def clear(self) -> None:
-        """Remove every plot, curve and marker (a new run starts)."""
+        """Remove every plot, curve and marker (the plots to show will differ)."""
         self.layout_widget.clear()
         self.plots.clear()
+        self.reset()
+
+    def reset(self) -> None:
+        """Remove curves and markers but keep the plots: a new run of the same lab starts.
+
+        Building a plot with its axes and legend costs tens of milliseconds; a run that reuses them
+        does not stall the GUI at its first epoch.
+        """
+        for plot in self.plots.values():
+            for item in list(plot.items):  # curves, marker lines, and lines a lab added itself
+                plot.removeItem(item)
+            if plot.legend is not None:
+                plot.legend.clear()
         self.curves.clear()
         self.points.clear()
         self._marker_lines.clear()
         self._markers.clear()
+        self.marker_legend.hide()
+
+    def prepare(self, groups: Sequence[str]) -> None:
+        """Create the plots of these groups now (before a run), in this order."""
+        for group in groups:
+            self._plot_for(group)
 
     def _plot_for(self, group: str) -> pg.PlotItem:
         plot = self.plots.get(group)
@@ -86,8 +110,8 @@ class LiveCurves(QWidget):
             plot.addLegend(offset=(-5, 5))
             plot.setLogMode(y=self.log_y and group.startswith("loss"))
             self.plots[group] = plot
-            for epoch, kind, text in self._markers:
-                self._draw_marker(plot, epoch, kind, text)
+            for epoch in dict.fromkeys(epoch for epoch, _, _ in self._markers):
+                self._draw_marker(group, epoch)
         return plot
 
     def add_point(self, metric: str, epoch: float, value: float) -> None:
@@ -108,21 +132,34 @@ class LiveCurves(QWidget):
         curve.setData(xs, ys)
 
     def add_marker(self, epoch: float, kind: str, text: str) -> None:
-        """A vertical line on every plot at ``epoch``; hovering shows ``text``."""
+        """A vertical line on every plot at ``epoch``; hovering shows every decision of that epoch."""
         self._markers.append((epoch, kind, text))
-        for plot in self.plots.values():
-            self._draw_marker(plot, epoch, kind, text)
+        for group in self.plots:
+            self._draw_marker(group, epoch)
+        self._update_marker_legend()
 
-    def _draw_marker(self, plot: pg.PlotItem, epoch: float, kind: str, text: str) -> None:
-        colour = MARKER_COLOURS.get(kind, "#777777")
-        line = pg.InfiniteLine(
-            pos=epoch, angle=90, pen=pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
+    def _draw_marker(self, group: str, epoch: float) -> None:
+        decisions = [(k, t) for e, k, t in self._markers if e == epoch]
+        colour = MARKER_COLOURS.get(decisions[0][0], "#777777")
+        line = self._marker_lines.get((group, epoch))
+        if line is None:
+            line = pg.InfiniteLine(
+                pos=epoch, angle=90, pen=pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
+            )
+            line.setHoverPen(pg.mkPen(colour, width=3))
+            line.setAcceptHoverEvents(True)
+            self.plots[group].addItem(line, ignoreBounds=True)
+            self._marker_lines[(group, epoch)] = line
+        line.setToolTip("\n".join(f"epoch {epoch:g} · {kind}: {text}" for kind, text in decisions))
+
+    def _update_marker_legend(self) -> None:
+        kinds = dict.fromkeys(kind for _, kind, _ in self._markers)
+        swatches = "&nbsp;&nbsp;".join(
+            f"<span style='color:{MARKER_COLOURS.get(kind, '#777777')}'>┆ {kind.replace('_', ' ')}</span>"
+            for kind in kinds
         )
-        line.setToolTip(f"epoch {epoch:g} · {kind}: {text}")
-        line.setHoverPen(pg.mkPen(colour, width=3))
-        line.setAcceptHoverEvents(True)
-        plot.addItem(line, ignoreBounds=True)
-        self._marker_lines.append((plot, line))
+        self.marker_legend.setText(f"<small>Decisions (hover a dotted line): {swatches}</small>")
+        self.marker_legend.setVisible(bool(kinds))
 
     @property
     def marker_count(self) -> int:

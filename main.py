@@ -19,6 +19,10 @@ SCREENSHOT_VIEWS = (
     "transfer:gradients",
     "lstm:model",
     "lstm:idf",
+    "bert:data",
+    "bert:curves",
+    "bert:embeddings",
+    "bert:predictions",
 )
 
 

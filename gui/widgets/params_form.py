@@ -39,11 +39,11 @@ class _PathEdit(QWidget):
         browse.clicked.connect(self._browse)
         layout.addWidget(self.edit, 1)
         layout.addWidget(browse)
-        self._folder = info.name.endswith("_dir")
+        self.picks_folder = info.name.endswith("_dir")
         self._title = info.label
 
     def _browse(self) -> None:
-        if self._folder:
+        if self.picks_folder:
             chosen = QFileDialog.getExistingDirectory(self, self._title)
         else:
             chosen, _ = QFileDialog.getOpenFileName(self, self._title)
@@ -133,6 +133,13 @@ class ParamsForm(QWidget):
     def _changed(self, name: str) -> None:
         self._mark(name, "")
         self.sig_value_changed.emit(name)
+
+    def set_picks_folder(self, name: str, folder: bool = True) -> None:
+        """Make a path field's Browse… button choose a folder (by default only ``*_dir`` fields do)."""
+        editor = self.editors[name]
+        if not isinstance(editor, _PathEdit):
+            raise TypeError(f"{name} is not a path field")
+        editor.picks_folder = folder
 
     def raw_values(self) -> dict[str, Any]:
         """Each field's current value as the widget holds it (not yet validated)."""

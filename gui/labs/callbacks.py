@@ -137,4 +137,5 @@ class CallbacksLabWidget(TrainingLabWidget):
         self.progress.setValue(1000)
         self.progress.setFormat("done")
 
+
 WIDGET = CallbacksLabWidget

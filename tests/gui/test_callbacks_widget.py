@@ -11,7 +11,7 @@ from engine.data.rings import generate_rings
 from engine.jobs import BatchProgress, Cancelled, EpochEnded, Finished, Marker
 from engine.labs import LABS
 from engine.labs.callbacks import LayerStatsRecorded
-from gui.labs.callbacks import CallbacksLabWidget
+from gui.labs.callbacks import SCREENSHOT_EPOCHS, CallbacksLabWidget
 
 
 @pytest.fixture
@@ -132,3 +132,16 @@ def test_stop_works_mid_epoch(qtbot, widget):
     assert isinstance(blocker.args[0], Cancelled)
     assert len(widget.epoch_events) <= 1
     qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
+
+
+@pytest.mark.slow
+def test_screenshot_run_matches_the_form_and_ends_done(widget, tiny_csv):
+    widget.form.set_value("data_path", str(tiny_csv))  # the screenshot run takes the form's settings
+    widget.form.set_value("batch_size", 16)
+    widget.prepare_screenshot("layers")
+    assert widget.form.raw_values()["model"] == 1
+    assert widget.form.raw_values()["epochs"] == SCREENSHOT_EPOCHS == widget.epoch_events[-1].total_epochs
+    assert widget.result is not None and 1 <= len(widget.epoch_events) <= SCREENSHOT_EPOCHS
+    assert widget.progress.format() == "done"
+    assert widget.progress.value() == widget.progress.maximum() > 0
+    assert widget.views.currentWidget() is widget.layers and widget.layers.slider.value() == 1

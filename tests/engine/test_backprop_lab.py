@@ -55,6 +55,26 @@ def test_one_epoch_event_per_epoch_with_every_optimizers_loss(default_race):
     assert all(isinstance(m, Marker) for m in result.markers)
 
 
+def test_markers_are_emitted_and_returned_in_epoch_order(default_race):
+    result, events = default_race
+    reached = {m.text.split()[0]: m.epoch for m in result.markers if m.kind == "reached"}
+    # The lanes run sgd, momentum, adam; the default race has adam reach the target before momentum,
+    # so lane order is not epoch order and the sort is exercised.
+    assert reached["adam"] < reached["momentum"]
+    for markers in (list(result.markers), [e for e in events if isinstance(e, Marker)]):
+        epochs = [m.epoch for m in markers]
+        assert epochs == sorted(epochs)
+    assert [e for e in events if isinstance(e, Marker)] == list(result.markers)
+
+
+def test_a_live_diverged_marker_is_sorted_into_the_result():
+    result, events = run({"epochs": 3, "optimizers": "sgd,adam", "sgd_lr": 1000.0})
+    kinds = [m.kind for m in result.markers]
+    assert kinds[0] == "diverged" and kinds[-1] == "best"
+    assert [m.epoch for m in result.markers] == sorted(m.epoch for m in result.markers)
+    assert set(result.markers) == {e for e in events if isinstance(e, Marker)}
+
+
 def test_extra_holds_initial_and_final_weights_as_plain_json(default_race):
     result, _ = default_race
     extra = result.extra

@@ -163,16 +163,19 @@ def output_folder(params: Params) -> Path:
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     """Train the chosen model with the chosen callbacks; see :data:`EXPLANATION`."""
-    from engine import tfrt
     from engine.data.rings import stratified_split
-    from engine.keras_fit import fit_with_events
-    from engine.labs.callbacks_setup import LabCallbacks
-    from engine.models.dense_models import build_dense_model
 
-    tfrt.seed_everything(params.seed)
+    # The data first: a bad CSV is reported at once, not after the ~5 s TensorFlow import below.
     x, y, source = load_data(params, emit)
     x_train, y_train, x_val, y_val = stratified_split(x, y, params.val_fraction, params.seed)
     config = params.config()
+
+    from engine import tfrt
+    from engine.keras_fit import fit_with_events
+    from engine.labs.callbacks_setup import LabCallbacks  # imports Keras
+    from engine.models.dense_models import build_dense_model
+
+    tfrt.seed_everything(params.seed)
     emit(LogLine(f"Model-{params.model}: {config.activation}, {config.initializer}, {config.optimizer}"))
     model = build_dense_model(config, params.seed)
     folder = output_folder(params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,12 +103,32 @@ def test_cancel_after_the_first_epoch_raises_job_cancelled(tiny_csv, tmp_path):
     assert [e.epoch for e in seen if isinstance(e, EpochEnded)] in ([1], [1, 2])
 
 
-def test_bad_csv_is_reported_as_a_value_error_naming_the_file(tmp_path):
+def test_bad_csv_is_reported_as_a_value_error_naming_the_file_before_tensorflow_loads(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("f1,f2,label\n1,2,x\n")
-    params = build(Params, {"data_path": str(path), "output_dir": str(tmp_path)})
-    with pytest.raises(ValueError, match=r"bad\.csv: line 2, column label"):
-        LAB.run(params, CancelToken(), lambda event: None)
+    # A fresh interpreter: this one may have imported TensorFlow in an earlier test.
+    code = (
+        "import sys\n"
+        "from engine.jobs import CancelToken\n"
+        "from engine.labs.callbacks import LAB, Params\n"
+        "from engine.params import build\n"
+        f"params = build(Params, {{'data_path': {str(path)!r}, 'output_dir': {str(tmp_path)!r}}})\n"
+        "try:\n"
+        "    LAB.run(params, CancelToken(), lambda event: None)\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    )
+    message, tensorflow_loaded = out.stdout.strip().rsplit("\n", 1)
+    assert re.search(r"bad\.csv: line 2, column label", message), message
+    assert tensorflow_loaded == "False"
 
 
 def test_params_presets_and_validation():

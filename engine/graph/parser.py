@@ -36,17 +36,24 @@ _TYPESET = str.maketrans({"−": "-", "×": "*", "·": "*", "÷": "/"})
 class ExpressionError(ValueError):
     """A typed expression cannot be read; the message shows the text with a caret at the problem.
 
+    The message names the problem's place once, as ``column N``: the 1-based column of the caret
+    under the text (N = ``position + 1``; one past the last character when the text ends too early).
+
     Attributes:
         text: The expression.
-        position: 0-based index of the offending character.
-        reason: What is wrong, without the caret picture.
+        position: 0-based index of the offending character (``len(text)`` at the end of the text).
+        reason: What is wrong, without the place or the caret picture.
     """
 
     def __init__(self, text: str, position: int, reason: str) -> None:
         self.text = text
         self.position = position
         self.reason = reason
-        super().__init__(f"{reason} at position {position + 1}:\n  {text}\n  {' ' * position}^")
+        at_end = position >= len(text.rstrip()) and position > 0
+        place = f"column {position + 1}" + (", the end of the text" if at_end else "")
+        # Tabs are copied into the caret line so the caret stays under its character.
+        pad = "".join("\t" if c == "\t" else " " for c in text[:position])
+        super().__init__(f"{reason} at {place}:\n  {text}\n  {pad}^")
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,15 @@ class _Parser:
     def close(self, opening: _Token) -> None:
         if self.take(")") is None:
             what = "')'" if self.token.kind == "end" else f"')' instead of {self.token.text!r}"
-            raise self.fail(f"expected {what} to close the '(' at position {opening.position + 1}")
+            # The caret marks where ')' is missing; the opening is named by words, not a second place.
+            raise self.fail(f"expected {what} to close {self.describe_opening(opening)}")
+
+    def describe_opening(self, opening: _Token) -> str:
+        if opening.kind == "name":
+            return f"'{opening.text}('"
+        count = sum(1 for t in self.tokens if t.text == "(" and t.position <= opening.position)
+        suffix = "th" if 10 <= count % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(count % 10, "th")
+        return f"the {count}{suffix} '('"
 
     def leaf(self, token: _Token) -> str:
         name = token.text

@@ -104,6 +104,8 @@ class GraphExplorer(QWidget):
         mono = QFont("DejaVu Sans Mono")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.error_label.setFont(mono)
+        # Plain text: rich text would collapse the caret line's spaces (and '<' could trigger it).
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setStyleSheet(
             "color: #b71c1c; background: #fde8e8; padding: 4px; border-radius: 4px;"
         )

@@ -32,3 +32,14 @@ def test_api_doc_example_runs_and_prints_the_commented_values():
     assert "∂L/∂w1 = ∂L/∂mul1 · ∂mul1/∂w1 = 0.2109 · 1 = 0.2109" in printed
     assert "correct" in printed and "True" in printed
     assert "backward {'L': 1.0}" in printed
+
+
+def test_api_doc_expression_error_is_the_real_message():
+    from engine.graph import ExpressionError, parse_expression
+
+    text = (ROOT / "docs" / "api_backprop.md").read_text(encoding="utf-8")
+    block = re.search(r"```text\n(.*?)```", text, re.S).group(1)
+    shown = [line[2:] for line in block.rstrip().splitlines()]  # the doc indents the block by 2
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(shown[1].strip())
+    assert str(info.value).splitlines() == shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -81,3 +82,47 @@ def test_errors_point_at_the_offending_position(text, position, reason):
     lines = str(error).splitlines()
     assert lines[1] == f"  {text}"
     assert lines[2] == "  " + " " * position + "^"
+    assert_place_named_once_at_the_caret(error)
+
+
+def assert_place_named_once_at_the_caret(error):
+    """The message names one place, ``column N``, and N is the caret's 1-based column under the text."""
+    message = str(error)
+    header, text_line, caret_line = message.splitlines()
+    assert "position" not in message
+    columns = re.findall(r"column (\d+)", header)
+    assert len(columns) == 1, header
+    assert text_line == f"  {error.text}" and caret_line.startswith("  ")
+    caret_column = caret_line.index("^") - 1  # 1-based, after the two-space indent
+    assert int(columns[0]) == caret_column == error.position + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "reason"),
+    [
+        ("tanh(w1*x1 + w2) *", 19, "the expression ends too early at column 19, the end of the text"),
+        ("tanh(w1*x1 + w2) * ", 19, "the expression ends too early at column 19, the end of the text"),
+        ("(x1 + w1", 9, "expected ')' to close the 1st '(' at column 9, the end of the text"),
+        ("tanh(x1 w1)", 9, "expected ')' instead of 'w1' to close 'tanh(' at column 9:"),
+        ("((x1) + (w1 + (w2*x1)", 22, "expected ')' to close the 3rd '(' at column 22"),
+        ("sin(cos(x1) + w1", 17, "expected ')' to close 'sin(' at column 17"),
+        ("x1 +", 5, "at column 5, the end of the text"),
+        ("x1 + * w1", 6, "unexpected '*' at column 6:"),
+    ],
+)
+def test_the_named_column_is_the_caret_column_also_at_the_end(text, column, reason):
+    """At the end of the text the caret sits one past the last character, and the column says so."""
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(text)
+    message = str(info.value)
+    assert reason in message.splitlines()[0]
+    assert message.splitlines()[2].index("^") - 2 + 1 == column
+    assert_place_named_once_at_the_caret(info.value)
+
+
+def test_a_tab_in_the_text_keeps_the_caret_under_its_character():
+    with pytest.raises(ExpressionError) as info:
+        parse_expression("x1 +\t$ w1")
+    _, text_line, caret_line = str(info.value).splitlines()
+    assert caret_line.expandtabs().index("^") == text_line.expandtabs().index("$")
+    assert "column 6" in str(info.value)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from engine.graph import DERIVATIVE_RULES
 from engine.graph.steps import fmt
@@ -33,9 +34,10 @@ def test_bad_expression_shows_the_caret_message_and_keeps_the_graph(lab):
     explorer.build_button.click()
     message = explorer.error_label.text()
     assert not explorer.error_label.isHidden()
-    assert "position 14" in message and message.splitlines()[-1].strip() == "^"
+    assert "at column 14:" in message and message.splitlines()[-1].strip() == "^"
     assert message.splitlines()[-1].index("^") == message.splitlines()[-2].index("tanh") + 13
     assert explorer.error_label.font().styleHint() == explorer.error_label.font().StyleHint.Monospace
+    assert explorer.error_label.textFormat() == Qt.TextFormat.PlainText  # spaces kept, '<' shown
     assert set(explorer.view.nodes) == nodes_before and lab.session.is_assignment
     assert explorer.state.position == 4
     explorer.expression.setText("foo(w1)")

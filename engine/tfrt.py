@@ -19,9 +19,10 @@ _import_lock = threading.Lock()
 
 
 def tf() -> ModuleType:
-    """The ``tensorflow`` module, imported on first use (thread-safe) with its log noise turned down."""
+    """The ``tensorflow`` module, imported on first use (thread-safe) with its C++ log lines off."""
     with _import_lock:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # main.py sets the same default; this covers the engine used as a library.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import tensorflow
 
         return tensorflow

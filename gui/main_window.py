@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -25,11 +25,12 @@ from engine.labs import LABS
 from engine.runs import RunStore
 from gui import theme
 from gui.home_page import HomePage
-from gui.labs import make_lab_widget
-from gui.labs.training import TrainingLabWidget
-from gui.runs_page import RunsPage
 from gui.tf_warmup import TensorFlowWarmup
 from gui.workers import LIVE_RUNNERS
+
+if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when first opened
+    from gui.labs.training import TrainingLabWidget
+    from gui.runs_page import RunsPage
 
 SHORTCUTS = (
     ("Ctrl+R", "Run the current lab"),
@@ -127,6 +128,8 @@ class MainWindow(QMainWindow):
         """A lab's widget, building it if needed."""
         holder = self.lab_tabs[lab_id]
         if holder.lab_widget is None:
+            from gui.labs import make_lab_widget
+
             widget = make_lab_widget(holder.spec, self.store)
             widget.sig_status_changed.connect(self.job_label.setText)
             widget.runner.sig_running_changed.connect(self._on_job_running_changed)
@@ -147,6 +150,8 @@ class MainWindow(QMainWindow):
             self.lab_widget(current.spec.id)
         elif current is self.runs_holder:
             if self.runs_page is None:
+                from gui.runs_page import RunsPage
+
                 self.runs_page = RunsPage(self.store)
                 self.runs_holder.layout().addWidget(self.runs_page)
                 self.runs_page.show()

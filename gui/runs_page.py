@@ -92,7 +92,7 @@ class RunsPage(QWidget):
             cells = (
                 str(s.id),
                 s.lab,
-                s.status + (f" ({s.message})" if s.message and s.status != "finished" else ""),
+                s.status,
                 str(s.seed),
                 time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(s.started)),
                 duration,
@@ -101,9 +101,11 @@ class RunsPage(QWidget):
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(s.message if column == 2 and s.message else text)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+        for column in range(self.table.columnCount() - 1):  # long metrics/params are elided, not wide
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 360))
 
     def selected_ids(self) -> list[int]:
         """Ids of the selected runs, top to bottom."""

@@ -92,6 +92,12 @@ def test_settings_persist_theme_and_last_tab(qtbot, tmp_store):
     qtbot.addWidget(second)
     assert second.tab_names()[second.tabs.currentIndex()] == "runs"
     assert second.theme_actions["dark"].isChecked()
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    second.set_theme("light")
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 128
     second.close()
 
 

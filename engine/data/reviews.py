@@ -23,8 +23,13 @@ from engine.jobs import CancelToken, Emit, Progress
 from engine.text.corpus import stratified_split
 
 CLASS_NAMES = ("negative", "positive")
-_TAG = re.compile(r"<[^>]*>")
+# A run of tags with the whitespace around them, e.g. " <br /><br />" or "</a>". A tag starts with a
+# letter, "/" or "!" after "<", so "5 < 6" and "I <3 it" are text, not tags.
+_TAGS = re.compile(r"\s*(?:<[A-Za-z/!][^<>]*>\s*)+")
 _SPACE = re.compile(r"\s+")
+#: After these a tag leaves no gap ("here</a>." → "here."); before them neither ("(<b>x" → "(x").
+_CLOSERS = frozenset(".,!?;:)]}%")
+_OPENERS = frozenset("([{")
 PHASE = "Reading reviews"
 
 
@@ -51,9 +56,26 @@ class ReviewSplit:
     dropped: dict[str, int]
 
 
+def _tag_gap(match: re.Match[str]) -> str:
+    # A tag stands between words ("tea<br />See"), so it usually becomes a space; but a space left
+    # before punctuation ("coffee <br />, ...") or after an opening bracket would reach the tokenizer.
+    text, start, end = match.string, match.start(), match.end()
+    if end == len(text) or start == 0:
+        return ""
+    if text[end] in _CLOSERS or text[start - 1] in _OPENERS:
+        return ""
+    return " "
+
+
 def clean_text(raw: str) -> str:
-    """Strip HTML tags (``<br />``, links), decode entities (``&amp;``) and collapse whitespace."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", raw))).strip()
+    """Strip HTML tags (``<br />``, links), decode entities (``&amp;``) and collapse whitespace.
+
+    A tag becomes a space between words and nothing before punctuation, so ``"coffee <br />, and"``
+    reads ``"coffee, and"``. Markup that was escaped (``&lt;b&gt;``) is stripped once decoded, so
+    cleaning cleaned text changes nothing (the GUI passes cleaned reviews back to the token view).
+    """
+    decoded = html.unescape(_TAGS.sub(_tag_gap, raw))
+    return _SPACE.sub(" ", _TAGS.sub(_tag_gap, decoded)).strip()
 
 
 def counts_of(labels: np.ndarray) -> dict[str, int]:

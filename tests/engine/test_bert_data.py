@@ -4,6 +4,7 @@ checks, PCA and class counts. No TensorFlow here."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,32 @@ def _row(i: int, score: object, text: str) -> list[object]:
 def test_clean_text_strips_html_and_entities() -> None:
     raw = 'Great &quot;tea&quot;!<br /><br />See <a href="http://x.com">this</a>  &amp; more'
     assert clean_text(raw) == 'Great "tea"! See this & more'
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("Great coffee <br />, and cheap", "Great coffee, and cheap"),
+        ('See <a href="http://www.amazon.com/gp/product/B000EXAMPLE">here</a>.', "See here."),
+        ("I buy <i>it</i> again.<br /><br />Shipping was fast", "I buy it again. Shipping was fast"),
+        ("Tasty (<b>really</b>)!", "Tasty (really)!"),
+        ("a &lt;b&gt;bold&lt;/b&gt; claim", "a bold claim"),  # escaped markup is markup too
+        ("5 &lt; 6 and I <3 it", "5 < 6 and I <3 it"),  # a bare "<" is text
+    ],
+)
+def test_tags_leave_no_space_before_punctuation(raw: str, cleaned: str) -> None:
+    assert clean_text(raw) == cleaned
+    assert clean_text(cleaned) == cleaned  # the GUI hands cleaned reviews back to the token view
+
+
+def test_generated_remnants_clean_without_stray_spaces(tmp_path: Path) -> None:
+    path = write_reviews_csv(tmp_path / "gen.csv", 600, seed=3)
+    with open(path, encoding="utf-8", newline="") as handle:
+        raws = [r["Text"] for r in csv.DictReader(handle)]
+    assert sum("</a>." in r for r in raws) > 5 and sum("<i>" in r for r in raws) > 5
+    cleaned = [clean_text(r) for r in raws]
+    assert not [t for t in cleaned if re.search(r"\s[.,!?;:]|[<>]", t)]
+    assert [clean_text(t) for t in cleaned] == cleaned
 
 
 def test_loader_maps_scores_drops_neutral_and_long_reviews(tmp_path: Path) -> None:
@@ -89,7 +116,7 @@ def test_non_utf8_and_missing_files_are_clear(tmp_path: Path) -> None:
 
 def test_read_texts_any_csv_with_a_text_column(tmp_path: Path) -> None:
     path = _write(tmp_path / "new.csv", [["Loved it<br />!"], [""], ["meh"]], header=["text"])
-    assert read_texts(path) == ["Loved it !", "meh"]
+    assert read_texts(path) == ["Loved it!", "meh"]
     with pytest.raises(ReviewsFileError, match="no column Text"):
         read_texts(_write(tmp_path / "x.csv", [["a"]], header=["Body"]))
 

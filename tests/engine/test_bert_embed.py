@@ -95,6 +95,23 @@ def test_cache_hit_and_a_miss_for_each_key_part(encoder) -> None:
     assert len(keys) == 4
 
 
+def test_cache_key_is_the_cleaned_text_the_encoder_sees(encoder) -> None:
+    from engine.bert.embeddings import cache_path
+    from engine.data.reviews import clean_text
+
+    raw = "Great coffee <br />, I buy <i>it</i> every week."
+    plain = "Great coffee, I buy it every week."
+    assert clean_text(raw) == plain
+    assert not _embed(encoder, [clean_text(raw)])[1]
+    assert _embed(encoder, [plain])[1]  # same cleaned text, same entry
+    # Text cleaned the old way ("coffee ,") keys another entry: nothing computed from it is reused.
+    spaced = "Great coffee , I buy it every week."
+    assert cache_path(encoder, 55, "mean", [spaced]) != cache_path(encoder, 55, "mean", [plain])
+    # The WordPieces are the same either way: BERT splits punctuation off, so the fix is for the reader.
+    ids = encoder.tokenizer.encode([spaced, plain], 55)["input_word_ids"]
+    np.testing.assert_array_equal(ids[0], ids[1])
+
+
 def test_cached_file_is_what_a_fresh_computation_gives(encoder) -> None:
     cached, hit = _embed(encoder, TEXTS[:3], max_len=20)
     fresh, _ = _embed(encoder, TEXTS[:3], max_len=20, use_cache=False)

@@ -2,7 +2,7 @@
 
 The label file is the real data's format: a CSV with a ``path,label`` header, or RVL-CDIP's own
 ``path label`` lines. Images stream from disk through ``tf.data`` (never all in memory). Each one is
-decoded (PNG/JPEG/GIF/BMP by TensorFlow, TIFF by :mod:`engine.data.tiff`), made 3-channel, resized,
+decoded (:mod:`engine.data.image_decode`: TIFF by Pillow, the rest by TensorFlow), made 3-channel, resized,
 optionally augmented (training data only; documents are never flipped unless asked), and preprocessed
 the way the backbone was trained (BGR minus the ImageNet mean for VGG-16). An image that is missing
 or does not decode is recorded in a :class:`SkipLog` and dropped from the batch, never fatal.
@@ -19,15 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from engine.data.tiff import TiffError, is_tiff, read_tiff
+from engine.data.image_decode import ImageError, decode_image
 
 
 class LabelFileError(ValueError):
     """The label file cannot be used; the message names the file, the row and the problem."""
-
-
-class ImageError(ValueError):
-    """One image is missing or cannot be decoded; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -97,41 +93,6 @@ def read_label_file(
     if not items:
         raise LabelFileError(f"{file}: no images listed (only a header)")
     return items
-
-
-def decode_image(path: str) -> np.ndarray:
-    """Decode one image file to ``uint8`` (H, W, 3); grayscale is repeated into 3 channels.
-
-    Raises:
-        ImageError: The file is missing, empty, or not a decodable PNG/JPEG/GIF/BMP/TIFF.
-    """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ImageError(f"{path}: {exc.strerror or exc}") from None
-    if not data:
-        raise ImageError(f"{path}: empty file")
-    if is_tiff(data):
-        try:
-            pixels = read_tiff(data)
-        except TiffError as exc:
-            raise ImageError(f"{path}: {exc}") from None
-    else:
-        from engine import tfrt
-
-        tf = tfrt.tf()
-        try:
-            pixels = tf.io.decode_image(data, expand_animations=False).numpy()
-        except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as exc:
-            raise ImageError(f"{path}: not a readable PNG/JPEG/GIF/BMP/TIFF ({exc.message[:80]})") from None
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, None]
-    channels = pixels.shape[2]
-    if channels in (2, 4):  # drop alpha
-        pixels = pixels[:, :, : channels - 1]
-    if pixels.shape[2] == 1:
-        pixels = np.repeat(pixels, 3, axis=2)
-    return np.ascontiguousarray(pixels.astype(np.uint8))
 
 
 @dataclass(frozen=True)

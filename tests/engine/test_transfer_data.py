@@ -1,8 +1,9 @@
-"""Transfer lab data: label files, the generated document set, the TIFF reader, decoding and skipping."""
+"""Transfer lab data: label files, the generated document set, TIFF decoding (Pillow), skipping."""
 
 from __future__ import annotations
 
 import csv
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from engine.data import image_pipeline as ip
 from engine.data.documents import CLASS_NAMES, encode_png, generate_documents, render_page
-from engine.data.tiff import TiffError, read_tiff
+from engine.data.image_decode import MAX_IMAGE_PIXELS, ImageError, decode_tiff
 
 TIFFS = Path(__file__).parent / "data" / "transfer_tiff"
 
@@ -20,11 +21,20 @@ TIFFS = Path(__file__).parent / "data" / "transfer_tiff"
 def _patterns() -> dict[str, np.ndarray]:
     # Same formulas as make_fixtures.py, which wrote the files with libtiff.
     y, x = np.mgrid[0:29, 0:37]
+    rng = np.random.default_rng(3)
+    page = np.full((1000, 760), 255, np.uint8)  # a bilevel page of word-like blocks; ink is black
+    for top in range(60, 940, 22):
+        left = 60
+        while left < 680:
+            width = int(rng.integers(12, 70))
+            page[top : top + 9, left : min(left + width, 700)] = 0
+            left += width + int(rng.integers(6, 14))
     return {
         "gray": ((x * 7 + y * 13) % 256).astype(np.uint8),
         "rgb": np.stack([(x * 5) % 256, (y * 9) % 256, (x + y) % 256], -1).astype(np.uint8),
         "bits": np.where((x // 3 + y // 2) % 2 == 1, 0, 255).astype(np.uint8),  # ink bits are black
         "noise": (np.random.default_rng(0).integers(0, 16, (120, 160)) * 17).astype(np.uint8),
+        "page": page,
     }
 
 
@@ -36,24 +46,51 @@ def _patterns() -> dict[str, np.ndarray]:
         ("gray8_lzw_predictor.tif", "gray"),
         ("gray8_lzw_clear.tif", "noise"),
         ("gray8_packbits.tif", "gray"),
+        ("gray8_tiled_lzw.tif", "gray"),
+        ("gray16_none.tif", "gray"),  # 16-bit samples v·257 keep their top byte v
         ("rgb8_deflate.tif", "rgb"),
         ("rgb8_lzw_predictor.tif", "rgb"),
         ("bw1_packbits_miniswhite.tif", "bits"),
+        ("bw1_g3_1d.tif", "bits"),  # CCITT Group 3, one-dimensional coding
+        ("bw1_g3_2d.tif", "bits"),  # CCITT Group 3, two-dimensional coding
+        ("bw1_g4.tif", "bits"),  # CCITT Group 4: how RVL-CDIP stores its scans
+        ("page_g4_miniswhite.tif", "page"),
     ],
 )
-def test_tiff_reader_matches_libtiff_encoded_files(name: str, pattern: str) -> None:
-    pixels = read_tiff((TIFFS / name).read_bytes())
+def test_tiffs_decode_to_the_pixels_libtiff_encoded(name: str, pattern: str) -> None:
+    pixels = decode_tiff((TIFFS / name).read_bytes(), name)
     np.testing.assert_array_equal(pixels, _patterns()[pattern])
 
 
-def test_tiff_reader_names_unsupported_and_broken_files() -> None:
-    with pytest.raises(TiffError, match="CCITT Group 4"):
-        read_tiff((TIFFS / "bw1_g4.tif").read_bytes())
+def _with_tag(data: bytes, tag: int, value: int) -> bytes:
+    """``data`` (a little-endian TIFF) with one SHORT/LONG tag of its first directory set to ``value``."""
+    out = bytearray(data)
+    (offset,) = struct.unpack_from("<I", out, 4)
+    (count,) = struct.unpack_from("<H", out, offset)
+    for entry in range(offset + 2, offset + 2 + 12 * count, 12):
+        number, kind = struct.unpack_from("<HH", out, entry)
+        if number == tag:
+            struct.pack_into("<H" if kind == 3 else "<I", out, entry + 8, value)
+            return bytes(out)
+    raise KeyError(tag)
+
+
+def test_unreadable_tiffs_raise_image_errors_that_name_the_file() -> None:
+    g4 = (TIFFS / "bw1_g4.tif").read_bytes()
+    assert g4[:2] == b"II"
+    with pytest.raises(ImageError, match=r"fax\.tif: Pillow cannot read this TIFF .*unknown compression"):
+        decode_tiff(_with_tag(g4, 259, 60000), "fax.tif")  # a compression code libtiff does not know
+    # A header claiming 65535 × 65535 pixels: refused before anything is decompressed.
+    with pytest.raises(ImageError, match=r"bomb\.tif: skipped, .*decompression bomb"):
+        decode_tiff(_with_tag(_with_tag(g4, 256, 65535), 257, 65535), "bomb.tif")
+    side = int(np.sqrt(MAX_IMAGE_PIXELS)) + 1  # just over our limit, under Pillow's own refusal
+    with pytest.raises(ImageError, match=rf"{side}×{side} is more than {MAX_IMAGE_PIXELS:,} pixels"):
+        decode_tiff(_with_tag(_with_tag(g4, 256, side), 257, side), "big.tif")
     data = (TIFFS / "gray8_none.tif").read_bytes()
-    with pytest.raises(TiffError, match=r"past the end|truncated|short"):
-        read_tiff(data[: len(data) // 3])
-    with pytest.raises(TiffError, match="not a TIFF"):
-        read_tiff(b"hello")
+    with pytest.raises(ImageError, match=r"cut\.tif: .*truncated"):
+        decode_tiff(data[: len(data) // 3], "cut.tif")
+    with pytest.raises(ImageError, match=r"hello\.tif: Pillow cannot read this TIFF"):
+        decode_tiff(b"II*\x00hello", "hello.tif")
 
 
 def _write_labels(path: Path, text: str) -> Path:
@@ -150,17 +187,18 @@ def test_missing_and_corrupt_images_are_skipped_and_reported(tmp_path: Path) -> 
     corrupt.write_bytes(good.read_bytes()[:30])
     tiff = tmp_path / "page.tif"
     tiff.write_bytes((TIFFS / "gray8_lzw.tif").read_bytes())
-    unsupported = tmp_path / "fax.tif"
-    unsupported.write_bytes((TIFFS / "bw1_g4.tif").read_bytes())
-    names = ["good.png", "missing.png", "corrupt.png", "page.tif", "fax.tif"]
+    (tmp_path / "fax.tif").write_bytes((TIFFS / "page_g4_miniswhite.tif").read_bytes())
+    unsupported = tmp_path / "odd.tif"
+    unsupported.write_bytes(_with_tag((TIFFS / "bw1_g4.tif").read_bytes(), 259, 60000))
+    names = ["good.png", "missing.png", "corrupt.png", "page.tif", "fax.tif", "odd.tif"]
     items = [ip.LabelledImage(str(tmp_path / n), k, k + 2) for k, n in enumerate(names)]
     log = ip.SkipLog()
     batches = list(ip.make_dataset(items, 32, ip.VGG_IMAGENET, 8, log, with_index=True))
     index = np.concatenate([b[2].numpy() for b in batches])
-    assert index.tolist() == [0, 3]
+    assert index.tolist() == [0, 3, 4]  # the Group 4 page is read, not skipped
     assert batches[0][0].shape[1:] == (32, 32, 3)
-    assert set(log.skipped) == {str(tmp_path / n) for n in ("missing.png", "corrupt.png", "fax.tif")}
-    assert "CCITT Group 4" in log.skipped[str(unsupported)]
+    assert set(log.skipped) == {str(tmp_path / n) for n in ("missing.png", "corrupt.png", "odd.tif")}
+    assert log.skipped[str(unsupported)].startswith(f"{unsupported}: ")
     # BGR minus the ImageNet mean: a uniform gray page of 200 gives 200 - mean per channel.
     np.testing.assert_allclose(batches[0][0][0, 5, 5].numpy(), 200 - np.array([103.939, 116.779, 123.68]))
 

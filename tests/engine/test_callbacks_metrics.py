@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import itertools
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
-
-from engine.callbacks.layer_stats import LayerStats, histogram, norm_flag  # noqa: E402
-from engine.callbacks.tensorboard_logger import TensorBoardLogger  # noqa: E402
-from engine.callbacks.validation_f1_auc import ValidationF1Auc  # noqa: E402
+from engine.callbacks.layer_stats import LayerStats, histogram, norm_flag
+from engine.callbacks.tensorboard_logger import TensorBoardLogger
+from engine.callbacks.validation_f1_auc import ValidationF1Auc
 
 
 def pairwise_auc(y: np.ndarray, p: np.ndarray) -> float:

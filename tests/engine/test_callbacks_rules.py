@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import math
 
+import keras
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-
-from engine.callbacks.checkpoint_on_improvement import CheckpointOnImprovement  # noqa: E402
-from engine.callbacks.early_stop_on_plateau import EarlyStopOnPlateau  # noqa: E402
-from engine.callbacks.learning_rate_logger import LearningRateLogger  # noqa: E402
-from engine.callbacks.monitor_callback import MonitorCallback  # noqa: E402
-from engine.callbacks.terminate_on_non_finite import TerminateOnNonFinite  # noqa: E402
-from engine.callbacks.two_rule_lr_decay import TwoRuleLrDecay  # noqa: E402
-from engine.jobs import ArtifactSaved, Marker  # noqa: E402
+from engine.callbacks.checkpoint_on_improvement import CheckpointOnImprovement
+from engine.callbacks.early_stop_on_plateau import EarlyStopOnPlateau
+from engine.callbacks.learning_rate_logger import LearningRateLogger
+from engine.callbacks.monitor_callback import MonitorCallback
+from engine.callbacks.terminate_on_non_finite import TerminateOnNonFinite
+from engine.callbacks.two_rule_lr_decay import TwoRuleLrDecay
+from engine.jobs import ArtifactSaved, Marker
 
 
 def tiny_model(lr: float = 0.01) -> keras.Model:

@@ -23,6 +23,12 @@ from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LogLine, Ma
 from engine.labs.bert import Params
 from engine.paths import cache_dir
 
+#: The run's result carries the new-reviews texts whole (the GUI tokenizes the one a learner picks) while
+#: they add up to at most this many characters, ~1 MB of JSON; the assignment's 352-review test file is
+#: far below. A larger file's texts are shortened for display (flagged ``texts_shortened``).
+FULL_TEXTS_BUDGET = 1_000_000
+SHORT_TEXT = 300
+
 
 def _binary_cross_entropy(labels: np.ndarray, probs: np.ndarray) -> float:
     p = np.clip(probs.astype(np.float64), 1e-7, 1 - 1e-7)
@@ -115,6 +121,18 @@ def _prediction_json(probs: np.ndarray, threshold: float, shape: tuple[int, ...]
     }
 
 
+def display_texts(texts: Sequence[str]) -> dict[str, Any]:
+    """The texts a prediction table shows: whole within :data:`FULL_TEXTS_BUDGET`, else shortened.
+
+    Returns:
+        ``texts`` and ``texts_shortened`` (whether they were cut to :data:`SHORT_TEXT` characters).
+    """
+    if sum(len(t) for t in texts) <= FULL_TEXTS_BUDGET:
+        return {"texts": list(texts), "texts_shortened": False}
+    cut = [t if len(t) <= SHORT_TEXT else t[: SHORT_TEXT - 1] + "…" for t in texts]
+    return {"texts": cut, "texts_shortened": True}
+
+
 def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     """The lab's ``run`` (see :mod:`engine.labs.bert`)."""
     tfrt.seed_everything(params.seed)
@@ -177,7 +195,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     new_vectors = _embed(encoder, new_texts, params, token, emit)
     new = _prediction_json(predict_proba(head, new_vectors), params.threshold, new_vectors.shape)
     new["file"] = str(new_path)
-    new["texts"] = [t if len(t) <= 300 else t[:297] + "..." for t in new_texts]  # for the prediction table
+    new.update(display_texts(new_texts))
     emit(
         LogLine(
             f"New reviews {new_path.name}: embeddings {new_vectors.shape}, predicted {new['class_counts']}"

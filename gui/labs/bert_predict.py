@@ -32,6 +32,8 @@ from gui.labs.bert_views import CLASS_COLOURS
 from gui.plots.charts import BarChart
 
 COLUMNS = ("from", "P(positive)", "predicted", "review")
+#: Characters of a review shown in its tooltip (the cell and the token view get the whole text).
+TOOLTIP_CHARS = 600
 
 
 class PredictionsView(QWidget):
@@ -149,9 +151,10 @@ class PredictionsView(QWidget):
                 values.append(counts[cls])
                 colours.append(colour)
             shape = " × ".join(str(n) for n in section.get("embedding_shape", []))
+            shortened = " (texts shortened: the file is large)" if section.get("texts_shortened") else ""
             lines.append(
                 f"<b>{name}</b>: {len(section['probabilities'])} reviews → embeddings {shape} → "
-                f"{counts['positive']} positive, {counts['negative']} negative"
+                f"{counts['positive']} positive, {counts['negative']} negative{shortened}"
             )
         self.counts.set_bars(labels, values, colours)
         self.summary.setText("<br>".join(lines))
@@ -159,7 +162,7 @@ class PredictionsView(QWidget):
 
     def _fill_table(self) -> None:
         rows = [
-            (name, p, label, texts[i] if i < len(texts) else "…")
+            (name, p, label, texts[i] if i < len(texts) else "")
             for name, section in self.sections
             for texts in [section.get("texts", [])]
             for i, (p, label) in enumerate(zip(section["probabilities"], section["labels"], strict=True))
@@ -169,7 +172,7 @@ class PredictionsView(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setRowCount(len(rows))
         for row, (name, p, label, text) in enumerate(rows):
-            cells = ["pasted" if name == "pasted" else "file", f"{p:.3f}", label, text]
+            cells = ["pasted" if name == "pasted" else "file", f"{p:.3f}", label, text or "…"]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column == 1:
@@ -178,8 +181,11 @@ class PredictionsView(QWidget):
                     item.setForeground(QColor(CLASS_COLOURS.get(label, "#333333")))
                 if column == 0:
                     item.setToolTip(name)
-                if column == 3:
-                    item.setToolTip(text)
+                if column == 3 and text:
+                    # The whole review travels with the row: a double-click tokenizes all of it.
+                    item.setData(Qt.ItemDataRole.UserRole, text)
+                    short = len(text) > TOOLTIP_CHARS
+                    item.setToolTip(text[: TOOLTIP_CHARS - 1] + "…" if short else text)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
@@ -188,5 +194,6 @@ class PredictionsView(QWidget):
     @Slot(int, int)
     def _on_double_click(self, row: int, _column: int) -> None:
         item = self.table.item(row, 3)
-        if item is not None and item.text() != "…":
-            self.sig_review_picked.emit(item.text())
+        review = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if isinstance(review, str) and review:
+            self.sig_review_picked.emit(review)

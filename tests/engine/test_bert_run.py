@@ -26,6 +26,12 @@ NEW_REVIEWS = [
     ("Terrible, stale and disgusting. Do not buy.", 0),
     ("Worst chips ever, they tasted awful and I threw them away.", 0),
     ("Complete waste of money, horrible quality.", 0),
+    (
+        "I love this dark chocolate. "
+        + "It is rich, smooth and absolutely delicious, the best I have ever bought. " * 4
+        + "Five stars, I will buy it again and again.",
+        1,
+    ),  # longer than a table cell used to keep (300 characters)
 ]
 SMALL = {"sample_size": 400, "epochs": 12, "patience": 4, "batch_size": 16, "learning_rate": 1e-3}
 
@@ -91,8 +97,12 @@ def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path)
 
     outcome, _ = result
     new = outcome.extra["new_reviews"]
-    assert new["embedding_shape"] == [6, 384] and sum(new["class_counts"].values()) == 6
+    n = len(NEW_REVIEWS)
+    assert new["embedding_shape"] == [n, 384] and sum(new["class_counts"].values()) == n
     assert new["texts"][2] == "Best honey I have ever tasted."  # cleaned, in file order
+    # Whole texts, so the token view tokenizes what was embedded (the long one too).
+    assert new["texts"] == read_texts(fixture_csv) and len(new["texts"][-1]) > 300
+    assert new["texts_shortened"] is False
     probs = np.array(new["probabilities"])
     truth = np.array([label for _, label in NEW_REVIEWS])
     assert probs[truth == 1].min() > probs[truth == 0].max()
@@ -105,6 +115,17 @@ def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path)
     again = predict(outcome.artifacts["head"], read_texts(fixture_csv), build(Params, SMALL))
     np.testing.assert_allclose(again["probabilities"], probs, atol=1e-5)
     assert again["labels"] == new["labels"]
+
+
+def test_a_large_files_texts_are_shortened_and_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.labs import bert_pipeline
+
+    texts = ["short", "x" * 400]
+    assert bert_pipeline.display_texts(texts) == {"texts": texts, "texts_shortened": False}
+    monkeypatch.setattr(bert_pipeline, "FULL_TEXTS_BUDGET", 100)
+    shown = bert_pipeline.display_texts(texts)
+    assert shown["texts_shortened"] is True and shown["texts"][0] == "short"
+    assert len(shown["texts"][1]) == bert_pipeline.SHORT_TEXT and shown["texts"][1].endswith("…")
 
 
 def test_same_seed_same_numbers(result, fixture_csv: Path) -> None:

@@ -103,6 +103,22 @@ def test_a_result_fills_the_views_and_a_new_run_clears_them(widget):
     assert not widget.predictions.predict_button.isEnabled()
 
 
+def test_double_clicking_a_long_review_tokenizes_all_of_it(widget, monkeypatch):
+    requests: list[tuple[str, object]] = []
+    monkeypatch.setattr(widget.side, "request", lambda kind, params: requests.append((kind, params)))
+    long_review = "Rich and smooth dark chocolate, the best I have ever bought. " * 12  # 732 characters
+    new = {**_prediction([0.9, 0.2], ["good", long_review]), "file": "/x/new.csv", "embedding_shape": [2, 8]}
+    widget.predictions.show_predictions([("/x/new.csv", new)])
+    cell = widget.predictions.table.item(1, 3)
+    assert cell.text() == long_review and len(cell.toolTip()) < len(long_review)
+    widget.predictions.table.cellDoubleClicked.emit(1, 3)
+    assert widget.views.currentWidget() is widget.tokens and widget.tokens.review() == long_review
+    assert [(kind, params.review) for kind, params in requests] == [(bert_jobs.TOKENS, long_review)]
+    flagged = {**new, "texts_shortened": True}
+    widget.predictions.show_predictions([("/x/new.csv", flagged)])
+    assert "shortened" in widget.predictions.summary.text()
+
+
 def _token_data(n_pieces: int, max_len: int) -> dict:
     pieces = ["[CLS]", *(f"w{i}" if i % 2 else f"##p{i}" for i in range(min(n_pieces, max_len - 2))), "[SEP]"]
     pad = max_len - len(pieces)

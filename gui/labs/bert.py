@@ -81,11 +81,9 @@ class BertLabWidget(TrainingLabWidget):
     def _label_encoder_field(self) -> None:
         # The encoder is a SavedModel *folder*; the generic form browses for files unless a name ends
         # in "_dir", and its "default" placeholder does not say which encoder that is.
-        editor: Any = self.form.editors.get("encoder_path")
-        if editor is None or not hasattr(editor, "edit"):
-            return
+        self.form.set_picks_folder("encoder_path", True)
+        editor: Any = self.form.editors["encoder_path"]
         editor.edit.setPlaceholderText("all-MiniLM-L6-v2 (offline)")
-        editor._folder = True  # the form has no public switch for this yet
 
     # --- the training run ---------------------------------------------------------------------
 

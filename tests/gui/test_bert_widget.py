@@ -56,6 +56,12 @@ def test_the_tab_builds_and_paints_without_importing_tensorflow():
     assert lines[-1] == "False"
 
 
+def test_the_encoder_field_browses_for_a_folder(widget):
+    editor = widget.form.editors["encoder_path"]
+    assert editor.picks_folder and not widget.form.editors["data_path"].picks_folder
+    assert "MiniLM" in editor.edit.placeholderText()
+
+
 def test_a_bad_field_is_named_and_nothing_starts(widget):
     widget.form.set_value("hidden", "64,x")
     widget.start_job()

@@ -61,7 +61,9 @@ class TextCnnLabWidget(TrainingLabWidget):
     def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
         super().__init__(spec, store, parent)
         self.curves.group_of = text_cnn_group
-        self.curves_page = self.views.widget(0)
+        curves_page = self.views.widget(0)
+        assert curves_page is not None  # the inherited Curves tab
+        self.curves_page = curves_page
         self.explorer = PipelineExplorer()
         self.lengths = LengthsView()
         self.classes = ClassesView()
@@ -365,7 +367,7 @@ class TextCnnLabWidget(TrainingLabWidget):
             self.views.setCurrentWidget(self.lengths if view == "lengths" else self.classes)
             return
         self.views.setCurrentWidget(self.explorer)
-        entities = self.explorer.steps.topLevelItem(STEP_NUMBERS.index(11))
+        entities = self.explorer.step_items[STEP_NUMBERS.index(11)]
         self.explorer.steps.setCurrentItem(entities)
         if view == "steps":
             effects = step_effects(self.form.params(), CancelToken(), lambda _event: None)

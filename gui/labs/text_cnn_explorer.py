@@ -90,8 +90,10 @@ class PipelineExplorer(QWidget):
         self.posts.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.posts.setMinimumContentsLength(28)
         self.posts.setToolTip("Type part of a file name to find a post")
-        self.previous_button = QToolButton(text="◀")
-        self.next_button = QToolButton(text="▶")
+        self.previous_button = QToolButton()
+        self.next_button = QToolButton()
+        self.previous_button.setText("◀")
+        self.next_button.setText("▶")
         self.previous_button.setToolTip("Previous post")
         self.next_button.setToolTip("Next post")
         self.class_label = QLabel("")
@@ -108,6 +110,7 @@ class PipelineExplorer(QWidget):
         self.steps.setHeaderLabels(["step (untick to switch off)", "this post"])
         self.steps.setRootIsDecorated(False)
         self.steps.setColumnWidth(0, 290)
+        self.step_items: list[QTreeWidgetItem] = []  # one per step, in STEPS order
         for step in STEPS:
             item = QTreeWidgetItem([f"{step.number:>2}  {step.title}", ""])
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -115,6 +118,7 @@ class PipelineExplorer(QWidget):
             item.setToolTip(0, step.description)
             item.setData(0, Qt.ItemDataRole.UserRole, step.number)
             self.steps.addTopLevelItem(item)
+            self.step_items.append(item)
         self.vocabulary_label = QLabel("Vocabulary: counting…")
         self.vocabulary_label.setWordWrap(True)
         self.vocabulary_label.setObjectName("vocabularyLabel")
@@ -213,8 +217,7 @@ class PipelineExplorer(QWidget):
         if skip != self.skip:
             self.skip = skip
             self.steps.blockSignals(True)
-            for index in range(self.steps.topLevelItemCount()):
-                item = self.steps.topLevelItem(index)
+            for item in self.step_items:
                 number = item.data(0, Qt.ItemDataRole.UserRole)
                 state = Qt.CheckState.Unchecked if number in skip else Qt.CheckState.Checked
                 item.setCheckState(0, state)
@@ -267,14 +270,13 @@ class PipelineExplorer(QWidget):
             self.trace = None
             self.diff.setPlainText(str(exc))
             return
-        for row, output in enumerate(self.trace.outputs):
-            item = self.steps.topLevelItem(row)
+        for item, output in zip(self.step_items, self.trace.outputs, strict=True):
             effect = step_effect(output)
             item.setText(1, effect)
             item.setForeground(1, _brush({CHANGED: "#0f5b33", OFF: "#9b1c1c"}.get(effect, "#888888")))
         self.merged.setPlainText(self.trace.merged)
         if self.steps.currentItem() is None:
-            self.steps.setCurrentItem(self.steps.topLevelItem(0))
+            self.steps.setCurrentItem(self.step_items[0])
         else:
             self.show_step()
 
@@ -312,9 +314,9 @@ class PipelineExplorer(QWidget):
         if column != 0:
             return
         skip = sorted(
-            int(self.steps.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole))
-            for i in range(self.steps.topLevelItemCount())
-            if self.steps.topLevelItem(i).checkState(0) == Qt.CheckState.Unchecked
+            int(item.data(0, Qt.ItemDataRole.UserRole))
+            for item in self.step_items
+            if item.checkState(0) == Qt.CheckState.Unchecked
         )
         if skip != self.skip:
             self.skip = skip

@@ -90,16 +90,16 @@ def test_explorer_shows_each_step_and_the_engines_vocabulary(qtbot, widget, tiny
     # A post with an e-mail address: step 2 strikes it out, step 1 lists its domain.
     index = next(i for i, text in enumerate(corpus.texts) if "@" in text)
     explorer.posts.setCurrentIndex(index)
-    explorer.steps.setCurrentItem(explorer.steps.topLevelItem(1))
-    assert explorer.steps.topLevelItem(1).text(1) == CHANGED
+    explorer.steps.setCurrentItem(explorer.step_items[1])
+    assert explorer.step_items[1].text(1) == CHANGED
     assert "line-through" in explorer.diff.toHtml() and "@" in explorer.diff.toPlainText()
     assert explorer.trace is not None and explorer.trace.result.emails in explorer.extracted.text()
 
     # Switching step 16 off from the explorer edits the form and recounts the vocabulary.
     with qtbot.waitSignal(widget.analysis_runner.sig_job_ended, timeout=30_000):
-        explorer.steps.topLevelItem(STEP_NUMBERS.index(16)).setCheckState(0, Qt.CheckState.Unchecked)
+        explorer.step_items[STEP_NUMBERS.index(16)].setCheckState(0, Qt.CheckState.Unchecked)
     assert widget.form.raw_values()["skip_steps"] == "16"
-    assert explorer.steps.topLevelItem(STEP_NUMBERS.index(16)).text(1) == OFF
+    assert explorer.step_items[STEP_NUMBERS.index(16)].text(1) == OFF
     without_16 = vocabulary_size(corpus.texts, [n for n in ALL if n != 16], "auto")
     label = explorer.vocabulary_label.text()
     assert f"{without_16:,}</b>" in label and "step 16 off" in label
@@ -110,7 +110,7 @@ def test_explorer_shows_each_step_and_the_engines_vocabulary(qtbot, widget, tiny
     unchecked = [
         STEPS[i].number
         for i in range(len(STEPS))
-        if explorer.steps.topLevelItem(i).checkState(0) == Qt.CheckState.Unchecked
+        if explorer.step_items[i].checkState(0) == Qt.CheckState.Unchecked
     ]
     assert unchecked == [7, 11]
     qtbot.waitUntil(lambda: "step 7, 11 off" in explorer.vocabulary_label.text(), timeout=30_000)
@@ -210,7 +210,7 @@ def test_bad_input_is_named_in_the_message(qtbot, widget, tmp_path, tiny_corpus)
     with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=30_000):
         widget.run_button.click()
     assert "glove.6B.300d.txt: no such vectors file" in widget.message_bar.text
-    qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
+    qtbot.waitUntil(widget.run_button.isEnabled, timeout=10_000)  # the thread's end was handled
     widget.form.set_value("glove_path", "")
 
     if not nltk_available():  # choosing NLTK's chunker without NLTK: the explorer says why

@@ -11,11 +11,11 @@ from typing import Any
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
 
-from engine.jobs import BatchProgress, Finished, LabResult, LabSpec
+from engine.jobs import BatchProgress, EpochEnded, Finished, LabResult, LabSpec
 from engine.labs.callbacks import LayerStatsRecorded
 from engine.models.dense_models import preset
 from engine.runs import RunStore
-from gui.labs.callbacks_views import CompareView, LayerStatsView, TensorBoardPanel
+from gui.labs.callbacks_views import CompareView, LayerStatsView, TensorBoardPanel, draw_as_steps
 from gui.labs.training import TrainingLabWidget
 from gui.plots.live_curves import default_group
 
@@ -72,12 +72,14 @@ class CallbacksLabWidget(TrainingLabWidget):
 
     @Slot(object)
     def on_event(self, event: Any) -> None:
-        """The inherited routing, plus per-batch loss points and the layer statistics."""
+        """The inherited routing, plus per-batch loss points, the LR as steps and the layer statistics."""
         if isinstance(event, LayerStatsRecorded):
             self.layers.add_record(event)
             return
         super().on_event(event)
-        if isinstance(event, BatchProgress) and "loss" in event.metrics and event.total_batches:
+        if isinstance(event, EpochEnded):
+            draw_as_steps(self.curves, "lr")  # the rate is constant within an epoch
+        elif isinstance(event, BatchProgress) and "loss" in event.metrics and event.total_batches:
             self.curves.add_point(
                 "batch_loss", event.epoch - 1 + event.batch / event.total_batches, event.metrics["loss"]
             )

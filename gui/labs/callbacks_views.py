@@ -118,6 +118,32 @@ class LayerStatsView(QWidget):
         )
 
 
+def held_steps(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:
+    """Points that draw each value as a flat step over the epoch it was used in.
+
+    The learning rate is constant within an epoch and changes only at an epoch's end, so the value
+    logged for epoch ``x`` is held from the previous point's epoch (``x − 1`` for the first) to ``x``;
+    joined by lines, the steps meet in vertical jumps exactly where the LR-decay markers stand.
+    """
+    step_x: list[float] = []
+    step_y: list[float] = []
+    previous = xs[0] - 1 if xs else 0.0
+    for x, y in zip(xs, ys, strict=True):
+        step_x += [previous, x]
+        step_y += [y, y]
+        previous = x
+    return step_x, step_y
+
+
+def draw_as_steps(curves: LiveCurves, metric: str) -> None:
+    """Redraw ``metric``'s curve as held steps from its per-epoch points (which stay the source)."""
+    curve = curves.curves.get(metric)
+    if curve is None:
+        return
+    curve.setSymbol(None)  # a symbol at both ends of each step would read as two values per epoch
+    curve.setData(*held_steps(*curves.points[metric]))
+
+
 def _compare_group(name: str) -> str:
     """``"Model-3 val_accuracy"`` is drawn in the ``val_accuracy`` plot."""
     return name.split(" ", 1)[1]
@@ -154,6 +180,7 @@ class CompareView(QWidget):
             for metric in self.METRICS:
                 for epoch, value in history.get(metric, []):
                     self.curves.add_point(f"Model-{model} {metric}", epoch, value)
+            draw_as_steps(self.curves, f"Model-{model} lr")
         if self.shown:
             runs = ", ".join(f"Model-{m} (run {r})" for m, r in self.shown.items())
             self.status.setText(f"newest finished run of each model: {runs}")

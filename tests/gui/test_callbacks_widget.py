@@ -73,16 +73,31 @@ def test_events_draw_curves_markers_and_layer_views(widget):
     assert widget.layers.epoch_label.text() == "1 of 2"
 
 
+def test_learning_rate_is_drawn_as_a_step_held_over_each_epoch(widget):
+    widget.reset_views()
+    for epoch, lr in enumerate((0.01, 0.01, 0.0095, 0.00855), start=1):
+        widget.on_event(EpochEnded(epoch, {"loss": 0.7, "lr": lr}, 4))
+    assert widget.curves.points["lr"] == ([1, 2, 3, 4], [0.01, 0.01, 0.0095, 0.00855])  # the source
+    x, y = widget.curves.curves["lr"].getData()
+    # Epoch e's rate spans [e − 1, e]; the decays after epochs 2 and 3 are vertical jumps there.
+    assert list(x) == [0, 1, 1, 2, 2, 3, 3, 4]
+    assert list(y) == pytest.approx([0.01, 0.01, 0.01, 0.01, 0.0095, 0.0095, 0.00855, 0.00855])
+    x_loss, _ = widget.curves.curves["loss"].getData()
+    assert list(x_loss) == [1, 2, 3, 4]  # other metrics stay one point per epoch
+
+
 def test_compare_overlays_the_newest_finished_run_of_each_model(widget, tmp_store):
     ids = {}
     for model, status in ((1, "finished"), (3, "finished"), (3, "finished"), (2, "cancelled")):
         run_id = tmp_store.start_run("callbacks", {"model": model}, 0)
-        tmp_store.add_epoch(run_id, 1, {"val_accuracy": 0.5 + model / 100, "loss": 0.7})
+        tmp_store.add_epoch(run_id, 1, {"val_accuracy": 0.5 + model / 100, "loss": 0.7, "lr": 0.01})
         tmp_store.finish_run(run_id, status)
         ids.setdefault(model, []).append(run_id)
     widget.compare.load()
     assert widget.compare.shown == {1: ids[1][0], 3: ids[3][1]}
     assert widget.compare.curves.points["Model-3 val_accuracy"] == ([1], [0.53])
+    x, y = widget.compare.curves.curves["Model-3 lr"].getData()
+    assert (list(x), list(y)) == ([0, 1], [0.01, 0.01])
     assert "Model-1 loss" not in widget.compare.curves.points  # only the compared metrics
 
 

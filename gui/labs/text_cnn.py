@@ -346,7 +346,8 @@ class TextCnnLabWidget(TrainingLabWidget):
         class; 'curves', 'confusion', 'mistakes', 'model' → a short Model-1 run.
         """
         self.stop_explorer_jobs()
-        if self.explorer.corpus is None:
+        self.form.set_value("skip_steps", ())  # every picture but 'steps' shows the full pipeline
+        if self.explorer.corpus is None or analysis_key(self.form.params()) != self._analysed_key:
             self._analyse_now()
         pages = {
             "curves": self.curves_page,

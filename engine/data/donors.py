@@ -67,6 +67,7 @@ _ESSAYS = ("project_essay_1", "project_essay_2", "project_essay_3", "project_ess
 # Text that pandas or a spreadsheet writes for a missing cell; never let it become essay words.
 _MISSING = {"", "nan", "NaN", "NULL", "null", "None"}
 _PROGRESS_EVERY = 5000
+_WRITE_CHUNK = 2000
 
 
 class DonorsDataError(ValueError):
@@ -259,26 +260,53 @@ def load_projects(
     )
 
 
-def embedded_paths(n_projects: int = 4000, seed: int = 0) -> tuple[Path, Path]:
+def embedded_paths(
+    n_projects: int = 4000, seed: int = 0, token: CancelToken | None = None, emit: Emit | None = None
+) -> tuple[Path, Path]:
     """Paths of the generated train.csv and resources.csv, writing them on first use.
 
     The files depend only on ``n_projects`` and ``seed``, so they are cached per pair.
+
+    Args:
+        n_projects: Projects in the table.
+        seed: Seed of the generator.
+        token: Checked every few hundred projects while generating and every few thousand rows while
+            writing; a Stop leaves no file behind. Defaults to None.
+        emit: Receives generating and writing progress. Defaults to None.
     """
     from engine.data import donors_synth
 
     folder = cache_dir("lstm", f"donors-v{donors_synth.VERSION}-n{n_projects}-seed{seed}")
     train, resources = folder / "train.csv", folder / "resources.csv"
     if not (train.is_file() and resources.is_file()):
-        train_rows, resource_rows = donors_synth.generate(n_projects, seed)
-        # Write to temporary names then rename, so a crash never leaves a half-written cache.
+        train_rows, resource_rows = donors_synth.generate(n_projects, seed, token, emit)
         for path, header, rows in (
             (resources, RESOURCE_COLUMNS, resource_rows),
             (train, ("Unnamed: 0", *TRAIN_COLUMNS), train_rows),
         ):
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            with open(tmp, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(header)
-                writer.writerows(rows)
-            os.replace(tmp, path)
+            _write_csv(path, header, rows, token, emit)
     return train, resources
+
+
+def _write_csv(
+    path: Path,
+    header: tuple[str, ...],
+    rows: list[list[object]],
+    token: CancelToken | None,
+    emit: Emit | None,
+) -> None:
+    # Write to a temporary name then rename, so a crash or a Stop never leaves a half-written cache.
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for start in range(0, len(rows), _WRITE_CHUNK):
+                if emit is not None:
+                    emit(Progress(f"writing {path.name}", start, len(rows)))
+                if token is not None:
+                    token.raise_if_cancelled()
+                writer.writerows(rows[start : start + _WRITE_CHUNK])
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

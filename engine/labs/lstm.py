@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from engine import tfrt
 from engine.data.donors import Projects, embedded_paths, load_projects, stratified_sample
 from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LabSpec, LogLine, Marker, Progress
 from engine.keras_fit import fit_with_events
+from engine.labs import lstm_glove, lstm_scores
 from engine.labs.lstm_data import Prepared, prepare, split_and_clean
 from engine.models.lstm_models import ModelSizes
 from engine.params import param
@@ -98,7 +98,7 @@ def load(params: Params, token: CancelToken | None = None, emit: Emit | None = N
             projects = projects.subset(stratified_sample(projects.label, params.max_projects, params.seed))
             source += f" (stratified sample of {len(projects)})"
         return projects, source
-    train, resources = embedded_paths(params.projects, params.seed)
+    train, resources = embedded_paths(params.projects, params.seed, token, emit)
     projects = load_projects(train, resources, token, emit)
     return projects, f"embedded DonorsChoose-like table ({params.projects} projects, seed {params.seed})"
 
@@ -151,24 +151,40 @@ def _band_marker(band: IdfBand) -> Marker:
     return Marker(0, "idf_filter", text)
 
 
-@lru_cache(maxsize=2)
-def _prepared_for_diagram(params: Params) -> Prepared:
-    # Sizes change on every edit in the GUI; the data does not, so keep it for the next call.
-    return _prepare(params, CancelToken(), lambda _event: None)
+#: Params the prepared data depends on (the diagram keeps it while only sizes change).
+DATA_FIELDS = (
+    "model", "seed", "data_dir", "idf_low", "idf_high", "max_words", "text_length", "projects", "max_projects"
+)  # fmt: skip
+_DIAGRAM_DATA: dict[Params, Prepared] = {}
 
 
-def diagram(params: Params) -> dict[str, Any]:
+def _prepared_for_diagram(params: Params, token: CancelToken, emit: Emit) -> Prepared:
+    # Sizes change on every edit in the GUI; the data does not, so keep the last two for the next call.
+    key = replace(Params(), **{f: getattr(params, f) for f in DATA_FIELDS})
+    if key not in _DIAGRAM_DATA:
+        prepared = _prepare(key, token, emit)  # a Stop raises here and caches nothing
+        while len(_DIAGRAM_DATA) >= 2:
+            _DIAGRAM_DATA.pop(next(iter(_DIAGRAM_DATA)))
+        _DIAGRAM_DATA[key] = prepared
+    return _DIAGRAM_DATA[key]
+
+
+def diagram(params: Params, token: CancelToken | None = None, emit: Emit | None = None) -> dict[str, Any]:
     """The model these params build, as diagram data (shapes, trainable/frozen counts), untrained.
 
-    The prepared data is cached per data-affecting params, so editing sizes only rebuilds the model.
+    The prepared data is cached per data-affecting params, so editing sizes only rebuilds the model;
+    a GloVe file is not parsed (only its vector width is read: the diagram needs shapes).
+
+    Args:
+        params: The form's params.
+        token: Checked while the data is generated, read and cleaned. Defaults to None.
+        emit: Receives that work's progress. Defaults to None.
     """
-    from engine.labs import lstm_train
+    prepared = _prepared_for_diagram(params, token or CancelToken(), emit or (lambda _event: None))
+    from engine.labs import lstm_train  # TensorFlow: after the data, which a Stop can still interrupt
     from engine.models.lstm_models import build_model, describe_model
 
-    data_fields = ("model", "seed", "data_dir", "idf_low", "idf_high", "max_words", "text_length")
-    key = replace(Params(), **{f: getattr(params, f) for f in (*data_fields, "projects", "max_projects")})
-    prepared = _prepared_for_diagram(key)
-    matrix, _ = lstm_train.glove_matrix(params.glove_path, prepared, params.seed, lambda _e: None, None)
+    matrix = lstm_glove.diagram_matrix(params.glove_path, prepared)
     net = build_model(params.model, lstm_train.model_inputs(prepared, params.model), params.sizes(), matrix)
     return describe_model(net)
 
@@ -183,7 +199,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     from engine.models.lstm_models import build_model, describe_model
 
     tfrt.seed_everything(params.seed)
-    matrix, embedding = lstm_train.glove_matrix(params.glove_path, prepared, params.seed, emit, token)
+    matrix, embedding = lstm_glove.glove_matrix(params.glove_path, prepared, params.seed, emit, token)
     with tfrt.strategy().scope():
         net = build_model(
             params.model,
@@ -222,17 +238,17 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     for name, path in artifacts.items():
         emit(ArtifactSaved(name, path))
     probabilities = net.predict(x["test"], batch_size=512, verbose=0)
-    test = lstm_train.test_metrics(y["test"], probabilities)
-    warning = lstm_train.majority_warning(test["accuracy"], test["majority_rate"])
+    test = lstm_scores.test_metrics(y["test"], probabilities)
+    warning = lstm_scores.majority_warning(test["accuracy"], test["majority_rate"])
     if warning:
         emit(LogLine(f"Test {warning}", "warning"))
     emit(LogLine(f"Test (once, best epoch {best.best_epoch}): AUC {test['auc']:.3f}, "
                  f"accuracy {test['accuracy']:.3f} (majority {test['majority_rate']:.3f})"))  # fmt: skip
     keys = ("loss", "val_loss", "auc", "val_auc", "val_accuracy")
     extra = {
-        "roc": lstm_train.roc_points(y["test"], probabilities[:, 1]),
+        "roc": lstm_scores.roc_points(y["test"], probabilities[:, 1]),
         "majority_rate": test["majority_rate"],
-        "val_majority_rate": lstm_train.majority_rate(y["val"]),
+        "val_majority_rate": best.majority_rate,
         "accuracy": test["accuracy"],
         "accuracy_warning": warning,
         "best_epoch": best.best_epoch,

@@ -1,4 +1,4 @@
-"""The TensorFlow half of the LSTM lab: embeddings, the model, ``fit`` with AUC per epoch, one test.
+"""The TensorFlow half of the LSTM lab: model inputs and the per-epoch AUC/checkpoint callback.
 
 Imported lazily by :func:`engine.labs.lstm.run` (it imports Keras at module level).
 """
@@ -15,13 +15,10 @@ from numpy.typing import NDArray
 
 from engine import metrics
 from engine.callbacks.tensorboard_logger import TensorBoardLogger
-from engine.jobs import CancelToken, Emit, LogLine, Marker
+from engine.jobs import Emit, LogLine, Marker
 from engine.labs.lstm_data import CATEGORICAL_INPUTS, Prepared
+from engine.labs.lstm_scores import cross_entropy, epoch_warning, majority_rate, rate_marker
 from engine.models.lstm_models import ModelInputs
-from engine.text.embeddings import PAD, UNKNOWN, embedding_matrix, load_vectors
-
-#: Most points of the test ROC curve sent to the GUI (the curve keeps its first and last point).
-ROC_POINTS = 200
 
 
 def model_inputs(prepared: Prepared, model: int) -> ModelInputs:
@@ -46,29 +43,6 @@ def feed(prepared: Prepared, split: str, model: int) -> dict[str, NDArray[Any]]:
     return {name: part[name] for name in names}
 
 
-def glove_matrix(
-    path: str, prepared: Prepared, seed: int, emit: Emit, token: CancelToken | None
-) -> tuple[NDArray[np.float32] | None, dict[str, Any]]:
-    """The frozen GloVe matrix for the essay vocabulary, or None (trainable) when no file is given."""
-    if not path:
-        label = "trainable essay embedding, randomly initialised (no GloVe file given): NOT pretrained"
-        emit(LogLine(f"Embedding: {label}"))
-        return None, {"kind": "trainable", "label": label, "source": "", "coverage": None}
-    vectors = load_vectors(path, emit, token)
-    # Row order of the model's Embedding: 0 padding, 1 out-of-vocabulary, then the words.
-    vocabulary = [PAD, UNKNOWN, *prepared.text_index.words]
-    matrix, coverage = embedding_matrix(vocabulary, vectors, seed)
-    label = f"pretrained {vectors.dim}-d GloVe vectors from {Path(path).name}, FROZEN"
-    emit(LogLine(f"Embedding: {label}; {100 * coverage:.1f} % of the vocabulary has a vector"))
-    return matrix, {"kind": "glove", "label": label, "source": str(path), "coverage": coverage}
-
-
-def cross_entropy(y: NDArray[np.int64], probabilities: NDArray[Any]) -> float:
-    """Mean categorical cross-entropy of 0/1 labels under 2-unit softmax probabilities."""
-    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-7, 1.0)
-    return float(-np.mean(np.log(p[np.arange(y.size), y])))
-
-
 class AucCheckpoint(keras.callbacks.Callback):
     """Adds ``auc``, ``val_auc``, ``val_loss``, ``val_accuracy`` to the epoch logs; saves the best weights.
 
@@ -78,7 +52,10 @@ class AucCheckpoint(keras.callbacks.Callback):
     train AUC uses the epoch's final weights. A new best validation AUC saves the weights to
     ``path`` (through a temporary file, so a crash never leaves half a file) and becomes a
     ``checkpoint`` marker; validation loss rising while training loss falls becomes an
-    ``overfitting`` marker the first time it happens.
+    ``overfitting`` marker the first time it happens. Training starts with a ``majority_rate``
+    marker (epoch 0) and a log line stating the validation majority-class rate; every epoch whose
+    validation accuracy is within one point of it gets a ``majority_warning`` marker, so the GUI can
+    warn while the model trains (:mod:`engine.labs.lstm_scores`).
 
     Args:
         train: Training inputs and 0/1 labels.
@@ -100,12 +77,16 @@ class AucCheckpoint(keras.callbacks.Callback):
         self.x = {name: np.concatenate([train[0][name], val[0][name]]) for name in train[0]}
         self.y_train, self.y_val = train[1], val[1]
         self.path, self.emit, self.batch_size = path, emit, batch_size
+        self.majority_rate = majority_rate(self.y_val)
         self.markers: list[Marker] = []
         self._losses: list[tuple[float, float]] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.best, self.best_epoch, self.weights = -np.inf, 0, None
         self.markers, self._losses, self._warned = [], [], False
+        marker = rate_marker(self.majority_rate, int(self.y_val.size))
+        self.emit(LogLine(f"Validation majority-class rate {self.majority_rate:.3f} (always 'approved')"))
+        self._keep(marker)
 
     def scores(self) -> dict[str, float]:
         """``auc``, ``val_auc``, ``val_loss`` and ``val_accuracy`` of the model as it is now.
@@ -143,9 +124,14 @@ class AucCheckpoint(keras.callbacks.Callback):
                 text = f"val loss rose {last_val:.3f}→{val_loss:.3f} while train loss fell: overfitting"
                 self._mark(epoch + 1, "overfitting", text)
         self._losses.append(losses)
+        warning = epoch_warning(epoch + 1, logs["val_accuracy"], self.majority_rate)
+        if warning is not None:
+            self._keep(warning)
 
     def _mark(self, epoch: int, kind: str, text: str) -> None:
-        marker = Marker(epoch, kind, text)
+        self._keep(Marker(epoch, kind, text))
+
+    def _keep(self, marker: Marker) -> None:
         self.markers.append(marker)
         self.emit(marker)
 
@@ -160,38 +146,3 @@ class TensorBoardLog(TensorBoardLogger):
     @staticmethod
     def _place(key: str) -> tuple[str, str]:
         return ("validation", key[4:]) if key.startswith("val_") else ("train", key)
-
-
-def roc_points(y: NDArray[np.int64], scores: NDArray[np.float64]) -> dict[str, list[float]]:
-    """The test ROC curve, thinned to at most :data:`ROC_POINTS` points for plotting."""
-    fpr, tpr, _ = metrics.roc_curve(y, scores)
-    keep = np.unique(np.linspace(0, fpr.size - 1, min(ROC_POINTS, fpr.size)).round().astype(int))
-    return {"fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist()}
-
-
-def majority_warning(accuracy: float, majority_rate: float) -> str:
-    """The warning the GUI shows when accuracy is within one point of the majority-class rate, else ""."""
-    if abs(accuracy - majority_rate) > 0.01 + 1e-9:  # the tolerance absorbs float rounding of 0.01
-        return ""
-    return (
-        f"accuracy {accuracy:.3f} is within 1 point of the majority-class rate {majority_rate:.3f}: "
-        "always predicting 'approved' would do as well; read the AUC"
-    )
-
-
-def majority_rate(y: NDArray[np.int64]) -> float:
-    """Share of the most common class (0.85 when 85 % are approved)."""
-    return float(max(y.mean(), 1.0 - y.mean()))
-
-
-def test_metrics(y: NDArray[np.int64], probabilities: NDArray[np.float32]) -> dict[str, float]:
-    """AUC, loss, accuracy and the majority-class rate on the test split.
-
-    Accuracy within one point of the majority rate means the model learnt "always approve".
-    """
-    return {
-        "auc": metrics.roc_auc(y, probabilities[:, 1]),
-        "loss": cross_entropy(y, probabilities),
-        "accuracy": metrics.accuracy(y, probabilities.argmax(axis=1)),
-        "majority_rate": majority_rate(y),
-    }

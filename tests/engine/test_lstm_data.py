@@ -199,3 +199,63 @@ def test_cleaning_checks_the_cancel_token() -> None:
     token.cancel()
     with pytest.raises(JobCancelled):
         clean_essays(["x"] * 10, token)
+
+
+def test_stop_while_the_embedded_table_is_generated_takes_effect_within_a_second() -> None:
+    import threading
+    import time
+
+    from engine.jobs import CancelToken, JobCancelled, Progress
+
+    token = CancelToken()
+    started, outcome = threading.Event(), []
+
+    def emit(event: object) -> None:
+        if isinstance(event, Progress) and event.done > 0:
+            started.set()
+
+    def make() -> None:
+        try:
+            embedded_paths(20000, 98, token, emit)  # ~10 s of generating if nothing stopped it
+        except JobCancelled:
+            outcome.append("cancelled")
+
+    worker = threading.Thread(target=make)
+    worker.start()
+    assert started.wait(30)
+    time.sleep(0.3)  # somewhere inside a chunk
+    asked = time.monotonic()
+    token.cancel()
+    worker.join(10)
+    waited = time.monotonic() - asked
+    assert outcome == ["cancelled"] and waited < 1.0, waited
+
+
+@pytest.mark.parametrize("phase", ["generating projects", "writing resources.csv", "writing train.csv"])
+def test_a_stopped_table_leaves_no_file_and_the_next_one_is_complete(phase: str) -> None:
+    from engine.jobs import CancelToken, JobCancelled, Progress
+    from engine.paths import cache_dir
+
+    token = CancelToken()
+
+    def emit(event: object) -> None:
+        if isinstance(event, Progress) and event.phase == phase:
+            token.cancel()
+
+    n, seed = 400, 97  # a table no other test makes
+    with pytest.raises(JobCancelled):
+        embedded_paths(n, seed, token, emit)
+    folder = cache_dir("lstm", f"donors-v{donors_synth.VERSION}-n{n}-seed{seed}")
+    assert [p.name for p in folder.iterdir()] == (["resources.csv"] if phase == "writing train.csv" else [])
+    events: list[object] = []
+    train, resources = embedded_paths(n, seed, CancelToken(), events.append)  # not stopped: complete
+    phases = {e.phase for e in events if isinstance(e, Progress)}
+    assert phases == {"generating projects", "writing resources.csv", "writing train.csv"}
+    assert len(load_projects(train, resources)) == n
+    assert sorted(p.name for p in folder.iterdir()) == ["resources.csv", "train.csv"]  # no temp files
+    rows, _ = donors_synth.generate(n, seed)
+    with open(train, newline="", encoding="utf-8") as handle:
+        written = list(csv.reader(handle))[1:]
+    assert written == [[str(v) for v in row] for row in rows]  # the token changed nothing
+    for path in (train, resources):
+        path.unlink()  # the next parameter starts from no table again

@@ -138,16 +138,31 @@ def test_diagram_of_the_params_without_training() -> None:
     assert layers["other_conv1"]["shape"][-1] == 3 and diagram["frozen_params"] == 0
 
 
-def test_majority_warning_and_test_metrics() -> None:
-    from engine import metrics
-    from engine.labs import lstm_train
+def test_size_edits_never_parse_the_glove_file(tmp_path, monkeypatch) -> None:
+    from engine.labs import lstm, lstm_glove
+    from engine.params import build
+    from engine.text import embeddings
 
-    assert lstm_train.majority_warning(0.86, 0.85) != ""  # exactly one point, despite float rounding
-    assert lstm_train.majority_warning(0.8501, 0.85) != ""
-    assert lstm_train.majority_warning(0.8611, 0.85) == ""
-    y = np.array([1, 1, 1, 0])
-    p = np.array([[0.2, 0.8], [0.6, 0.4], [0.1, 0.9], [0.5, 0.5]], dtype=np.float32)
-    test = lstm_train.test_metrics(y, p)
-    assert test["majority_rate"] == 0.75 and test["accuracy"] == 0.75
-    assert test["auc"] == metrics.roc_auc(y, p[:, 1]) == pytest.approx(2 / 3)
-    assert test["loss"] == pytest.approx(-np.mean(np.log([0.8, 0.4, 0.9, 0.5])), rel=1e-6)
+    calls = {"_parse": 0, "load_vectors": 0}
+
+    def counting(name: str):
+        def called(*args, **kwargs):
+            calls[name] += 1
+            raise AssertionError(f"the diagram called {name}")
+
+        return called
+
+    for name in calls:
+        monkeypatch.setattr(embeddings, name, counting(name))
+    glove = tmp_path / "glove.300d.txt"
+    glove.write_text("".join(f"w{i} " + " ".join(["0.25"] * 300) + "\n" for i in range(50)))
+    base = {"projects": 300, "text_length": 9, "glove_path": str(glove)}
+    for units in (3, 4, 5):  # three size edits on the Model tab
+        diagram = lstm.diagram(build(lstm.Params, {**base, "lstm_units": units}))
+        layers = {e["name"]: e for e in diagram["layers"]}
+        assert layers["essay_lstm"]["shape"] == [None, 9, units]
+    frozen = layers["essay_glove_frozen"]
+    rows = frozen["frozen_params"] // 300
+    assert frozen["shape"] == [None, 9, 300] and frozen["trainable_params"] == 0 and rows > 50
+    assert calls == {"_parse": 0, "load_vectors": 0}  # only the width was read
+    assert lstm_glove.glove_width(str(glove)) == 300

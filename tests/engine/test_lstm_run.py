@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine, Marker
-from engine.labs import lstm
+from engine.labs import lstm, lstm_scores
 from engine.params import ParamError, build
 
 pytestmark = pytest.mark.slow
@@ -76,6 +76,26 @@ def test_one_run_of_each_model(runs, model: int) -> None:
     assert tuple(e for e in events if isinstance(e, Marker)) == result.markers
     assert 1 <= result.extra["best_epoch"] <= len(epochs)
     json.dumps(to_jsonable(dict(result.extra)))  # everything the GUI gets is plain data
+
+
+@pytest.mark.parametrize("model", [1, 2, 3])
+def test_majority_rate_first_then_a_warning_in_each_epoch_near_it(runs, model: int) -> None:
+    result, events = runs[model]
+    rate = result.extra["val_majority_rate"]
+    assert rate == pytest.approx(0.85, abs=0.02)
+    (first,) = [m for m in result.markers if m.kind == "majority_rate"]
+    assert first.epoch == 0 and lstm_scores.marker_rate(first) == pytest.approx(rate, abs=5e-5)
+    assert result.markers.index(first) == (1 if model == 2 else 0)  # after Model-2's idf band only
+    assert any(isinstance(e, LogLine) and f"majority-class rate {rate:.3f}" in e.text for e in events)
+    # One warning for exactly the epochs whose validation accuracy is within a point of the rate,
+    # each sent before that epoch's metrics so the GUI can show it while the model trains.
+    near = [e for e, acc in enumerate(result.history["val_accuracy"], 1) if abs(acc - rate) <= 0.01 + 1e-9]
+    warnings = [m for m in result.markers if m.kind == "majority_warning"]
+    assert [m.epoch for m in warnings] == near
+    for marker in warnings:
+        ended = next(i for i, e in enumerate(events) if isinstance(e, EpochEnded) and e.epoch == marker.epoch)
+        assert events.index(marker) < ended
+        assert f"{result.history['val_accuracy'][marker.epoch - 1]:.3f}" in marker.text
 
 
 def test_model_2_marks_its_idf_band(runs) -> None:

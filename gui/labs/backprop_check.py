@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine.graph.checking import (
     BUG_ABOVE,
     CORRECT_BELOW,
+    NOISE_FORMULA,
     CheckRow,
     GradientCheck,
     check_nodes,
@@ -46,14 +47,19 @@ def _threshold(value: float) -> str:
 
 
 NOT_FINITE_COLOURS = ("#e0e0e0", "#8a1c1c")
-VERDICT_WORDS = {"correct": "pass", "suspicious": "look closer", "bug": "FAIL"}
+#: A paler green: passes, but only because the numeric side's rounding explains the difference.
+WITHIN_NOISE_COLOURS = ("#e6f4d7", "#33691e")
 EXPLANATION = (
-    f"g is the analytic gradient (backpropagation), g̃ the numeric one: (f(w + ε) − f(w − ε)) / 2ε. "
+    "g is the analytic gradient (backpropagation), g̃ the numeric one: (f(w + ε) − f(w − ε)) / 2ε. "
     "The assignment's measure ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂) below "
     f"{_threshold(CORRECT_BELOW)} means the gradient is correct; above {_threshold(BUG_ABOVE)} it has a "
-    "bug; in between, look closer. A tiny gradient can show a large relative error per weight that "
-    "is only the numeric side's rounding noise: such rows still pass "
-    "(hover a row for the noise level). Try ε = 1e-3 (truncation error grows) or 1e-12 (rounding grows)."
+    "bug; in between, look closer. Per row: “pass” below "
+    f"{_threshold(CORRECT_BELOW)}; “pass (within rounding noise ≈ X)” when the relative error is above "
+    f"{_threshold(CORRECT_BELOW)} but no larger than X, the error float64 rounding alone can put into "
+    f"g̃ ({NOISE_FORMULA}): for a tiny gradient the numeric side, not "
+    "backprop, is inexact; “look closer” up to "
+    f"{_threshold(BUG_ABOVE)}; “FAIL” above. Hover a row for |g − g̃| and the noise. "
+    "Try ε = 1e-3 (truncation error grows) or 1e-12 (rounding noise grows)."
 )
 
 
@@ -86,6 +92,7 @@ class CheckPanel(QWidget):
             summary.setTextFormat(Qt.TextFormat.RichText)
             summary.setWordWrap(True)
         explanation = QLabel(EXPLANATION)
+        explanation.setObjectName("checkExplanation")
         explanation.setWordWrap(True)
         explanation.setStyleSheet("color: gray;")
         self.weights_table = _table("weight")
@@ -159,16 +166,16 @@ def _fill(table: QTableWidget, check: GradientCheck) -> None:
     table.setRowCount(len(check.rows))
     for row, result in enumerate(check.rows):
         background, foreground = VERDICT_COLOURS[result.verdict]
-        verdict = VERDICT_WORDS[result.verdict]
+        if result.within_noise:
+            background, foreground = WITHIN_NOISE_COLOURS
         if not _finite(result):
             background, foreground = NOT_FINITE_COLOURS
-            verdict = "n/a: not a number"
         cells = (
             result.name,
             _number(result.analytic),
             _number(result.numeric),
             f"{result.rel_error:.2e}",
-            verdict,
+            result.label,  # the engine's verdict in words: one source of truth
         )
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
@@ -178,8 +185,8 @@ def _fill(table: QTableWidget, check: GradientCheck) -> None:
                 item.setBackground(QColor(background))
                 item.setForeground(QColor(foreground))
             item.setToolTip(
-                f"|g − g̃| = {abs(result.analytic - result.numeric):.3g}; "
-                f"the central difference's rounding noise ≈ {result.noise:.3g}"
+                f"|g − g̃| = {abs(result.analytic - result.numeric):.3g}; float64 rounding alone can put "
+                f"≈ {result.noise:.3g} into g̃ (relative ≈ {result.rel_noise:.2g})"
             )
             table.setItem(row, col, item)
 
@@ -200,6 +207,7 @@ def _summary(what: str, check: GradientCheck) -> str:
         f"<span style='background:{background}; color:{foreground}; padding:2px'>"
         f"<b>{check.difference:.3e}</b></span>"
         f" — {meaning} (ε = {check.eps:g})"
+        + _noise_note(check)
         + (
             ""
             if all(_finite(row) for row in check.rows)
@@ -207,4 +215,14 @@ def _summary(what: str, check: GradientCheck) -> str:
             "(e.g. log of a negative number), so the check cannot judge them.</b>"
         )
         + "</p>"
+    )
+
+
+def _noise_note(check: GradientCheck) -> str:
+    names = [row.name for row in check.rows if row.within_noise]
+    if not names:
+        return ""
+    return (
+        f"<br>{len(names)} row(s) ({', '.join(names)}) pass only within rounding noise: their relative "
+        f"error is above {_threshold(CORRECT_BELOW)}, but no larger than what rounding puts into g̃."
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from engine.graph import DERIVATIVE_RULES
 from engine.graph.steps import fmt
@@ -76,6 +77,18 @@ def test_gradient_check_table_and_eps(lab):
     assert float(table.item(5, 1).text().replace("−", "-")) == pytest.approx(rows[5].analytic, rel=1e-9)
     assert "below 1e-7" in check.weights_summary.text()
     assert check.nodes_table.rowCount() == len(check.node_check.rows) == 20
+    # The check column shows the engine's label, and tiny gradients say why they pass.
+    for table_, check_ in ((table, check.weight_check), (check.nodes_table, check.node_check)):
+        assert [table_.item(r, 4).text() for r in range(table_.rowCount())] == [r.label for r in check_.rows]
+    noisy = [row.name for row in rows if row.within_noise]
+    assert noisy == ["w3", "w4", "w5"]  # relative errors 1.4–1.8e-7 on the first row with w = 0.1
+    assert table.item(2, 4).text().startswith("pass (within rounding noise ≈ ")
+    assert table.item(2, 4).background().color().name() != table.item(5, 4).background().color().name()
+    assert (
+        "w3, w4, w5" in check.weights_summary.text()
+        and "within rounding noise" in check.weights_summary.text()
+    )
+    assert "“pass (within rounding noise ≈ X)”" in check.findChild(QLabel, "checkExplanation").text()
     check.eps_edit.setText("0.3")  # a huge ε: truncation error makes the check fail
     check.eps_edit.editingFinished.emit()
     assert check.eps == 0.3 and check.weight_check.verdict != "correct"

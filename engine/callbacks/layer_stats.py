@@ -34,9 +34,16 @@ def histogram(values: ArrayLike, bins: int = 30) -> dict[str, Any]:
 
 
 def norm_flag(norm: float, vanishing: float = VANISHING, exploding: float = EXPLODING) -> str:
-    """``"non-finite"``, ``"vanishing"`` (< ``vanishing``), ``"exploding"`` (> ``exploding``) or ``"ok"``."""
+    """``"non-finite"``, ``"zero"``, ``"vanishing"`` (< ``vanishing``), ``"exploding"`` (> ``exploding``)
+    or ``"ok"``.
+
+    ``"zero"`` (exactly 0) is kept apart from vanishing: no gradient reaches the layer at all, e.g.
+    behind ReLUs that are dead for every input (Model-2), which a log scale cannot draw.
+    """
     if not math.isfinite(norm):
         return "non-finite"
+    if norm == 0.0:
+        return "zero"
     if norm < vanishing:
         return "vanishing"
     if norm > exploding:

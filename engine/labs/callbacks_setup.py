@@ -111,7 +111,9 @@ def _stats_reporter(emit: Emit) -> Any:
     def report(record: dict[str, Any]) -> None:
         emit(LayerStatsRecorded(record["epoch"], tuple(record["layers"])))
         flagged = [
-            f"{layer['name']} {layer['flag']} ({layer['grad_norm']:.3g})"
+            f"{layer['name']} no gradient (exactly 0)"
+            if layer["flag"] == "zero"
+            else f"{layer['name']} {layer['flag']} ({layer['grad_norm']:.3g})"
             for layer in record["layers"]
             if layer["flag"] != "ok"
         ]

@@ -23,11 +23,9 @@ from PySide6.QtWidgets import (
 
 from engine.labs.callbacks import LayerStatsRecorded, latest_run_per_model
 from engine.runs import RunStore
-from gui.plots.charts import BarChart, HistogramView
+from gui.labs.callbacks_norms import OFF_SCALE_TEXT, GradientNormChart
+from gui.plots.charts import HistogramView
 from gui.plots.live_curves import LiveCurves
-
-#: Bar colour of each gradient-norm flag (Okabe–Ito: blue ok, orange vanishing, red exploding).
-FLAG_COLOURS = {"ok": "#56B4E9", "vanishing": "#E69F00", "exploding": "#D55E00", "non-finite": "#000000"}
 
 
 class LayerStatsView(QWidget):
@@ -43,7 +41,7 @@ class LayerStatsView(QWidget):
         self.layer_combo = QComboBox()
         self.weights = HistogramView("weights")
         self.gradients = HistogramView("gradients")
-        self.norms = BarChart("gradient norm per layer (log10)")
+        self.norms = GradientNormChart()
         self.flags_label = QLabel("")
         self.flags_label.setWordWrap(True)
         controls = QHBoxLayout()
@@ -100,14 +98,15 @@ class LayerStatsView(QWidget):
         layer = layers[index]
         self.weights.set_histogram("weights", layer["weights"]["edges"], layer["weights"]["counts"])
         self.gradients.set_histogram("gradients", layer["gradients"]["edges"], layer["gradients"]["counts"])
-        self.norms.set_bars(
+        self.norms.set_norms(
             [str(item["name"]) for item in layers],
             [float(item["grad_norm"]) for item in layers],
-            [FLAG_COLOURS.get(str(item["flag"]), "#777777") for item in layers],
-            log_y=True,
+            [str(item["flag"]) for item in layers],
         )
         flagged = [
-            f"{item['name']}: {item['flag']} ({item['grad_norm']:.2g})"
+            f"{item['name']}: {OFF_SCALE_TEXT['zero']}"
+            if item["flag"] == "zero"
+            else f"{item['name']}: {item['flag']} ({item['grad_norm']:.2g})"
             for item in layers
             if item["flag"] != "ok"
         ]

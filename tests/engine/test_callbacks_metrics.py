@@ -114,6 +114,7 @@ def test_histogram_counts_and_flags():
     assert sum(h["counts"]) == 4 and h["non_finite"] == 2 and len(h["edges"]) == 5
     assert norm_flag(1e-8) == "vanishing" and norm_flag(1e4) == "exploding"
     assert norm_flag(0.5) == "ok" and norm_flag(float("nan")) == "non-finite"
+    assert norm_flag(0.0) == "zero" and norm_flag(1e-300) == "vanishing"
 
 
 def test_layer_stats_gradient_norms_match_a_direct_tape():

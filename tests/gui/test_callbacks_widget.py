@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import math
 import time
 
+import pyqtgraph as pg
 import pytest
 
 from engine.data.rings import generate_rings
@@ -71,6 +73,32 @@ def test_events_draw_curves_markers_and_layer_views(widget):
     assert "hidden_1: vanishing" in widget.layers.flags_label.text()
     widget.layers.slider.setValue(1)
     assert widget.layers.epoch_label.text() == "1 of 2"
+
+
+def test_zero_and_non_finite_gradient_norms_are_labelled_not_drawn_at_minus_30(widget):
+    widget.reset_views()
+    layers = (
+        layer("hidden_1", 1e-9, "vanishing"),
+        layer("hidden_2", 0.0, "zero"),
+        layer("hidden_3", float("nan"), "non-finite"),
+        layer("output", 0.1, "ok"),
+    )
+    widget.on_event(LayerStatsRecorded(1, layers))
+    norms = widget.layers.norms
+    assert norms.heights == [pytest.approx(-9.0), None, None, pytest.approx(-1.0)]
+    assert norms.off_scale == {1: "0 (no gradient)", 2: "NaN/inf"}
+    drawn = [item for item in norms.getPlotItem().items if isinstance(item, pg.BarGraphItem)]
+    off_scale_heights = [float(item.opts["height"][0]) for item in drawn if len(item.opts["x"]) == 1]
+    assert off_scale_heights == [-10.0, -10.0]  # just below the lowest real bar, not log10(1e-30)
+    texts = [
+        item.textItem.toPlainText() for item in norms.getPlotItem().items if isinstance(item, pg.TextItem)
+    ]
+    assert sorted(texts) == ["0 (no gradient)", "NaN/inf"]
+    assert "hidden_2: 0 (no gradient)" in widget.layers.flags_label.text()
+    # A redraw replaces the labels rather than piling them up.
+    widget.on_event(LayerStatsRecorded(2, (layer("hidden_1", 0.5, "ok"), layer("hidden_2", 0.0, "zero"))))
+    texts = [item for item in norms.getPlotItem().items if isinstance(item, pg.TextItem)]
+    assert len(texts) == 1 and norms.heights == [pytest.approx(math.log10(0.5)), None]
 
 
 def test_learning_rate_is_drawn_as_a_step_held_over_each_epoch(widget):

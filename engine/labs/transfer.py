@@ -20,6 +20,25 @@ BACKBONES = ("hed", "imagenet", "random")
 
 
 @dataclass(frozen=True)
+class GradientNormsMeasured:
+    """One epoch's per-layer gradient norms on the fixed probe batch, sent as soon as they are measured.
+
+    Emitted after each epoch, before its ``EpochEnded``; the run's ``extra["gradient_norms"]`` holds
+    the same numbers for every epoch. Defined here, not beside the Keras callback, because the GUI
+    imports it and must not import Keras.
+
+    Args:
+        epoch: 1-based, as in ``EpochEnded``.
+        layers: The trainable layers, in model order.
+        norms: The L2 norm of the loss gradient over each layer's weights, in ``layers``' order.
+    """
+
+    epoch: int
+    layers: tuple[str, ...]
+    norms: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Params:
     """Settings of the transfer lab (defaults: Model-1/2 train in under a minute on a laptop CPU)."""
 
@@ -120,8 +139,9 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
 
     # --- features of the frozen part, once (or images streamed through the whole model) ---
     skip_log = pipeline.SkipLog()
+    splits = (train, val, test)
     data: TrainingData = prepare_training(
-        params, model, backbone, augmentation, (train, val, test), skip_log, token, emit, compile_args
+        params, model, backbone, augmentation, splits, skip_log, token, emit, compile_args, label_file
     )
     for line in data.notes:
         emit(LogLine(line))
@@ -144,7 +164,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     from engine.keras_fit import fit_with_events
 
     probe_x, probe_y = data.probe
-    gradients = GradientNorms(probe_x, probe_y)
+    gradients = GradientNorms(probe_x, probe_y, emit)
     steps = math.ceil(data.train_count / params.batch_size)
     history = fit_with_events(
         data.model,
@@ -186,6 +206,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "trained_from": data.trained_from,
             "confusion_matrix": result.confusion.tolist(),
             "misclassified": result.misclassified,
+            "misclassified_total": result.misclassified_total,
             "gradient_norms": gradients.as_dict(),
             "cache": data.cache_info,
             "skipped_images": [{"path": p, "reason": r} for p, r in sorted(skip_log.skipped.items())],

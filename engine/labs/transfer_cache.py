@@ -114,6 +114,7 @@ def cached_features(
     skip_log: SkipLog,
     token: CancelToken,
     emit: Emit,
+    label_file: str = "",
 ) -> CachedSplit:
     """The split's features from the cache, computing and storing them on a miss.
 
@@ -127,6 +128,8 @@ def cached_features(
         skip_log: Records images that could not be read.
         token: Checked once per batch.
         emit: Receives ``Progress("caching <name> features", done, total)``.
+        label_file: The label file the split comes from, recorded for :func:`cache_entries` (not part
+            of the key: the same images listed by another file reuse the entry). Defaults to "".
     """
     folder = _folder_for(key)
     found = _open(folder, key)
@@ -161,7 +164,14 @@ def cached_features(
     np.save(folder / "labels.npy", np.asarray(labels, np.int32))
     np.save(folder / "index.npy", np.asarray(index, np.int32))
     # meta.json is written last: its presence with "complete" marks a usable entry.
-    meta = {"key": key, "count": len(labels), "complete": True, "shape": list(shape[1:])}
+    meta = {
+        "key": key,
+        "count": len(labels),
+        "complete": True,
+        "shape": list(shape[1:]),
+        "split": name,
+        "label_file": label_file,
+    }
     (folder / "meta.json").write_text(json.dumps(meta, indent=1))
     emit(Progress(phase, total, total))
     opened = _open(folder, key)
@@ -197,7 +207,13 @@ def feature_dataset(split: CachedSplit, batch_size: int, order: EpochOrder | Non
 
 
 def cache_entries() -> list[dict[str, Any]]:
-    """What is cached, for the GUI's note: one dict per complete entry (size, weights, cut, images, bytes)."""
+    """What is cached, for the GUI's note: one dict per complete entry.
+
+    Each has ``path``, ``image_size``, ``weights`` (a fingerprint:
+    :func:`engine.labs.transfer_assets.weights_name` names it), ``cut``, ``images``, ``bytes``, and the
+    ``split`` ("train", "validation", "test") and ``label_file`` it was computed for ("" for entries
+    written before these were recorded).
+    """
     entries = []
     for folder in sorted(cache_dir("transfer", "features").iterdir()):
         try:
@@ -215,6 +231,8 @@ def cache_entries() -> list[dict[str, Any]]:
                 "cut": key["cut"],
                 "images": meta["count"],
                 "bytes": sum(p.stat().st_size for p in folder.iterdir()),
+                "split": str(meta.get("split", "")),
+                "label_file": str(meta.get("label_file", "")),
             }
         )
     return entries

@@ -13,6 +13,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from engine.jobs import Emit
+from engine.labs.transfer import GradientNormsMeasured
+
 
 def layer_gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float]:
     """L2 norm of the loss gradient over each trainable layer's weights (kernel and bias together).
@@ -41,17 +44,21 @@ def layer_gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float]:
 class GradientNorms(keras.callbacks.Callback):
     """Records :func:`layer_gradient_norms` on one fixed batch at the end of every epoch.
 
-    Only an epoch hook is overridden, so Keras keeps its fast async batch dispatch.
+    Each epoch's norms also go out at once as a :class:`~engine.labs.transfer.GradientNormsMeasured`
+    event (before that epoch's ``EpochEnded``), so the GUI plots them live. Only an epoch hook is
+    overridden, so Keras keeps its fast async batch dispatch.
 
     Args:
         probe_x: The fixed batch of inputs.
         probe_y: Its integer labels.
+        emit: Receives the per-epoch events. Defaults to None (record only).
     """
 
-    def __init__(self, probe_x: Any, probe_y: Any) -> None:
+    def __init__(self, probe_x: Any, probe_y: Any, emit: Emit | None = None) -> None:
         super().__init__()
         self.probe_x = probe_x
         self.probe_y = probe_y
+        self.emit = emit
         self.layers: list[str] = []
         self.per_epoch: list[list[float]] = []
 
@@ -61,7 +68,10 @@ class GradientNorms(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         norms = layer_gradient_norms(self.model, self.probe_x, self.probe_y)
-        self.per_epoch.append([norms[name] for name in self.layers])
+        row = [norms[name] for name in self.layers]
+        self.per_epoch.append(row)
+        if self.emit is not None:
+            self.emit(GradientNormsMeasured(epoch + 1, tuple(self.layers), tuple(row)))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able ``{"layers": [...], "per_epoch": [[norm per layer], ...]}`` for the GUI."""

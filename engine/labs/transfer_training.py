@@ -50,8 +50,12 @@ def prepare_training(
     token: CancelToken,
     emit: Emit,
     compile_args: dict[str, Any],
+    label_file: str = "",
 ) -> TrainingData:
-    """Build the training inputs: cached features when possible, else streamed images."""
+    """Build the training inputs: cached features when possible, else streamed images.
+
+    ``label_file`` (where the splits come from) is recorded with each cache entry for the GUI's note.
+    """
     train, val, test = splits
     size, batch, prep = params.image_size, params.batch_size, backbone.preprocessing
     probe_items = _probe_items(train, batch, params.seed)
@@ -64,7 +68,9 @@ def prepare_training(
         cached: dict[str, CachedSplit] = {}
         for name, items in (("train", train), ("validation", val), ("test", test)):
             key = cache_key(items, size, backbone.fingerprint, f"vgg16:{cut}", prep)
-            cached[name] = cached_features(name, items, extractor, key, prep, batch, skip_log, token, emit)
+            cached[name] = cached_features(
+                name, items, extractor, key, prep, batch, skip_log, token, emit, label_file
+            )
         notes = [
             f"feature cache {name}: {'hit' if c.hit else 'miss (computed now)'}, {len(c.labels)} × "
             f"{tuple(c.features.shape[1:])} = {c.nbytes / 1e6:.1f} MB at {c.folder}"
@@ -133,12 +139,14 @@ def _probe_items(train: Sequence[LabelledImage], batch: int, seed: int) -> list[
 
 @dataclass(frozen=True)
 class TestResult:
-    """Test-split metrics and the pages the model got wrong."""
+    """Test-split metrics and the pages the model got wrong (the first :data:`MAX_MISCLASSIFIED` of
+    ``misclassified_total``)."""
 
     accuracy: float
     loss: float
     confusion: np.ndarray
     misclassified: list[dict[str, Any]]
+    misclassified_total: int
 
 
 def evaluate(
@@ -173,4 +181,5 @@ def evaluate(
         loss=loss,
         confusion=metrics.confusion_matrix(y_true, y_pred, n_classes),
         misclassified=misclassified,
+        misclassified_total=len(wrong),
     )

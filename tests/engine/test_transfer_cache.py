@@ -37,10 +37,11 @@ def pages(tmp_path: Path) -> list[ip.LabelledImage]:
     return items
 
 
-def _cache(items, extractor, key, events=None, token=None):
+def _cache(items, extractor, key, events=None, token=None, name="train", label_file=""):
     emit = events.append if events is not None else (lambda e: None)
     log = ip.SkipLog()
-    split = cached_features("train", items, extractor, key, ip.VGG_HED, 4, log, token or CancelToken(), emit)
+    token = token or CancelToken()
+    split = cached_features(name, items, extractor, key, ip.VGG_HED, 4, log, token, emit, label_file)
     return split, log
 
 
@@ -149,9 +150,10 @@ def test_cached_batches_follow_the_image_pipelines_shuffle(pages, extractor) -> 
 
 def test_cache_entries_lists_complete_entries(pages, extractor) -> None:
     key = cache_key(pages, 32, "sha256:listed", "vgg16:block5_pool", ip.VGG_HED)
-    split, _ = _cache(pages, extractor, key)
+    split, _ = _cache(pages, extractor, key, name="validation", label_file="/data/labels.csv")
     listed = [e for e in cache_entries() if e["path"] == str(split.folder)]
     assert len(listed) == 1
     entry = listed[0]
     assert (entry["image_size"], entry["weights"], entry["images"]) == (32, "sha256:listed", 10)
+    assert (entry["split"], entry["label_file"]) == ("validation", "/data/labels.csv")
     assert entry["bytes"] >= split.nbytes

@@ -47,8 +47,11 @@ def test_hed_asset_is_verified_and_honestly_labelled() -> None:
 
 def test_imagenet_is_never_downloaded_by_a_run(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    with pytest.raises(assets.AssetError, match="not in the Keras cache"):
+    with pytest.raises(assets.AssetError, match="not in the Keras cache") as info:
         transfer_assets.verified_imagenet_path()
+    # The message names both ways that exist to get the file: the picker's button and the CLI.
+    assert "'Download ImageNet weights' button" in str(info.value)
+    assert "python main.py assets --prepare vgg16-imagenet" in str(info.value)
     fake = tmp_path / "models" / transfer_assets.IMAGENET_FILE
     fake.parent.mkdir()
     fake.write_bytes(b"not the real weights")
@@ -192,3 +195,21 @@ def test_imagenet_file_from_the_keras_cache_is_checked_then_loaded(tmp_path: Pat
     assert backbone.title == transfer_assets.IMAGENET_TITLE and backbone.path == str(cached)
     for a, b in zip(source.get_weights(), target.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_weights_fingerprints_and_their_names(tmp_path: Path) -> None:
+    fp, name = transfer_assets.weights_fingerprint, transfer_assets.weights_name
+    assert fp("hed", 5) == f"sha256:{transfer_assets.HED_SHA256}" and name(fp("hed", 5)) == "HED"
+    assert (
+        fp("imagenet", 5) == f"md5:{transfer_assets.IMAGENET_MD5}" and name(fp("imagenet", 0)) == "ImageNet"
+    )
+    assert fp("random", 7) == "random:7" != fp("random", 8)  # the seed fixes the initial weights
+    assert name(fp("random", 7)) == "random init (seed 7)"
+    path = tmp_path / "mine.h5"
+    path.write_bytes(b"first")
+    first = fp(str(path), 0)
+    assert first == f"sha256:{assets.sha256_of(path)}" and name(first) == "your file mine.h5"
+    path.write_bytes(b"second, longer")  # another size: hashed again, not the remembered digest
+    assert fp(str(path), 0) == f"sha256:{assets.sha256_of(path)}" != first
+    assert fp(str(tmp_path / "missing.h5"), 0) == ""
+    assert name("sha256:0123456789abcdef") == "a weights file (sha256 01234567…)"

@@ -10,6 +10,7 @@ import pytest
 from engine.data.image_pipeline import LabelFileError
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, Marker, Progress
 from engine.labs import transfer, transfer_assets
+from engine.labs.transfer_cache import cache_entries
 from engine.params import ParamError, build
 
 pytestmark = [
@@ -37,6 +38,7 @@ def test_one_epoch_of_each_model(model: int, backbone: str) -> None:
     assert confusion.shape == (16, 16) and confusion.sum() == result.extra["split_sizes"]["test"] == 16
     assert result.test["accuracy"] == pytest.approx(np.trace(confusion) / confusion.sum())
     assert len(result.extra["misclassified"]) == confusion.sum() - np.trace(confusion)
+    assert result.extra["misclassified_total"] == confusion.sum() - np.trace(confusion)
     for wrong in result.extra["misclassified"]:
         assert Path(wrong["path"]).is_file() and wrong["true"] != wrong["predicted"]
     norms = result.extra["gradient_norms"]
@@ -44,11 +46,22 @@ def test_one_epoch_of_each_model(model: int, backbone: str) -> None:
     assert all(np.isfinite(v) and v > 0 for v in norms["per_epoch"][0])
     expected_first = {1: "new_conv", 2: "fc1_as_conv", 3: "block4_conv3"}[model]
     assert norms["layers"][0] == expected_first
+    # The same norms went out live, one event per epoch, before that epoch's EpochEnded.
+    live = [e for e in events if isinstance(e, transfer.GradientNormsMeasured)]
+    assert [(e.epoch, list(e.layers), list(e.norms)) for e in live] == [
+        (1, norms["layers"], norms["per_epoch"][0])
+    ]
+    assert events.index(live[0]) < events.index(epochs[0])
     cut = {1: "block5_pool", 2: "block5_pool", 3: "block4_conv2"}[model]
     assert result.extra["cache"]["cut"] == cut
     assert any(isinstance(e, Progress) and e.phase == "caching train features" for e in events) or all(
         s["status"] == "hit" for s in result.extra["cache"]["splits"].values()
     )
+    entries = {e["path"]: e for e in cache_entries()}
+    for split in ("train", "validation", "test"):
+        entry = entries[result.extra["cache"]["splits"][split]["path"]]
+        assert (entry["split"], entry["label_file"]) == (split, result.extra["label_file"])
+        assert entry["weights"] == transfer_assets.weights_fingerprint(backbone, 0)
     title = transfer_assets.HED_TITLE if backbone == "hed" else transfer_assets.RANDOM_TITLE
     assert result.extra["backbone"]["title"] == title
     kinds = {m.kind for m in result.markers if isinstance(m, Marker)}

@@ -17,7 +17,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
 from engine.jobs import CancelToken, Finished, LabResult, LabSpec
-from engine.labs.transfer_training import MAX_MISCLASSIFIED
+from engine.labs.transfer import GradientNormsMeasured
 from engine.runs import RunStore
 from gui.labs.training import TrainingLabWidget
 from gui.labs.transfer_backbone import BackbonePicker, SizePicker
@@ -125,7 +125,11 @@ class TransferLabWidget(TrainingLabWidget):
 
     @Slot(object)
     def on_event(self, event: Any) -> None:
-        """The inherited routing; a finished run also refreshes the cache note and the weights status."""
+        """The inherited routing plus live gradient norms; a finished run also refreshes the cache note
+        and the weights status."""
+        if isinstance(event, GradientNormsMeasured):
+            self.gradients.add_epoch(event.epoch, event.layers, event.norms)
+            return
         super().on_event(event)
         if isinstance(event, Finished):
             self.refresh_cache_note()
@@ -138,7 +142,8 @@ class TransferLabWidget(TrainingLabWidget):
         names = list(extra.get("class_names", []))
         self.confusion.set_matrix(extra.get("confusion_matrix", []), names)
         self.confusion_note.setText(confusion_note(result.test, extra))
-        self.misclassified.set_items(extra.get("misclassified", []), names, MAX_MISCLASSIFIED)
+        wrong = list(extra.get("misclassified", []))
+        self.misclassified.set_items(wrong, names, int(extra.get("misclassified_total", len(wrong))))
         self.gradients.set_norms(dict(extra.get("gradient_norms", {})))
         self.layer_map.set_layers(extra)
         self._add_result_rows(result_rows(extra))

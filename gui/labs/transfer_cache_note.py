@@ -1,12 +1,14 @@
 """The transfer lab's note of what is cached: which frozen-backbone features are already on disk for the
 current backbone, size and seed, and what else the cache holds.
 
-The listing is the engine's (``engine.labs.transfer_cache.cache_entries``: one small JSON file per
-entry, cheap enough for the GUI thread); this module only names and groups its entries.
+The listing and the weights' names are the engine's (``engine.labs.transfer_cache.cache_entries``: one
+small JSON file per entry, cheap enough for the GUI thread; ``engine.labs.transfer_assets``'s
+``weights_fingerprint``/``weights_name``); this module only groups and phrases them.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -14,27 +16,8 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.labs import transfer_assets as assets
 
-
-def weights_name(fingerprint: str) -> str:
-    """A cache entry's weights fingerprint in the learner's words (the engine's fingerprints, named)."""
-    if fingerprint == f"sha256:{assets.HED_SHA256}":
-        return "HED"
-    if fingerprint == f"md5:{assets.IMAGENET_MD5}":
-        return "ImageNet"
-    if fingerprint.startswith("random:"):
-        return f"random init (seed {fingerprint.split(':', 1)[1]})"
-    return "a weights file"
-
-
-def choice_weights_name(choice: str, seed: int) -> str:
-    """How :func:`weights_name` names the cache entries a run with this backbone and seed would use."""
-    if choice == "hed":
-        return "HED"
-    if choice == "imagenet":
-        return "ImageNet"
-    if choice == "random":
-        return f"random init (seed {seed})"
-    return "a weights file"
+#: The order splits are listed in.
+SPLITS = ("train", "validation", "test")
 
 
 class CacheNote(QLabel):
@@ -56,14 +39,13 @@ class CacheNote(QLabel):
         from engine.labs.transfer_cache import cache_entries
 
         entries = cache_entries()
-        wanted = choice_weights_name(choice, seed)
-        self.matching = [
-            e for e in entries if weights_name(e["weights"]) == wanted and e["image_size"] == image_size
-        ]
+        fingerprint = assets.weights_fingerprint(choice, seed)
+        wanted = assets.weights_name(fingerprint) if fingerprint else "this weights file"
+        self.matching = [e for e in entries if e["weights"] == fingerprint and e["image_size"] == image_size]
         self.others = [e for e in entries if e not in self.matching]
         if self.matching:
             head = f"<b>Feature cache, {wanted} at {image_size} px:</b> " + "; ".join(
-                _describe(self.matching, with_weights=False)
+                describe(self.matching, with_weights=False)
             )
             head += ". Runs on the same images reuse these instead of running VGG-16 again."
         else:
@@ -71,27 +53,54 @@ class CacheNote(QLabel):
                 f"<b>Feature cache: nothing for {wanted} at {image_size} px yet.</b> The first run computes "
                 "the frozen layers' output once (progress bar); later runs reuse it."
             )
-        rest = _describe(self.others)
+        rest = describe(self.others)
         if rest:
             shown = rest[: self.MAX_OTHERS]
             more = f" … and {len(rest) - len(shown)} more" if len(rest) > len(shown) else ""
             head += "<br>Also cached: " + "; ".join(shown) + more
         self.setText(head)
         self.setToolTip(
-            "\n".join(f"{e['path']}  ({e['bytes']:,} bytes, {e['images']} images)" for e in entries)
+            "\n".join(
+                f"{e['path']}  ({e['split'] or 'split?'} of {e['label_file'] or '?'}, {e['bytes']:,} bytes, "
+                f"{e['images']} images)"
+                for e in entries
+            )
         )
 
 
-def _describe(entries: list[dict[str, Any]], with_weights: bool = True) -> list[str]:
-    """One phrase per (weights, size, cut): the image counts of its splits, as listed."""
-    groups: dict[tuple[str, int, str], list[int]] = {}
+def data_set_name(label_file: str) -> str:
+    """A label file as the learner knows it: its folder and name (the generated set's folder says it)."""
+    if not label_file:
+        return "an unrecorded data set"
+    path = Path(label_file)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def describe(entries: list[dict[str, Any]], with_weights: bool = True) -> list[str]:
+    """One phrase per (weights, size, cut, data set): its splits with their image counts.
+
+    Example: "HED 64 px, train/validation/test of documents-v1-seed0-n30/labels.csv up to block5_pool
+    (288, 96, 96 images)".
+    """
+    groups: dict[tuple[str, int, str, str], list[tuple[str, int]]] = {}
     for entry in entries:
-        key = (weights_name(entry["weights"]), int(entry["image_size"]), str(entry["cut"]))
-        groups.setdefault(key, []).append(int(entry["images"]))
+        key = (
+            assets.weights_name(str(entry["weights"])),
+            int(entry["image_size"]),
+            str(entry["cut"]),
+            str(entry.get("label_file", "")),
+        )
+        groups.setdefault(key, []).append((str(entry.get("split", "")), int(entry["images"])))
     phrases = []
-    for (name, size, cut), counts in groups.items():
-        images = ", ".join(str(n) for n in sorted(counts, reverse=True))
+    for (name, size, cut, label_file), splits in groups.items():
+        splits.sort(key=lambda s: (SPLITS.index(s[0]) if s[0] in SPLITS else len(SPLITS), -s[1]))
+        names = [split for split, _ in splits if split]
+        if len(names) == len(splits):
+            which = "/".join(names)
+        else:  # entries written before the split was recorded
+            which = f"{len(splits)} split" + ("s" if len(splits) > 1 else "")
+        images = ", ".join(str(n) for _, n in splits)
         where = f"{name} {size} px, " if with_weights else ""
-        splits = f"{len(counts)} split" + ("s" if len(counts) > 1 else "")
-        phrases.append(f"{where}{splits} up to {cut.removeprefix('vgg16:')} ({images} images)")
+        data = data_set_name(label_file)
+        phrases.append(f"{where}{which} of {data} up to {cut.removeprefix('vgg16:')} ({images} images)")
     return phrases

@@ -74,22 +74,22 @@ class MisclassifiedGrid(QWidget):
         self.items, self.images, self.captions, self.holders = [], [], [], []
         self.header.setText("The test pages the model gets wrong appear here after a run.")
 
-    def set_items(self, items: Sequence[dict[str, Any]], class_names: Sequence[str], cap: int) -> None:
+    def set_items(self, items: Sequence[dict[str, Any]], class_names: Sequence[str], total: int) -> None:
         """Show ``items`` (the result's ``misclassified``: path, true, predicted, confidence).
 
         Args:
-            items: One dict per wrong test page, as the engine lists them.
+            items: One dict per wrong test page, as the engine lists them (the first few).
             class_names: Names of the label numbers.
-            cap: The most pages the engine lists (the header says when the list may be cut).
+            total: How many test pages were wrong (the result's ``misclassified_total``).
         """
         self.clear()
         self.items = list(items)
         if not self.items:
             self.header.setText("Every test page was classified correctly.")
             return
-        cut = f" (the first ones; the engine lists at most {cap})" if len(self.items) >= cap else ""
+        shown = f" (the first {len(self.items)} shown)" if total > len(self.items) else ""
         self.header.setText(
-            f"{len(self.items)} misclassified test pages{cut}. Caption: true class → predicted class "
+            f"{total} misclassified test pages{shown}. Caption: true class → predicted class "
             "(the model's confidence in its wrong answer). Hover for the file."
         )
         for item in self.items:
@@ -212,22 +212,32 @@ class GradientNormsView(QWidget):
         self.slider.setEnabled(False)
         self.epoch_label.setText("no epochs yet")
 
-    def set_norms(self, norms: dict[str, Any]) -> None:
-        """Show the result's ``gradient_norms`` (``layers`` and ``per_epoch`` rows, one norm per layer)."""
-        self.clear()
-        self.layers = [str(name) for name in norms.get("layers", [])]
-        self.per_epoch = [[float(v) for v in row] for row in norms.get("per_epoch", [])]
-        if not self.per_epoch:
-            return
-        for epoch, row in enumerate(self.per_epoch, start=1):
-            for name, value in zip(self.layers, row, strict=True):
-                self.curves.add_point(name, epoch, value)
+    def add_epoch(self, epoch: int, layers: Sequence[str], norms: Sequence[float]) -> None:
+        """Add one epoch's norms as the run measures them (the engine's ``GradientNormsMeasured``)."""
+        if epoch != len(self.per_epoch) + 1 or (self.layers and list(layers) != self.layers):
+            return  # not the next epoch of this run (a late event from an earlier one)
+        self.layers = [str(name) for name in layers]
+        self.per_epoch.append([float(v) for v in norms])
+        for name, value in zip(self.layers, self.per_epoch[-1], strict=True):
+            self.curves.add_point(name, epoch, value)
         for plot in self.curves.plots.values():
             plot.setLogMode(y=True)
-        self.slider.setRange(1, len(self.per_epoch))
-        self.slider.setEnabled(len(self.per_epoch) > 1)
-        self.slider.setValue(len(self.per_epoch))
-        self.show_epoch(len(self.per_epoch))
+        self.slider.setRange(1, epoch)
+        self.slider.setEnabled(epoch > 1)
+        if self.slider.value() != epoch:
+            self.slider.setValue(epoch)  # follows the newest epoch (shows it through valueChanged)
+        else:
+            self.show_epoch(epoch)
+
+    def set_norms(self, norms: dict[str, Any]) -> None:
+        """Show the result's ``gradient_norms`` (``layers`` and ``per_epoch`` rows, one norm per layer).
+
+        The same numbers arrived live through :meth:`add_epoch`; this redraws them from the result.
+        """
+        self.clear()
+        layers = [str(name) for name in norms.get("layers", [])]
+        for epoch, row in enumerate(norms.get("per_epoch", []), start=1):
+            self.add_epoch(epoch, layers, row)
 
     @Slot(int)
     def show_epoch(self, epoch: int) -> None:

@@ -15,7 +15,7 @@ import pytest
 from engine.data.documents import CLASS_NAMES, encode_png, render_page
 from engine.jobs import Cancelled, Failed, Finished, LabResult
 from engine.labs import LABS, transfer_assets
-from engine.labs.transfer_training import MAX_MISCLASSIFIED
+from engine.labs.transfer import GradientNormsMeasured
 from gui.labs.transfer import TransferLabWidget, result_rows
 
 HED = transfer_assets.hed_weights_path() is not None
@@ -73,45 +73,53 @@ def test_honest_labels_come_from_the_engine(widget):
         assert title in texts
 
 
+def _entry(path: str, weights: str, cut: str, split: str, images: int, size: int = 64) -> dict:
+    label_file = "/cache/datasets/documents-v1-seed0-n30/labels.csv"
+    return {"path": path, "image_size": size, "weights": weights, "cut": cut, "images": images, "bytes": 1,
+            "split": split, "label_file": label_file}  # fmt: skip
+
+
 def test_cache_note_separates_these_settings_from_the_rest(widget, monkeypatch):
-    hed = f"sha256:{transfer_assets.HED_SHA256}"
+    hed = transfer_assets.weights_fingerprint("hed", 0)
     entries = [
-        {
-            "path": f"/c/{n}",
-            "image_size": 64,
-            "weights": hed,
-            "cut": "vgg16:block5_pool",
-            "images": n,
-            "bytes": 1,
-        }
-        for n in (96, 32)
+        _entry("/c/v", hed, "vgg16:block5_pool", "validation", 32),
+        _entry("/c/t", hed, "vgg16:block5_pool", "train", 96),
+        _entry("/c/r", "random:7", "vgg16:block4_conv2", "test", 5),
     ]
-    entries.append(
-        {
-            "path": "/c/r",
-            "image_size": 64,
-            "weights": "random:7",
-            "cut": "vgg16:block4_conv2",
-            "images": 5,
-            "bytes": 1,
-        }
-    )
     monkeypatch.setattr("engine.labs.transfer_cache.cache_entries", lambda: entries)
     widget.refresh_cache_note()
-    assert widget.cache_note.matching == entries[:2]
+    note = widget.cache_note
+    assert note.matching == entries[:2]
+    assert "HED at 64 px" in note.text()
+    # Splits in train/validation/test order, of the data set they were computed for.
     assert (
-        "HED at 64 px" in widget.cache_note.text()
-        and "2 splits up to block5_pool (96, 32 images)" in widget.cache_note.text()
+        "train/validation of documents-v1-seed0-n30/labels.csv up to block5_pool (96, 32 images)"
+        in note.text()
     )
-    assert "random init (seed 7) 64 px, 1 split up to block4_conv2 (5 images)" in widget.cache_note.text()
+    assert (
+        "random init (seed 7) 64 px, test of documents-v1-seed0-n30/labels.csv up to block4_conv2"
+        in note.text()
+    )
     widget.form.set_value("seed", 7)
     widget.backbone.buttons["random"].setChecked(True)
-    assert widget.cache_note.matching == entries[2:]
+    assert note.matching == entries[2:]
     widget.size_picker.setCurrentIndex(widget.size_picker.findData(128))
-    assert (
-        widget.cache_note.matching == []
-        and "nothing for random init (seed 7) at 128 px" in widget.cache_note.text()
-    )
+    assert note.matching == [] and "nothing for random init (seed 7) at 128 px" in note.text()
+
+
+def test_cache_note_matches_a_weights_file_by_its_hash(widget, monkeypatch, tmp_path):
+    weights = tmp_path / "mine.h5"
+    weights.write_bytes(b"stand-in weights")
+    mine = transfer_assets.weights_fingerprint(str(weights), 0)
+    entries = [
+        _entry("/c/m", mine, "vgg16:block5_pool", "train", 9),
+        {**_entry("/c/o", "sha256:0f", "c", "", 3)},
+    ]
+    monkeypatch.setattr("engine.labs.transfer_cache.cache_entries", lambda: entries)
+    widget.backbone.path_edit.setText(str(weights))
+    assert widget.cache_note.matching == entries[:1]
+    assert "your file mine.h5 at 64 px" in widget.cache_note.text()
+    assert "a weights file (sha256 0f…) 64 px, 1 split of" in widget.cache_note.text()  # no split recorded
 
 
 def _fake_result(tmp_path: Path) -> LabResult:
@@ -138,6 +146,7 @@ def _fake_result(tmp_path: Path) -> LabResult:
         "trained_from": "cached output of block5_pool",
         "confusion_matrix": confusion,
         "misclassified": wrong,
+        "misclassified_total": 40,  # the engine lists only the first few
         "gradient_norms": {"layers": ["new_conv", "output"], "per_epoch": [[3.0, 0.5], [1.5, 0.25]]},
         "cache": {
             "enabled": True,
@@ -166,6 +175,7 @@ def test_a_result_fills_every_view(widget, tmp_path):
     )
     grid = widget.misclassified
     assert grid.items == extra["misclassified"] and len(grid.images) == 4
+    assert grid.header.text().startswith("40 misclassified test pages (the first 4 shown)")
     assert [grid.load_thumbnail(n) for n in range(4)] == [True, True, True, False]  # a missing file: a note
     assert grid.images[0].pixmap().height() <= 160 and "letter" in grid.captions[0].text()
     assert "memo" in grid.captions[0].text() and "25%" in grid.captions[0].text()
@@ -190,14 +200,31 @@ def test_a_result_fills_every_view(widget, tmp_path):
     assert widget.confusion.matrix.size == 0 and grid.items == [] and widget.layer_map.table.rowCount() == 0
 
 
-def test_the_thumbnail_header_says_when_the_engine_cut_the_list(widget, tmp_path):
-    items = [
-        {"path": str(tmp_path / "x.png"), "true": 0, "predicted": 1, "confidence": 0.5}
-    ] * MAX_MISCLASSIFIED
-    widget.misclassified.set_items(items, CLASS_NAMES, MAX_MISCLASSIFIED)
-    assert f"at most {MAX_MISCLASSIFIED}" in widget.misclassified.header.text()
-    widget.misclassified.set_items([], CLASS_NAMES, MAX_MISCLASSIFIED)
+def test_the_thumbnail_header_gives_the_engines_total(widget, tmp_path):
+    items = [{"path": str(tmp_path / "x.png"), "true": 0, "predicted": 1, "confidence": 0.5}] * 3
+    widget.misclassified.set_items(items, CLASS_NAMES, 3)
+    assert widget.misclassified.header.text().startswith("3 misclassified test pages. ")
+    widget.misclassified.set_items(items, CLASS_NAMES, 57)
+    assert widget.misclassified.header.text().startswith("57 misclassified test pages (the first 3 shown)")
+    widget.misclassified.set_items([], CLASS_NAMES, 0)
     assert "Every test page" in widget.misclassified.header.text()
+
+
+def test_gradient_norms_arrive_live_one_epoch_at_a_time(widget):
+    view = widget.gradients
+    layers = ("fc1_as_conv", "output_conv")
+    widget.on_event(GradientNormsMeasured(1, layers, (4.0, 0.5)))
+    assert view.per_epoch == [[4.0, 0.5]] and view.bars.values == [4.0, 0.5]
+    assert widget.epoch_events == []  # not an EpochEnded: the training curves are untouched
+    widget.on_event(GradientNormsMeasured(3, layers, (9.0, 9.0)))  # not the next epoch: ignored
+    widget.on_event(GradientNormsMeasured(2, layers, (2.0, 0.25)))
+    assert view.per_epoch == [[4.0, 0.5], [2.0, 0.25]]
+    assert view.curves.points["fc1_as_conv"] == ([1, 2], [4.0, 2.0])
+    assert view.slider.value() == 2 and view.bars.values == [2.0, 0.25]
+    view.slider.setValue(1)
+    assert view.bars.values == [4.0, 0.5]
+    widget.reset_views()
+    assert view.per_epoch == [] and not view.slider.isEnabled()
 
 
 def test_a_missing_weights_file_is_named_before_anything_runs(widget, tmp_path):
@@ -262,6 +289,10 @@ def test_a_real_tiny_run_fills_the_views_with_the_results_numbers(qtbot, widget)
     assert widget.gradients.per_epoch == extra["gradient_norms"]["per_epoch"]
     assert widget.layer_map.table.rowCount() == len(extra["layers"])
     assert "HED at 32 px" in widget.cache_note.text() and widget.cache_note.matching
+    assert "train/validation/test of " in widget.cache_note.text()
+    assert widget.misclassified.header.text().startswith(f"{extra['misclassified_total']} misclassified") or (
+        extra["misclassified_total"] == 0
+    )
     assert widget.timeline.count() == len(outcome.result.markers)
 
 
@@ -301,4 +332,6 @@ def test_imagenet_without_the_file_fails_with_where_it_looked(qtbot, widget):
     outcome = _run(qtbot, widget)
     assert isinstance(outcome, Failed)
     assert "not in the Keras cache" in widget.message_bar.text
+    assert "'Download ImageNet weights' button" in widget.message_bar.text  # the button shown above
+    assert widget.backbone.download_button.text().startswith("Download ImageNet weights")
     assert str(transfer_assets.keras_cache_dir()) in widget.message_bar.text

@@ -156,7 +156,19 @@ class BackpropLabWidget(TrainingLabWidget):
     # --- screenshots ----------------------------------------------------------------------------
 
     def prepare_screenshot(self, view: str) -> None:
-        """'' → the assignment graph mid-backward-pass; 'race' → a finished race (run here, for real)."""
+        """'' → the assignment graph mid-backward-pass; 'race' → a finished race (run here, for real);
+        'check' → the gradient check on the first row with w = 0.1; 'expression' → a typed expression
+        with a missing ')' (the caret message)."""
+        if view in ("check", "expression"):
+            self.explorer.show_assignment_graph()
+            self.explorer.inputs.use_grader_weights()
+            if view == "check":
+                self.views.setCurrentWidget(self.check)
+                return
+            self.views.setCurrentWidget(self.explorer)
+            self.explorer.expression.setText("tanh(w1*x1 + w2 * (x2 - w3)")
+            self.explorer.build_from_text()
+            return
         if view == "race":
             self.form.set_value("epochs", SCREENSHOT_EPOCHS)
             params = self.form.params()

@@ -139,3 +139,14 @@ def test_an_undefined_value_is_flagged_not_passed(lab):
     assert "not finite" in lab.check.weights_summary.text()
     explorer.seek(explorer.walk.total)
     assert explorer.view.nodes["out"].value_text == "= nan"
+
+
+def test_screenshot_views_show_the_check_and_a_caret_message(lab):
+    lab.prepare_screenshot("check")
+    assert lab.views.currentWidget() is lab.check
+    assert [r.name for r in lab.check.weight_check.rows if r.within_noise] == ["w3", "w4", "w5"]
+    lab.prepare_screenshot("expression")
+    assert lab.views.currentWidget() is lab.explorer
+    header, text_line, caret_line = lab.explorer.error_label.text().splitlines()
+    assert header.endswith("at column 28, the end of the text:")
+    assert caret_line.index("^") == len(text_line)  # one past the last character, named as column 28

@@ -134,9 +134,21 @@ class PipelineExplorer(QWidget):
         steps_box = QWidget()
         steps_layout = QVBoxLayout(steps_box)
         steps_layout.setContentsMargins(0, 0, 0, 0)
-        steps_layout.addWidget(self.steps, 1)
+        # The list is as tall as its 16 rows, so the vocabulary sits right under it.
+        rows = self.steps.sizeHintForRow(0) * len(STEPS) + self.steps.header().sizeHint().height()
+        self.steps.setFixedHeight(rows + 2 * self.steps.frameWidth() + 8)
+        steps_layout.addWidget(self.steps)
         steps_layout.addWidget(self.vocabulary_label)
         steps_layout.addWidget(self.measure_button)
+        hint = QLabel(
+            "Select a step to see what it did to this post. Untick one to switch it off: the vocabulary "
+            "is recounted, skip_steps in the settings follows, and the next Run trains without it, so "
+            "Runs can compare the accuracy."
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        steps_layout.addWidget(hint)
+        steps_layout.addStretch(1)
         left.addWidget(steps_box)
 
         self.effects_note = QLabel(
@@ -152,7 +164,9 @@ class PipelineExplorer(QWidget):
         self.effects_box = effects_box
         left.addWidget(effects_box)
         effects_box.hide()  # until measured: an empty chart says nothing
-        left.setSizes([400, 320])
+        left.setCollapsible(0, False)
+        left.setStretchFactor(0, 0)
+        left.setStretchFactor(1, 1)
 
         self.step_title = QLabel("")
         self.step_title.setWordWrap(True)

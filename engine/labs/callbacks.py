@@ -28,6 +28,11 @@ from engine.params import param
 AUTO = "auto"
 MAX_LAYERS = 10
 
+#: The TensorBoard viewer is not a dependency (it is only needed to browse the logs): how to get it,
+#: from the app's folder, and the version our logs were opened in (scalars and histograms all listed).
+TENSORBOARD_INSTALL = ".venv/bin/pip install tensorboard"
+TENSORBOARD_VERIFIED = "2.21.0"
+
 EXPLANATION = (
     "Five hidden Dense layers learn to tell two overlapping noisy rings apart (20,000 points, 75/25 "
     "stratified split). The rings overlap so much that no model can beat about 0.67 accuracy / 0.74 AUC. "
@@ -98,7 +103,9 @@ class Params:
     nan_guard: bool = param(True, "Stop when the loss or any weight becomes NaN/inf", label="NaN guard")
     early_stopping: bool = param(True, "Stop when val accuracy has not improved for `patience` epochs")
     patience: int = param(2, "Epochs without improvement before early stopping", minimum=1, maximum=100)
-    tensorboard: bool = param(True, "Write TensorBoard logs (scalars, weight and gradient histograms)")
+    tensorboard: bool = param(
+        True, "Write TensorBoard logs (scalars, weight and gradient histograms)", label="TensorBoard"
+    )
     layer_stats: bool = param(True, "Per-layer weight/gradient histograms and gradient norms each epoch")
     output_dir: str = param("", "Folder for checkpoints and logs; empty makes a new one per run")
 
@@ -213,7 +220,10 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "stopped": parts.stopped(),
             "layer_stats": parts.layer_records(),
             "tensorboard_log_dir": str(parts.log_dir) if params.tensorboard else "",
-            "tensorboard_command": f'tensorboard --logdir "{parts.log_dir}"' if params.tensorboard else "",
+            "tensorboard_command": (
+                f'.venv/bin/tensorboard --logdir "{parts.log_dir}"' if params.tensorboard else ""
+            ),
+            "tensorboard_install": TENSORBOARD_INSTALL if params.tensorboard else "",
             "output_dir": str(folder),
         },
     )

@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.labs.callbacks import LayerStatsRecorded, latest_run_per_model
+from engine.labs.callbacks import (
+    TENSORBOARD_INSTALL,
+    TENSORBOARD_VERIFIED,
+    LayerStatsRecorded,
+    latest_run_per_model,
+)
 from engine.runs import RunStore
 from gui.labs.callbacks_norms import OFF_SCALE_TEXT, GradientNormChart
 from gui.plots.charts import HistogramView
@@ -213,10 +218,15 @@ class TensorBoardPanel(QWidget):
         if not log_dir:
             self.text.setText("This run wrote no TensorBoard logs (the callback was off).")
         else:
+            install = str(extra.get("tensorboard_install", "")) or TENSORBOARD_INSTALL
             self.text.setText(
-                f"Logs: {log_dir}\n\nOpen them with:\n    {self.command}\n\n"
-                "Scalars: loss, accuracy, F1, AUC, learning rate. Histograms: weights/<layer> and "
-                "gradients/<layer>; gradient_norm/<layer> as scalars."
+                f"Logs: {log_dir}\n\n"
+                "The TensorBoard viewer is not installed with this app. Install it once, in the app's "
+                f"folder:\n    {install}\nthen open the logs with:\n    {self.command}\nand browse to "
+                "the address it prints.\n\n"
+                f"These logs were checked readable by TensorBoard {TENSORBOARD_VERIFIED}. Scalars: loss, "
+                "accuracy, F1, AUC, learning rate and gradient_norm/<layer>. Histograms: weights/<layer> "
+                "and gradients/<layer>."
             )
         self.copy_button.setEnabled(bool(self.command))
 

@@ -59,6 +59,8 @@ def test_each_model_runs_two_epochs_with_every_callback(tiny_csv, tmp_path, mode
     assert markers[0] == Marker(1, "checkpoint", markers[0].text)  # the first epoch always improves
     assert Path(result.artifacts["best_checkpoint"]).is_file()
     assert any(Path(result.artifacts["tensorboard"], "train").iterdir())
+    assert result.extra["tensorboard_command"].endswith(f'--logdir "{result.artifacts["tensorboard"]}"')
+    assert result.extra["tensorboard_install"] == ".venv/bin/pip install tensorboard"
     stats = result.extra["layer_stats"]
     assert [r["epoch"] for r in stats] == [1, 2] and len(stats[0]["layers"]) == 6
     live = [e for e in events if isinstance(e, LayerStatsRecorded)]

@@ -18,10 +18,10 @@ from engine.jobs import Cancelled, Finished
 from engine.labs import LABS
 from engine.labs.text_cnn import STEPS, vocabulary_by_step, vocabulary_size
 from engine.text.corpus import load_folder
-from engine.text.entities import nltk_available
+from engine.text.entities import get_chunker, nltk_available
 from engine.text.pipeline import STEP_NUMBERS
 from gui.labs.text_cnn import TextCnnLabWidget
-from gui.labs.text_cnn_explorer import CHANGED, OFF
+from gui.labs.text_cnn_explorer import CHANGED, OFF, diff_html
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL = list(STEP_NUMBERS)
@@ -79,6 +79,12 @@ def test_the_tab_builds_and_explores_without_tensorflow(tmp_path, tiny_corpus):
     assert "tf_after_build False" in proc.stdout and "tf_after_explore False" in proc.stdout
 
 
+def test_diff_html_marks_and_escapes_the_engines_spans():
+    html = diff_html([("same", "In article"), ("removed", "<642231@athena>"), ("added", "New_York")])
+    assert html.startswith("In article ") and "&lt;642231@athena&gt;" in html and "<642231" not in html
+    assert 'line-through;">&lt;642231' in html and 'color:#0f5b33;">New_York</span>' in html
+
+
 def test_explorer_shows_each_step_and_the_engines_vocabulary(qtbot, widget, tiny_corpus):
     corpus = load_folder(tiny_corpus)
     explorer = widget.explorer
@@ -94,6 +100,11 @@ def test_explorer_shows_each_step_and_the_engines_vocabulary(qtbot, widget, tiny
     assert explorer.step_items[1].text(1) == CHANGED
     assert "line-through" in explorer.diff.toHtml() and "@" in explorer.diff.toPlainText()
     assert explorer.trace is not None and explorer.trace.result.emails in explorer.extracted.text()
+
+    # Step 11 names the chunker that ran.
+    explorer.steps.setCurrentItem(explorer.step_items[STEP_NUMBERS.index(11)])
+    assert get_chunker("auto").label in explorer.step_title.text()
+    assert get_chunker("auto").label in explorer.status.text()
 
     # Switching step 16 off from the explorer edits the form and recounts the vocabulary.
     with qtbot.waitSignal(widget.analysis_runner.sig_job_ended, timeout=30_000):

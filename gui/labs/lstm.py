@@ -10,10 +10,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QTableWidgetItem, QWidget
 
 from engine.jobs import Finished, LabResult, LabSpec
 from engine.labs.lstm import Params
@@ -21,6 +20,7 @@ from engine.params import ParamError, as_dict
 from engine.runs import RunStore
 from gui.labs.lstm_diagram import ModelDiagramView
 from gui.labs.lstm_idf import IdfExplorer
+from gui.labs.lstm_majority import MajorityWarning
 from gui.labs.lstm_preview import PreviewJobs, idf_key
 from gui.labs.lstm_results import RocPanel, model_name, result_rows
 from gui.labs.training import TrainingLabWidget
@@ -78,6 +78,10 @@ class LstmLabWidget(TrainingLabWidget):
         self.model_note.setWordWrap(True)
         self.model_note.setObjectName("modelNote")
         self.controls_box.insertWidget(1, self.model_note)
+        self.majority = MajorityWarning(self.curves, ACCURACY_PLOT)
+        outer = self.layout()
+        assert isinstance(outer, QBoxLayout)
+        outer.insertWidget(1, self.majority)  # under the message bar: seen on whichever tab is open
 
         self.previews = PreviewJobs(self)
         self.previews.sig_diagram_ready.connect(self._on_diagram_ready)
@@ -201,9 +205,10 @@ class LstmLabWidget(TrainingLabWidget):
             self._refresh_timer.start()
 
     def reset_views(self) -> None:
-        """Also hide the previous run's accuracy warning (the ROC keeps each model's latest curve)."""
+        """Also hide the previous run's accuracy warnings (the ROC keeps each model's latest curve)."""
         super().reset_views()
         self.roc_panel.warning.hide()
+        self.majority.reset()
 
     @Slot()
     def _on_previews_idle(self) -> None:
@@ -231,23 +236,15 @@ class LstmLabWidget(TrainingLabWidget):
         self.roc_panel.show_result(result)
         self.diagram.set_diagram(extra["model_diagram"], f"The trained {model_name(result)} of the last run.")
         self.shown_diagram = diagram_key(self.run_params) if self.run_params is not None else None
-        plot = self.curves.plots.get(ACCURACY_PLOT)
-        if plot is not None:
-            rate = float(extra["val_majority_rate"])
-            line = pg.InfiniteLine(
-                pos=rate,
-                angle=0,
-                pen=pg.mkPen("#D55E00", width=1.5, style=Qt.PenStyle.DashLine),
-                label=f"accuracy of always 'approved': {rate:.3f}",
-                labelOpts={"position": 0.15, "color": "#D55E00", "anchors": [(0, 1), (0, 1)]},
-            )
-            plot.addItem(line)
+        self.majority.show_result(result)
         self.views.setCurrentWidget(self.roc_panel)
 
     @Slot(object)
     def on_event(self, event: Any) -> None:
-        """The inherited routing; a finished run whose accuracy only matches the majority warns."""
+        """The inherited routing; the majority-class banner and line follow the run as it trains, and
+        a finished run whose test accuracy only matches the majority also warns in the message bar."""
         super().on_event(event)
+        self.majority.on_event(event)
         if isinstance(event, Finished):
             warning = str(dict(event.result.extra).get("accuracy_warning", ""))
             if warning:

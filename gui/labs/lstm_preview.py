@@ -22,8 +22,7 @@ IDF_FIELDS = ("data_dir", "projects", "max_projects", "seed")
 
 
 def _diagram_job(params: lstm.Params, token: CancelToken, emit: Emit) -> LabResult:
-    token.raise_if_cancelled()
-    diagram = lstm.diagram(params)
+    diagram = lstm.diagram(params, token, emit)
     token.raise_if_cancelled()
     return LabResult(extra={"model_diagram": diagram})
 

@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QObject, Slot
 
 from engine.jobs import Cancelled, EpochEnded, Failed, Finished, Marker
-from engine.labs import LABS
+from engine.labs import LABS, lstm_scores
 from engine.text_idf import IdfTable
 from gui.labs.lstm import ACCURACY_PLOT, LstmLabWidget, lstm_group
 
@@ -92,6 +93,35 @@ def test_curves_group_loss_auc_and_accuracy(widget):
     assert len(widget.curves.plots) == 2
     assert widget.curves.points["auc"] == ([1, 2], [0.7, 0.8])
     assert widget.curves.marker_count == 1 and widget.timeline.count() == 1
+
+
+def _majority_lines(widget: LstmLabWidget) -> list[float]:
+    plot = widget.curves.plots[ACCURACY_PLOT]
+    return [i.value() for i in plot.items if hasattr(i, "angle") and i.angle == 0]
+
+
+def test_majority_warning_shows_as_soon_as_an_epoch_is_marked(widget):
+    widget.reset_views()
+    epochs = {1: 0.87, 2: 0.855, 3: 0.875}  # validation accuracy; epoch 2 is within a point of 0.85
+    widget.on_event(lstm_scores.rate_marker(0.85, 600))
+    assert widget.majority.isHidden()
+    for epoch, accuracy in epochs.items():
+        warning = lstm_scores.epoch_warning(epoch, accuracy, 0.85)
+        if warning is not None:  # the engine sends it just before the epoch's metrics
+            widget.on_event(warning)
+            assert not widget.majority.isHidden()
+            assert widget.majority.text() == f"⚠ Epoch {epoch}: {warning.text}"
+            assert "0.855" in widget.majority.text()
+        widget.on_event(EpochEnded(epoch, {"auc": 0.7, "val_accuracy": accuracy}, 3))
+        assert widget.majority.isHidden() == (epoch != 2), epoch
+        assert _majority_lines(widget) == [0.85]  # drawn once, with the first epoch's accuracy plot
+    below = lstm_scores.epoch_warning(4, 0.849, 0.85)  # below the rate warns too
+    assert below is not None
+    widget.on_event(below)
+    assert not widget.majority.isHidden()
+    widget.reset_views()  # a new run starts clean (the plots may stay, their lines go)
+    assert widget.majority.isHidden() and widget.majority.rate is None
+    assert ACCURACY_PLOT not in widget.curves.plots or _majority_lines(widget) == []
 
 
 def test_model_picker_explains_the_chosen_model(widget):
@@ -198,9 +228,25 @@ def test_a_bad_csv_is_named_in_the_message_bar(qtbot, widget, tmp_path):
     )
 
 
+class BannerRecorder(QObject):
+    """Records, after the widget handled each epoch, whether the banner shows and the rate line."""
+
+    def __init__(self, widget: LstmLabWidget) -> None:
+        super().__init__()
+        self.widget = widget
+        self.seen: dict[int, tuple[bool, list[float]]] = {}
+        widget.runner.sig_event_received.connect(self.record)  # after the widget's own slot
+
+    @Slot(object)
+    def record(self, event: object) -> None:
+        if isinstance(event, EpochEnded):
+            self.seen[event.epoch] = (not self.widget.majority.isHidden(), _majority_lines(self.widget))
+
+
 @pytest.mark.slow
 def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
-    fill(widget, model=2)
+    fill(widget, model=2, epochs=2)
+    recorder = BannerRecorder(widget)
     # The IDF explorer and the Model tab fit / build in the background when shown.
     widget.views.setCurrentWidget(widget.explorer)
     qtbot.waitUntil(lambda: widget.explorer.table is not None, timeout=60_000)
@@ -225,6 +271,13 @@ def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
     assert widget.roc_panel.warning.isVisible() == bool(extra["accuracy_warning"])
     if extra["accuracy_warning"]:
         assert extra["accuracy_warning"] in widget.message_bar.label.text()
+    # Live: the banner showed in exactly the epochs the engine marked, the rate line from epoch 1;
+    # after the run the banner states the test split's verdict, like the ROC tab and the message bar.
+    warned = {m.epoch for m in result.markers if m.kind == "majority_warning"}
+    rate = extra["val_majority_rate"]
+    assert recorder.seen == {e: (e in warned, [round(rate, 4)]) for e in (1, 2)}
+    assert widget.majority.isHidden() == (not extra["accuracy_warning"])
+    assert extra["accuracy_warning"] in widget.majority.text()
     rows = {widget.results_table.item(r, 0).text(): widget.results_table.item(r, 1).text()
             for r in range(widget.results_table.rowCount())}  # fmt: skip
     assert rows["test auc"] == f"{result.test['auc']:.4f}"
@@ -235,8 +288,7 @@ def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
     assert diagram.diagram == extra["model_diagram"] and "trained Model-2" in diagram.status.text()
     assert set(diagram.boxes) == {layer["name"] for layer in extra["model_diagram"]["layers"]}
     assert f"{extra['model_diagram']['trainable_params']:,} trainable" in diagram.summary.text()
-    lines = [i for i in widget.curves.plots[ACCURACY_PLOT].items if hasattr(i, "angle") and i.angle == 0]
-    assert [line.value() for line in lines] == [extra["val_majority_rate"]]
+    assert _majority_lines(widget) == [rate]  # moved to the exact rate
 
     # Live shapes: a size edited on the Model tab rebuilds the (untrained) diagram.
     widget.views.setCurrentWidget(widget.diagram)
@@ -259,16 +311,18 @@ def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
     assert widget.message_bar.level == "warning" and len(widget.epoch_events) < 200
 
 
-def test_closing_the_window_stops_a_running_preview(qtbot, window):
+def test_closing_the_window_stops_a_preview_generating_the_table(qtbot, window):
     from gui.workers import LIVE_RUNNERS
 
     widget = window.show_tab("lstm")
-    widget.form.set_value("projects", 2000)  # a table no other test generated: a second or two to make
+    widget.form.set_value("projects", 50000)  # ~25 s to generate: a close that waited would show
     widget.form.set_value("seed", 11)
     widget.views.setCurrentWidget(widget.explorer)
     widget.refresh_previews()
     assert widget.previews.running
+    qtbot.waitUntil(lambda: "generating projects" in widget.explorer.status.text(), timeout=30_000)
     asked = time.monotonic()
     window.close()
+    waited = time.monotonic() - asked
     assert not any(runner.running for runner in LIVE_RUNNERS)
-    assert time.monotonic() - asked < 10.0
+    assert waited < 2.0, waited

@@ -7,6 +7,7 @@ is imported only inside :func:`run`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import tempfile
 from collections.abc import Mapping
@@ -85,9 +86,7 @@ class Params:
     activation: str = param(AUTO, "Hidden-layer activation", choices=(AUTO, *ACTIVATIONS))
     initializer: str = param(AUTO, "Kernel initializer of every layer", choices=(AUTO, *INITIALIZERS))
     optimizer: str = param(AUTO, "Optimizer", choices=(AUTO, *OPTIMIZERS))
-    widths: tuple[str, ...] = param(
-        tuple(map(str, DEFAULT_WIDTHS)), "Units of each hidden layer, comma-separated"
-    )
+    widths: tuple[int, ...] = param(DEFAULT_WIDTHS, "Units of each hidden layer, comma-separated")
     learning_rate: float = param(0.01, "Initial learning rate", minimum=1e-6, maximum=10.0)
     momentum: float = param(0.9, "Momentum of SGD with momentum", minimum=0.0, maximum=0.999)
     epochs: int = param(20, "Most epochs to train (early stopping may end sooner)", minimum=1, maximum=1000)
@@ -109,6 +108,13 @@ class Params:
     layer_stats: bool = param(True, "Per-layer weight/gradient histograms and gradient norms each epoch")
     output_dir: str = param("", "Folder for checkpoints and logs; empty makes a new one per run")
 
+    def __post_init__(self) -> None:
+        # The params system hands list fields over as strings ("32", "16", ...); keep the numbers, so
+        # the run's params (store, CLI JSON) say widths [32, 32, 16, 16, 8]. A bad entry is left as
+        # given for validate() to name.
+        with contextlib.suppress(TypeError, ValueError):
+            object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
+
     def validate(self) -> None:
         """Check the widths (the only field whose type cannot say it all)."""
         self.layer_widths()
@@ -119,16 +125,13 @@ class Params:
         Raises:
             ValueError: Not 1–10 positive whole numbers.
         """
+        given = ",".join(map(str, self.widths))
         try:
             widths = tuple(int(w) for w in self.widths)
-        except ValueError:
-            raise ValueError(
-                f"widths: expected whole numbers like 32,32,16,16,8, got {','.join(self.widths)}"
-            ) from None
+        except (TypeError, ValueError):
+            raise ValueError(f"widths: expected whole numbers like 32,32,16,16,8, got {given}") from None
         if not 1 <= len(widths) <= MAX_LAYERS or min(widths) < 1:
-            raise ValueError(
-                f"widths: expected 1 to {MAX_LAYERS} positive layer sizes, got {','.join(self.widths)}"
-            )
+            raise ValueError(f"widths: expected 1 to {MAX_LAYERS} positive layer sizes, got {given}")
         return widths
 
     def config(self) -> DenseConfig:
@@ -216,6 +219,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         extra={
             "model": {"number": params.model, "note": preset(params.model).note, **config.__dict__},
             "data": {"source": source, "rows": len(y), "train": len(y_train), "validation": len(y_val)},
+            "epochs_run": len(hist.get("loss", [])),
             "first_batch_loss": first_batch.get("loss", float("nan")),
             "stopped": parts.stopped(),
             "layer_stats": parts.layer_records(),
@@ -230,7 +234,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
 
 
 def final_numbers(history: dict[str, list[float]]) -> dict[str, float]:
-    """The last epoch's validation numbers, the best validation accuracy and the epochs run."""
+    """The last epoch's validation numbers and the best validation accuracy (metrics only)."""
     numbers = {
         k: values[-1]
         for k, values in history.items()
@@ -243,7 +247,6 @@ def final_numbers(history: dict[str, list[float]]) -> dict[str, float]:
         numbers["max_abs_f1_minus_val_accuracy"] = max(
             abs(f - a) for f, a in zip(history["f1"], val_acc, strict=True)
         )
-    numbers["epochs_run"] = float(len(history.get("loss", [])))
     return numbers
 
 

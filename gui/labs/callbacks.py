@@ -87,7 +87,7 @@ class CallbacksLabWidget(TrainingLabWidget):
             self.compare.load()
 
     def show_result(self, result: LabResult) -> None:
-        """The inherited table plus why training stopped, the first-batch loss and the TensorBoard logs."""
+        """The inherited table plus why training stopped, epochs run, the first-batch loss and TensorBoard."""
         super().show_result(result)
         extra = dict(result.extra)
         stopped = extra.get("stopped") or {}
@@ -96,6 +96,7 @@ class CallbacksLabWidget(TrainingLabWidget):
                 "stopped",
                 f"epoch {stopped['epoch']}: {stopped['text']}" if stopped.get("kind") else "ran all epochs",
             ),
+            ("epochs run", str(extra.get("epochs_run", ""))),
             ("first-batch loss", f"{float(extra.get('first_batch_loss', float('nan'))):.4g}"),
         ]
         start = self.results_table.rowCount()

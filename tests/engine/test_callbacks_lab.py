@@ -14,7 +14,7 @@ import pytest
 from engine.data.rings import generate_rings
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, Marker
 from engine.labs.callbacks import LAB, LayerStatsRecorded, Params
-from engine.params import ParamError, build
+from engine.params import ParamError, as_dict, build
 
 HISTORY_KEYS = {"loss", "val_loss", "accuracy", "val_accuracy", "f1", "auc", "lr"}
 
@@ -66,7 +66,7 @@ def test_each_model_runs_two_epochs_with_every_callback(tiny_csv, tmp_path, mode
     live = [e for e in events if isinstance(e, LayerStatsRecorded)]
     assert [e.epoch for e in live] == [1, 2] and list(live[1].layers) == stats[1]["layers"]
     assert result.extra["model"]["activation"] == ("tanh" if model == 1 else "elu" if model == 4 else "relu")
-    assert result.test["epochs_run"] == 2
+    assert result.extra["epochs_run"] == 2 and "epochs_run" not in result.test
 
 
 @pytest.mark.slow
@@ -137,6 +137,9 @@ def test_params_presets_and_validation():
     assert build(Params, {"model": "1"}).config().activation == "tanh"
     config = build(Params, {"model": "2", "activation": "elu", "widths": "8, 4"}).config()
     assert (config.activation, config.initializer, config.widths) == ("elu", "random_uniform_0_1", (8, 4))
+    # Widths are numbers in the params the store and the CLI JSON record, however they were given.
+    assert as_dict(build(Params, {"widths": "8, 4"}))["widths"] == [8, 4]
+    assert as_dict(Params())["widths"] == [32, 32, 16, 16, 8]
     with pytest.raises(ParamError, match="widths: expected whole numbers"):
         build(Params, {"widths": "8,x"})
     with pytest.raises(ParamError, match="widths: expected 1 to 10 positive"):

@@ -166,3 +166,25 @@ def test_size_edits_never_parse_the_glove_file(tmp_path, monkeypatch) -> None:
     assert frozen["shape"] == [None, 9, 300] and frozen["trainable_params"] == 0 and rows > 50
     assert calls == {"_parse": 0, "load_vectors": 0}  # only the width was read
     assert lstm_glove.glove_width(str(glove)) == 300
+
+
+def test_a_stopped_diagram_caches_nothing_and_the_next_one_builds() -> None:
+    from engine.jobs import CancelToken, JobCancelled, Progress
+    from engine.labs import lstm
+    from engine.params import build
+
+    params = build(lstm.Params, {"projects": 500, "seed": 5, "text_length": 9})  # a table no test made
+    token = CancelToken()
+    phases: list[str] = []
+
+    def emit(event: object) -> None:
+        if isinstance(event, Progress):
+            phases.append(event.phase)
+            if event.phase == "generating projects":
+                token.cancel()
+
+    with pytest.raises(JobCancelled):
+        lstm.diagram(params, token, emit)
+    assert phases == ["loading data", "generating projects"]  # stopped while the table was generated
+    assert all(key.projects != 500 for key in lstm._DIAGRAM_DATA)
+    assert lstm.diagram(params)["name"] == "model_1"

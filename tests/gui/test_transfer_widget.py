@@ -130,6 +130,8 @@ def _fake_result(tmp_path: Path) -> LabResult:
         page.write_bytes(encode_png(render_page(true, rng)))
         wrong.append({"path": str(page), "true": true, "predicted": predicted, "confidence": 0.25 + n / 10})
     wrong.append({"path": str(tmp_path / "gone.png"), "true": 3, "predicted": 4, "confidence": 0.5})
+    fax = Path(__file__).parents[1] / "engine" / "data" / "transfer_tiff" / "page_g4_miniswhite.tif"
+    wrong.append({"path": str(fax), "true": 1, "predicted": 13, "confidence": 0.4})  # RVL-CDIP's coding
     confusion = (np.eye(16, dtype=int) * 2).tolist()
     layers = [
         {"name": "block5_pool", "kind": "MaxPooling2D", "part": "VGG-16", "trainable": False, "params": 0,
@@ -174,9 +176,10 @@ def test_a_result_fills_every_view(widget, tmp_path):
         and "15\u00a0memo" in widget.confusion_note.text()
     )
     grid = widget.misclassified
-    assert grid.items == extra["misclassified"] and len(grid.images) == 4
-    assert grid.header.text().startswith("40 misclassified test pages (the first 4 shown)")
-    assert [grid.load_thumbnail(n) for n in range(4)] == [True, True, True, False]  # a missing file: a note
+    assert grid.items == extra["misclassified"] and len(grid.images) == 5
+    assert grid.header.text().startswith("40 misclassified test pages (the first 5 shown)")
+    # A missing file gets a note; a CCITT Group 4 TIFF scan is shown like the PNGs.
+    assert [grid.load_thumbnail(n) for n in range(5)] == [True, True, True, False, True]
     assert grid.images[0].pixmap().height() <= 160 and "letter" in grid.captions[0].text()
     assert "memo" in grid.captions[0].text() and "25%" in grid.captions[0].text()
     assert grid.columns > 1  # reflowed to the tab's width

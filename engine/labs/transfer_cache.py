@@ -134,6 +134,7 @@ def cached_features(
     folder = _folder_for(key)
     found = _open(folder, key)
     if found is not None:
+        _record_source(folder, name, label_file)
         return found
     shutil.rmtree(folder, ignore_errors=True)  # stale or interrupted entry
     folder.mkdir(parents=True)
@@ -178,6 +179,18 @@ def cached_features(
     if opened is None:
         raise RuntimeError(f"feature cache {folder} could not be read back")
     return CachedSplit(opened.folder, opened.features, opened.labels, opened.index, False, key)
+
+
+def _record_source(folder: Path, split: str, label_file: str) -> None:
+    """Note on a hit which split and label file use the entry (entries from before this was recorded,
+    or the same images listed by another label file), so the GUI's note names the data set."""
+    path = folder / "meta.json"
+    try:
+        meta = json.loads(path.read_text())
+        if (meta.get("split"), meta.get("label_file")) != (split, label_file):
+            path.write_text(json.dumps({**meta, "split": split, "label_file": label_file}, indent=1))
+    except (OSError, ValueError):
+        pass  # only the note's wording depends on it; the features are intact
 
 
 def feature_dataset(split: CachedSplit, batch_size: int, order: EpochOrder | None = None) -> Any:

@@ -157,3 +157,15 @@ def test_cache_entries_lists_complete_entries(pages, extractor) -> None:
     assert (entry["image_size"], entry["weights"], entry["images"]) == (32, "sha256:listed", 10)
     assert (entry["split"], entry["label_file"]) == ("validation", "/data/labels.csv")
     assert entry["bytes"] >= split.nbytes
+    # A hit from another label file listing the same images (or an entry from before the split and
+    # label file were recorded) is relabelled with its latest use; the features stay.
+    meta = split.folder / "meta.json"
+    old = json.loads(meta.read_text())
+    meta.write_text(json.dumps({k: v for k, v in old.items() if k not in ("split", "label_file")}))
+    assert [(e["split"], e["label_file"]) for e in cache_entries() if e["path"] == str(split.folder)] == [
+        ("", "")
+    ]
+    again, _ = _cache(pages, extractor, key, name="validation", label_file="/other/list.txt")
+    assert again.hit
+    listed = [e for e in cache_entries() if e["path"] == str(split.folder)]
+    assert [(e["split"], e["label_file"]) for e in listed] == [("validation", "/other/list.txt")]

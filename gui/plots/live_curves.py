@@ -15,6 +15,8 @@ MARKER_COLOURS = {
     "lr_decay": "#E69F00",
     "early_stop": "#CC79A7",
     "nan_stop": "#D55E00",
+    "majority_rate": "#56B4E9",
+    "majority_warning": "#D55E00",
 }
 
 

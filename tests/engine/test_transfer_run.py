@@ -78,20 +78,31 @@ def test_second_run_hits_the_cache_and_repeats_its_numbers() -> None:
     assert second.test == first.test
 
 
-def test_skips_bad_images_and_streams_when_augmenting(tmp_path: Path) -> None:
+def test_rvl_cdip_style_fax_tiffs_train_and_bad_images_are_skipped(tmp_path: Path) -> None:
+    from PIL import Image
+
     from engine.data.documents import generate_documents
 
     source = generate_documents(0, 3)
     lines = source.read_text().splitlines()
-    rows = [f"{source.parent / p},{label}" for p, label in (line.split(",") for line in lines[1:])]
+    rows = []
+    for n, (name, label) in enumerate(line.split(",") for line in lines[1:]):
+        if n % 2:  # every other page as RVL-CDIP stores its scans: bilevel, CCITT Group 4
+            page = Image.open(source.parent / name).convert("L").point(lambda v: 255 if v > 128 else 0)
+            name = f"scans/{n}.tif"
+            (tmp_path / "scans").mkdir(exist_ok=True)
+            page.convert("1").save(tmp_path / name, compression="group4")
+        else:
+            name = str(source.parent / name)
+        rows.append(f"{name} {label}")  # RVL-CDIP's own 'path label' lines, relative to the file
     corrupt = tmp_path / "corrupt.png"
     corrupt.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
-    rows += [f"{corrupt},4", f"{tmp_path / 'missing.tif'},5"]
-    labels = tmp_path / "labels.csv"
-    labels.write_text("path,label\n" + "\n".join(rows) + "\n")
+    rows += [f"{corrupt} 4", f"{tmp_path / 'missing.tif'} 5"]
+    labels = tmp_path / "train.txt"
+    labels.write_text("\n".join(rows) + "\n")
     result = _run(label_file=str(labels), shift=0.05, brightness=10.0)
     skipped = {s["path"] for s in result.extra["skipped_images"]}
-    assert skipped == {str(corrupt), str(tmp_path / "missing.tif")}
+    assert skipped == {str(corrupt), str(tmp_path / "missing.tif")}  # all 24 fax TIFFs were read
     sizes = result.extra["split_sizes"]
     assert sum(sizes.values()) == 50
     assert result.extra["cache"]["enabled"] is False and "augmentation" in result.extra["cache"]["reason"]

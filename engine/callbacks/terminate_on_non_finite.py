@@ -8,21 +8,37 @@ from typing import Any
 from engine.callbacks.decision_callback import DecisionCallback
 from engine.jobs import Emit
 
+#: The weights are checked after every this many batches (and at every epoch's end). One check is a
+#: compiled TensorFlow call: measured here, the batch hook took 490 µs when it checked every batch
+#: (a batch of 32 rows of the lab's model trains in about 1.6 ms, so about 30% more time) and 30 µs
+#: on average every 16th. One fused flag instead of one per weight was no faster: the call is the cost.
+WEIGHT_CHECK_EVERY = 16
+
 
 class TerminateOnNonFinite(DecisionCallback):
-    """Checks the batch loss and every model weight after each training batch.
+    """Checks the batch loss after every batch and all model weights every ``weight_check_every``.
 
     Keras's ``TerminateOnNaN`` looks only at the loss. A weight can turn infinite one step before the
     loss does (or, behind a dead ReLU, without the loss ever showing it), so all weights are checked
-    too, in one compiled TensorFlow function per batch to keep the per-batch hook cheap. The stop is
-    reported as a ``nan_stop`` marker naming the batch and the first bad loss or weight.
+    too: after every ``weight_check_every``-th batch of an epoch and always at the epoch's end, so a
+    bad weight behind a finite loss is caught at most ``weight_check_every - 1`` batches late and
+    never survives an epoch. The loss costs nothing to read and is checked after every batch. The
+    stop is reported as a ``nan_stop`` marker naming the batch and the first bad loss or weight.
 
     Args:
         emit: Event sink. Defaults to discarding events.
+        weight_check_every: Batches between two weight checks. Defaults to
+            :data:`WEIGHT_CHECK_EVERY` (16).
+
+    Example:
+        >>> guard = TerminateOnNonFinite(weight_check_every=1)  # every batch, ~0.5 ms each
     """
 
-    def __init__(self, emit: Emit | None = None) -> None:
+    def __init__(self, emit: Emit | None = None, weight_check_every: int = WEIGHT_CHECK_EVERY) -> None:
         super().__init__(emit)
+        if weight_check_every < 1:
+            raise ValueError(f"weight_check_every must be at least 1, got {weight_check_every!r}")
+        self.weight_check_every = weight_check_every
         self.stopped_epoch = 0
         self.reason = ""
         self._epoch = 0
@@ -39,15 +55,38 @@ class TerminateOnNonFinite(DecisionCallback):
         self._epoch = epoch + 1
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        reason = self.check((logs or {}).get("loss"))
+        loss = (logs or {}).get("loss")
+        reason = self.check_loss(loss)
+        if not reason and (batch + 1) % self.weight_check_every == 0:
+            reason = self.check_weights(loss)
         if reason:
             self.stop(f"batch {batch + 1}: {reason}")
 
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.stopped_epoch:
+            return  # already stopped (and reported) during this epoch
+        reason = self.check_weights(None)
+        if reason:
+            self.stop(f"the end of the epoch: {reason}")
+
     def check(self, loss: Any) -> str:
-        """Why training must stop ("" when the loss and all weights are finite)."""
-        loss_value = float("nan") if loss is None else float(loss)
-        if loss is not None and not math.isfinite(loss_value):
-            return f"loss is {loss_value}"
+        """Why training must stop now ("" when the loss and all weights are finite)."""
+        return self.check_loss(loss) or self.check_weights(loss)
+
+    @staticmethod
+    def check_loss(loss: Any) -> str:
+        """Why the loss stops training ("" when it is finite or absent)."""
+        if loss is None:
+            return ""
+        value = float(loss)
+        return "" if math.isfinite(value) else f"loss is {value}"
+
+    def check_weights(self, loss: Any = None) -> str:
+        """Why the weights stop training ("" when every entry of every weight is finite).
+
+        Args:
+            loss: The batch loss, to say it was still finite. Defaults to None (not mentioned).
+        """
         if self._finite_flags is None:
             self._finite_flags = _finite_flags_function(self.model.weights)
         flags = self._finite_flags().numpy()
@@ -55,8 +94,14 @@ class TerminateOnNonFinite(DecisionCallback):
             return ""
         bad = [w.path for w, ok in zip(self.model.weights, flags, strict=True) if not ok]
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        still = f" while the loss is still finite ({loss_value:.4g})" if loss is not None else ""
-        return f"weight {bad[0]} holds NaN/inf{more}{still}"
+        still = f" while the loss is still finite ({float(loss):.4g})" if loss is not None else ""
+        late = (
+            f"; weights are checked every {self.weight_check_every} batches and at each epoch's end, "
+            f"so it may have happened up to {self.weight_check_every - 1} batches earlier"
+            if self.weight_check_every > 1
+            else ""
+        )
+        return f"weight {bad[0]} holds NaN/inf{more}{still}{late}"
 
     def stop(self, reason: str) -> None:
         """Stop training and report why."""

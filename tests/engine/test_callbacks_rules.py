@@ -185,23 +185,33 @@ def test_checkpoint_reused_across_fits_starts_a_new_best(tmp_path):
 # --- NaN / inf guard --------------------------------------------------------------------------
 
 
-def nan_guard_after_batch(model: keras.Model, loss: float) -> tuple[bool, list[Marker]]:
+def start_guard(model: keras.Model, **kwargs) -> tuple[TerminateOnNonFinite, list[Marker]]:
     events: list[Marker] = []
-    guard = TerminateOnNonFinite(emit=events.append)
+    guard = TerminateOnNonFinite(emit=events.append, **kwargs)
     guard.set_model(model)
     model.stop_training = False
     guard.on_train_begin({})
-    guard.on_epoch_begin(1, {})
+    guard.on_epoch_begin(1, {})  # the second epoch
+    return guard, events
+
+
+def nan_guard_after_batch(model: keras.Model, loss: float) -> tuple[bool, list[Marker]]:
+    guard, events = start_guard(model, weight_check_every=1)
     guard.on_train_batch_end(4, {"loss": loss})
     return bool(model.stop_training), events
 
 
-def test_nan_guard_stops_on_nan_in_a_weight_while_the_loss_is_finite():
-    model = tiny_model()
+def poison_a_kernel(model: keras.Model) -> keras.Variable:
     kernel = model.layers[1].kernel
     values = kernel.numpy()
     values[0, 0] = np.nan
     kernel.assign(values)
+    return kernel
+
+
+def test_nan_guard_stops_on_nan_in_a_weight_while_the_loss_is_finite():
+    model = tiny_model()
+    kernel = poison_a_kernel(model)
     stopped, events = nan_guard_after_batch(model, 0.69)
     assert stopped
     assert [(m.epoch, m.kind) for m in events] == [(2, "nan_stop")]
@@ -209,13 +219,65 @@ def test_nan_guard_stops_on_nan_in_a_weight_while_the_loss_is_finite():
         "batch 5" in events[0].text
         and kernel.path in events[0].text
         and "loss is still finite" in events[0].text
+        and "checked every" not in events[0].text  # checked after every batch: no delay to explain
     )
+
+
+def test_nan_guard_checks_weights_every_k_batches_and_says_it_may_be_late():
+    model = tiny_model()
+    poison_a_kernel(model)
+    guard, events = start_guard(model, weight_check_every=4)
+    stopped_at = []
+    for batch in range(8):
+        guard.on_train_batch_end(batch, {"loss": 0.69})  # the loss never shows it
+        if model.stop_training:
+            stopped_at.append(batch + 1)
+            break
+    assert stopped_at == [4]  # the first checked batch, not batch 1
+    assert "batch 4" in events[0].text
+    assert "checked every 4 batches" in events[0].text and "up to 3 batches earlier" in events[0].text
+
+
+def test_nan_guard_checks_weights_at_every_epoch_end():
+    model = tiny_model()
+    guard, events = start_guard(model)  # the default: every 16 batches
+    assert guard.weight_check_every == 16
+    for batch in range(10):  # an epoch shorter than 16 batches: no batch check happens
+        guard.on_train_batch_end(batch, {"loss": 0.69})
+    poison_a_kernel(model)
+    guard.on_train_batch_end(10, {"loss": 0.69})
+    assert not model.stop_training
+    guard.on_epoch_end(1, {"loss": 0.69})
+    assert model.stop_training and guard.stopped_epoch == 2
+    assert [(m.epoch, m.kind) for m in events] == [(2, "nan_stop")]
+    assert events[0].text.startswith("training terminated at the end of the epoch: weight")
+
+
+def test_nan_guard_reports_one_stop_per_epoch():
+    model = tiny_model()
+    guard, events = start_guard(model)
+    guard.on_train_batch_end(0, {"loss": math.nan})
+    poison_a_kernel(model)
+    guard.on_epoch_end(1, {})  # the weight is bad too, but the stop was already reported
+    assert len(events) == 1 and "loss is nan" in events[0].text
+
+
+def test_nan_guard_rejects_a_zero_check_interval():
+    with pytest.raises(ValueError, match="weight_check_every must be at least 1, got 0"):
+        TerminateOnNonFinite(weight_check_every=0)
 
 
 @pytest.mark.parametrize("loss", [math.nan, math.inf])
 def test_nan_guard_stops_on_non_finite_loss(loss):
     stopped, events = nan_guard_after_batch(tiny_model(), loss)
     assert stopped and "loss is" in events[0].text
+
+
+def test_nan_guard_checks_the_loss_after_every_batch():
+    model = tiny_model()
+    guard, events = start_guard(model)  # weights only every 16 batches; the loss always
+    guard.on_train_batch_end(2, {"loss": math.inf})
+    assert model.stop_training and "batch 3: loss is inf" in events[0].text
 
 
 def test_nan_guard_lets_finite_training_continue_and_sees_inf_weights():

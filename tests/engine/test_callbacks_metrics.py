@@ -94,12 +94,13 @@ def small_model() -> keras.Model:
     return model
 
 
-def test_epoch_end_puts_f1_and_auc_of_model_predictions_in_the_logs():
+@pytest.mark.parametrize("batch_size", [8192, 10])  # one chunk, or chunks with a short last one
+def test_epoch_end_puts_f1_and_auc_of_model_predictions_in_the_logs(batch_size):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 2)).astype("float32")
     y = (x[:, 0] > 0).astype(np.int64)
     model = small_model()
-    callback = ValidationF1Auc(x, y)
+    callback = ValidationF1Auc(x, y, batch_size=batch_size)
     callback.set_model(model)
     logs: dict[str, float] = {}
     callback.on_epoch_end(0, logs)
@@ -107,6 +108,11 @@ def test_epoch_end_puts_f1_and_auc_of_model_predictions_in_the_logs():
     assert logs["auc"] == pytest.approx(pairwise_auc(y, p))
     accuracy = model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"]
     assert logs["f1"] == pytest.approx(accuracy, abs=1e-6)
+
+
+def test_f1_auc_rejects_empty_validation_data():
+    with pytest.raises(ValueError, match="x_val is empty"):
+        ValidationF1Auc(np.zeros((0, 2)), np.zeros(0))
 
 
 def test_histogram_counts_and_flags():

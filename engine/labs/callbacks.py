@@ -99,7 +99,12 @@ class Params:
     f1_auc: bool = param(True, "Compute validation micro-F1 and AUC after each epoch", label="F1 + AUC")
     checkpoint: bool = param(True, "Save the model when validation accuracy improved")
     lr_decay: bool = param(True, "×0.9 when val accuracy fell, ×0.95 every 3rd epoch", label="LR decay")
-    nan_guard: bool = param(True, "Stop when the loss or any weight becomes NaN/inf", label="NaN guard")
+    nan_guard: bool = param(
+        True,
+        "Stop when the loss (checked every batch) or any weight (every 16th batch and each epoch end) "
+        "becomes NaN/inf",
+        label="NaN guard",
+    )
     early_stopping: bool = param(True, "Stop when val accuracy has not improved for `patience` epochs")
     patience: int = param(2, "Epochs without improvement before early stopping", minimum=1, maximum=100)
     tensorboard: bool = param(

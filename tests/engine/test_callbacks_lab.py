@@ -158,3 +158,11 @@ def test_importing_the_lab_does_not_import_tensorflow():
         cwd=Path(__file__).parents[2],
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_nan_guard_help_states_the_weight_check_interval_in_use():
+    from engine.callbacks.terminate_on_non_finite import WEIGHT_CHECK_EVERY
+    from engine.params import describe
+
+    (info,) = [i for i in describe(Params) if i.name == "nan_guard"]
+    assert f"every {WEIGHT_CHECK_EVERY}th batch" in info.help

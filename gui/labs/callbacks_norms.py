@@ -88,7 +88,7 @@ class GradientNormChart(pg.PlotWidget):
         axis = self.getPlotItem().getAxis("bottom")
         axis.setTicks([list(enumerate(names))])
         self.getPlotItem().setXRange(-0.6, len(names) - 0.4, padding=0)
-        tops = [h for _, h in real] + [floor, 0.0]
+        tops = [h for _, h in real] + ([floor] if self.off_scale else []) + [0.0]
         self.getPlotItem().setYRange(float(np.min(tops)), float(np.max(tops)) + 0.5, padding=0.05)
 
     def _add(self, item: pg.GraphicsObject) -> None:

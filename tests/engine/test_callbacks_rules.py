@@ -267,6 +267,20 @@ def test_nan_guard_rejects_a_zero_check_interval():
         TerminateOnNonFinite(weight_check_every=0)
 
 
+def test_nan_guard_reused_on_another_model_checks_the_new_weights():
+    first, second = tiny_model(), tiny_model()
+    guard, _ = start_guard(first, weight_check_every=1)
+    guard.on_train_batch_end(0, {"loss": 0.69})
+    assert not first.stop_training
+    kernel = poison_a_kernel(second)
+    guard.set_model(second)
+    second.stop_training = False
+    guard.on_train_begin({})
+    guard.on_epoch_begin(0, {})
+    guard.on_train_batch_end(0, {"loss": 0.69})
+    assert second.stop_training and kernel.path in guard.reason
+
+
 @pytest.mark.parametrize("loss", [math.nan, math.inf])
 def test_nan_guard_stops_on_non_finite_loss(loss):
     stopped, events = nan_guard_after_batch(tiny_model(), loss)

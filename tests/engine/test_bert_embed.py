@@ -57,6 +57,20 @@ def test_batched_equals_one_at_a_time_in_input_order(encoder) -> None:
     assert [(p.done, p.total) for p in progress] == [(0, 5), (3, 5), (5, 5)]
 
 
+def test_trimming_padding_changes_no_real_tokens_output(encoder) -> None:
+    from engine.bert.embeddings import call_encoder
+
+    padded = encoder.tokenizer.encode(TEXTS, 55)
+    width = int(padded["input_mask"].sum(axis=1).max())
+    assert width < 30  # the batch really is trimmed
+    full = call_encoder(encoder, padded)
+    cut = call_encoder(encoder, {k: v[:, :width] for k, v in padded.items()})
+    np.testing.assert_allclose(cut["pooled_output"], full["pooled_output"], atol=1e-5)
+    real = padded["input_mask"][:, :width, None].astype(bool)
+    diff = np.abs(np.asarray(full["sequence_output"])[:, :width] - np.asarray(cut["sequence_output"]))
+    assert float(np.where(real, diff, 0.0).max()) < 1e-4
+
+
 def test_repeated_texts_are_embedded_once_and_expanded(encoder) -> None:
     events: list[object] = []
     texts = [TEXTS[0], TEXTS[1], TEXTS[0], TEXTS[2], TEXTS[1]]

@@ -62,31 +62,46 @@ def prepare_corpus(
     val_fraction: float,
     emit: Emit,
     token: CancelToken,
+    corpus: tuple[Corpus, str] | None = None,
 ) -> PreparedCorpus:
-    """Load, preprocess (steps 1-17 minus ``skip_steps``), split and analyse lengths on the training part."""
-    corpus, source = load_corpus(data_dir, emit)
-    emit(LogLine(f"Corpus: {source}: {len(corpus.texts)} posts in {len(corpus.class_names)} classes"))
-    if corpus.invalid_utf8_files:
-        emit(LogLine(f"{corpus.invalid_utf8_files} files were not valid UTF-8; bad bytes were replaced"))
-    for problem in corpus.problems[:20]:
+    """Load, preprocess (steps 1-17 minus ``skip_steps``), split and analyse lengths on the training part.
+
+    Args:
+        data_dir: The user's folder; empty for the embedded corpus.
+        skip_steps: Step numbers switched off.
+        chunker: Step 11's chunker (``auto``, ``offline`` or ``nltk``).
+        seed: Seeds the split.
+        test_fraction: Share of each class held out for the test.
+        val_fraction: Share of the rest used for validation.
+        emit: Progress and log lines.
+        token: Checked after each document.
+        corpus: The ``(corpus, source)`` that :func:`load_corpus` already returned for ``data_dir``,
+            so a caller preprocessing the same posts twice (the explorer) reads them once. Defaults
+            to None: load them here.
+    """
+    loaded, source = corpus if corpus is not None else load_corpus(data_dir, emit)
+    emit(LogLine(f"Corpus: {source}: {len(loaded.texts)} posts in {len(loaded.class_names)} classes"))
+    if loaded.invalid_utf8_files:
+        emit(LogLine(f"{loaded.invalid_utf8_files} files were not valid UTF-8; bad bytes were replaced"))
+    for problem in loaded.problems[:20]:
         emit(LogLine(problem, "warning"))
-    if len(corpus.problems) > 20:
-        emit(LogLine(f"... and {len(corpus.problems) - 20} more skipped files", "warning"))
+    if len(loaded.problems) > 20:
+        emit(LogLine(f"... and {len(loaded.problems) - 20} more skipped files", "warning"))
     entity_chunker = get_chunker(chunker)
     emit(LogLine(f"Step 11 uses the {entity_chunker.label}"))
-    total = len(corpus.texts)
+    total = len(loaded.texts)
 
     def tick(i: int) -> None:
         token.raise_if_cancelled()
         if (i + 1) % 100 == 0 or i + 1 == total:
             emit(Progress("preprocessing", i + 1, total))
 
-    merged = preprocess_corpus(corpus.texts, enabled_steps(skip_steps), entity_chunker.name, tick)
-    split = stratified_split(corpus.labels, seed, test_fraction, val_fraction, corpus.class_names)
+    merged = preprocess_corpus(loaded.texts, enabled_steps(skip_steps), entity_chunker.name, tick)
+    split = stratified_split(loaded.labels, seed, test_fraction, val_fraction, loaded.class_names)
     train_texts = [merged[i] for i in split.train]
     words = analyse_lengths(word_lengths(train_texts), "words")
     chars = analyse_lengths([len(t) for t in train_texts], "characters", cap=CHAR_CAP)
-    return PreparedCorpus(corpus, tuple(merged), split, words, chars, entity_chunker.label, source)
+    return PreparedCorpus(loaded, tuple(merged), split, words, chars, entity_chunker.label, source)
 
 
 def one_hot(labels: NDArray[np.int64], n_classes: int) -> NDArray[np.float32]:

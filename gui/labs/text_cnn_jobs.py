@@ -83,6 +83,7 @@ def analyse(params: Params, token: CancelToken, emit: Emit, *, baseline: bool = 
             val_fraction=params.val_fraction,
             emit=emit,
             token=token,
+            corpus=(corpus, source),  # the posts loaded above: read once, not per pass
         )
 
     prepared = prepare(skip)

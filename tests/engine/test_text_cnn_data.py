@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from engine.data import newsgroups
-from engine.jobs import CancelToken, JobCancelled, Progress
+from engine.jobs import CancelToken, JobCancelled, LogLine, Progress
+from engine.labs.text_cnn_data import prepare_corpus
 from engine.text.corpus import CorpusError, load_folder, stratified_split
 from engine.text.embeddings import (
     EmbeddingFileError,
@@ -179,3 +180,19 @@ def test_char_vocabulary_and_encoding_keep_underscore() -> None:
     ids = encode_chars(["ab_", "zzzzzz"], vocab, 4)
     assert ids.shape == (2, 4) and ids[0, 3] == 0  # padded at the end
     assert ids[1, 0] == (vocab.index("z") if "z" in vocab else 1)
+
+
+def test_prepare_corpus_uses_posts_already_loaded(tmp_path: Path) -> None:
+    folder = newsgroups.generate_corpus(tmp_path / "news", seed=2, per_class=6)
+    settings = dict(skip_steps=[16], chunker="offline", seed=1, test_fraction=0.25, val_fraction=0.2)
+    loaded = (load_folder(folder), "already loaded")
+    events: list[object] = []
+    # The folder named is gone: only the posts passed in can be used.
+    given = prepare_corpus(
+        data_dir=str(tmp_path / "gone"), corpus=loaded, emit=events.append, token=CancelToken(), **settings
+    )
+    read = prepare_corpus(data_dir=str(folder), emit=lambda _e: None, token=CancelToken(), **settings)
+    assert given.corpus is loaded[0] and given.source == "already loaded"
+    assert given.merged == read.merged and given.words == read.words and given.chars == read.chars
+    assert np.array_equal(given.split.test, read.split.test)
+    assert any(isinstance(e, LogLine) and "already loaded: 60 posts" in e.text for e in events)

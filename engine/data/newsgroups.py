@@ -10,6 +10,8 @@ task is learnable but not trivial. Files are written as ``<class>_<id>.txt`` lik
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +19,9 @@ import numpy as np
 from engine.jobs import Emit, Progress
 from engine.paths import cache_dir
 
-#: Bump when the generator changes, so cached corpora are rebuilt.
-VERSION = 3
+#: Bump when the generator or the cache layout changes, so cached corpora are rebuilt. (4: published
+#: by renaming a finished folder; version 3 generated in place and might have left half a folder.)
+VERSION = 4
 DEFAULT_SEED = 1993
 POSTS_PER_CLASS = 150
 
@@ -198,13 +201,23 @@ def generate_corpus(
 def default_corpus(seed: int = DEFAULT_SEED, emit: Emit | None = None) -> Path:
     """The embedded corpus folder in the cache dir, generated on first use.
 
-    A ``COMPLETE`` marker is written last, so an interrupted generation is redone, not half-used.
+    The posts are written to a private temporary folder, marked ``COMPLETE`` and renamed into place:
+    two threads or processes generating at once each write their own copy (identical: same seed),
+    the first rename wins and the other copy is discarded, so neither deletes files the other is
+    writing or reading, and an interrupted generation leaves no folder that looks finished.
     """
-    folder = cache_dir("text_cnn", f"newsgroups-v{VERSION}-seed{seed}")
+    folder = cache_dir("text_cnn") / f"newsgroups-v{VERSION}-seed{seed}"
     marker = folder / "COMPLETE"
-    if not marker.exists():
-        for old in folder.glob("*.txt"):
-            old.unlink()
-        generate_corpus(folder, seed, emit=emit)
-        marker.write_text("generated\n", encoding="utf-8")
+    if marker.exists():
+        return folder
+    partial = Path(tempfile.mkdtemp(prefix=f"{folder.name}.partial-", dir=folder.parent))
+    try:
+        generate_corpus(partial, seed, emit=emit)
+        (partial / marker.name).write_text("generated\n", encoding="utf-8")
+        partial.rename(folder)
+    except OSError:
+        if not marker.exists():  # not "another writer published first": a real failure
+            raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)  # the loser's copy, or a stopped generation's
     return folder

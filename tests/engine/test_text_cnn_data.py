@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from engine.data import newsgroups
-from engine.jobs import CancelToken, JobCancelled, LogLine, Progress
+from engine.jobs import CancelToken, Emit, JobCancelled, LogLine, Progress
 from engine.labs.text_cnn_data import prepare_corpus
 from engine.text.corpus import CorpusError, load_folder, stratified_split
 from engine.text.embeddings import (
@@ -46,6 +47,42 @@ def test_default_corpus_is_cached_with_a_few_invalid_utf8_files() -> None:
     assert 0 < corpus.invalid_utf8_files < len(corpus.texts) // 10
     assert set(corpus.counts().values()) == {newsgroups.POSTS_PER_CLASS}
     assert newsgroups.default_corpus() == folder  # second call reuses the cache
+
+
+def test_two_threads_generating_the_default_corpus_do_not_clash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path))
+    real, barrier, written = newsgroups.generate_corpus, threading.Barrier(2), []
+
+    def both_at_once(folder: Path, seed: int, emit: Emit | None = None) -> Path:
+        written.append(folder)
+        barrier.wait(timeout=30)  # both threads have passed the "not generated yet" check
+        return real(folder, seed, per_class=8, emit=emit)
+
+    monkeypatch.setattr(newsgroups, "generate_corpus", both_at_once)
+    results: list[Path] = []
+    threads = [threading.Thread(target=lambda: results.append(newsgroups.default_corpus(7))) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 2 and results[0] == results[1]
+    assert len(set(written)) == 2 and results[0] not in written  # each wrote its own private copy
+    corpus = load_folder(results[0])
+    assert len(corpus.texts) == 8 * len(newsgroups.CLASS_NAMES) and not corpus.problems
+    assert sorted(p.name for p in results[0].parent.iterdir()) == [results[0].name]  # no copy left
+
+
+def test_a_stopped_generation_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path))
+
+    def stop(event: object) -> None:
+        raise JobCancelled
+
+    with pytest.raises(JobCancelled):
+        newsgroups.default_corpus(7, stop)
+    assert list((tmp_path / "text_cnn").iterdir()) == []
 
 
 def _write(folder: Path, name: str, data: bytes) -> None:

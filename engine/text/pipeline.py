@@ -8,11 +8,11 @@ The model reads :func:`merged_text`: preprocessed text + subject + e-mails.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from engine.text import steps
+from engine.text.diff import word_diff as word_diff  # re-exported for the explorer
 from engine.text.entities import AUTO, EntityChunker, get_chunker, offline_chunk
 
 
@@ -98,6 +98,13 @@ class StepOutput:
     def changed(self) -> bool:
         """Whether the step changed anything."""
         return self.before != self.after
+
+    @property
+    def words_changed(self) -> bool:
+        """Whether the step changed a word or what was extracted, not only spacing (cheap: no diff)."""
+        before, after = self.before, self.after
+        extracted = before.subject != after.subject or before.emails != after.emails
+        return extracted or before.text.split() != after.text.split()
 
 
 @dataclass(frozen=True)
@@ -187,21 +194,3 @@ def vocabulary_by_step(
             on_step(number)
         sizes[number] = vocabulary_size(texts, [n for n in STEP_NUMBERS if n != number], chunker)
     return sizes
-
-
-def word_diff(before: str, after: str) -> list[tuple[str, str]]:
-    """A word-level diff for highlighting: ``(kind, text)`` with kind ``same``, ``removed`` or ``added``.
-
-    Whitespace differences alone are not reported (steps 8 and 17 mostly turn newlines into spaces).
-    """
-    a, b = before.split(), after.split()
-    spans: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            spans.append(("same", " ".join(a[i1:i2])))
-            continue
-        if i2 > i1:
-            spans.append(("removed", " ".join(a[i1:i2])))
-        if j2 > j1:
-            spans.append(("added", " ".join(b[j1:j2])))
-    return spans

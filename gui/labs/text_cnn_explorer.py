@@ -52,21 +52,13 @@ def diff_html(spans: Sequence[tuple[str, str]]) -> str:
     return " ".join(parts)
 
 
-def step_effect(output: StepOutput, spans: Sequence[tuple[str, str]] | None = None) -> str:
-    """How one step touched the post: changed, no change or switched off; given the step's word diff
-    ``spans``, also whether only whitespace changed.
-
-    The step list passes no spans: a word diff of a long post takes tens of milliseconds per step,
-    so only the selected step's diff is computed.
-    """
+def step_effect(output: StepOutput) -> str:
+    """How one step touched the post: changed, whitespace only, no change or switched off."""
     if output.skipped:
         return OFF
     if not output.changed:
         return UNCHANGED
-    extracted = output.before.subject != output.after.subject or output.before.emails != output.after.emails
-    if spans is None or extracted or any(kind != "same" for kind, _ in spans):
-        return CHANGED
-    return WHITESPACE
+    return CHANGED if output.words_changed else WHITESPACE
 
 
 class PipelineExplorer(QWidget):
@@ -303,7 +295,7 @@ class PipelineExplorer(QWidget):
         row = self.steps.indexOfTopLevelItem(item)
         output, step = self.trace.outputs[row], STEPS[row]
         spans = word_diff(output.before.text, output.after.text)
-        effect = step_effect(output, spans)
+        effect = step_effect(output)
         chunker = f" · ran the <i>{html.escape(self.trace.chunker)}</i>" if step.number == 11 else ""
         self.step_title.setText(
             f"<b>Step {step.number} · {html.escape(step.title)}</b> — {effect}{chunker}<br>"

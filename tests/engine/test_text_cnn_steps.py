@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import subprocess
 import sys
 import types
 
+import numpy as np
 import pytest
 
+from engine.data.newsgroups import generate_post
 from engine.text import entities, steps
 from engine.text.pipeline import (
     STEP_NUMBERS,
@@ -249,6 +252,43 @@ def test_word_diff_marks_removed_and_added_words() -> None:
     assert ("same", "I") in spans
     assert ("removed", "can't") in spans and ("added", "can not") in spans
     assert ("removed", "(now)") in spans
+
+
+def _difflib_spans(before: str, after: str) -> list[tuple[str, str]]:
+    """The reference: difflib's opcodes over the same words."""
+    a, b = before.split(), after.split()
+    spans = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            spans.append(("same", " ".join(a[i1:i2])))
+            continue
+        spans += [("removed", " ".join(a[i1:i2]))] if i2 > i1 else []
+        spans += [("added", " ".join(b[j1:j2]))] if j2 > j1 else []
+    return spans
+
+
+def test_word_diff_agrees_with_difflib_on_every_step_of_long_posts() -> None:
+    rng = np.random.default_rng(4)
+    # A few thousand words with many repeats: the anchored path, not only the small-gap fallback.
+    long_post = "\n".join(generate_post(rng, k % 10).decode("utf-8", "replace") for k in range(12))
+    assert len(long_post.split()) > 1000
+    for text in (POST, long_post):
+        for output in run_steps(text, chunker="offline").outputs:
+            before, after = output.before.text, output.after.text
+            spans = word_diff(before, after)
+            assert spans == _difflib_spans(before, after), output.number
+            assert " ".join(t for kind, t in spans if kind != "added").split() == before.split()
+            assert " ".join(t for kind, t in spans if kind != "removed").split() == after.split()
+
+
+def test_whitespace_only_steps_are_flagged_without_a_diff() -> None:
+    trace = run_steps("Organization: the place\nwhere\tthings are kept", chunker="offline")
+    by_number = {o.number: o for o in trace.outputs}
+    assert by_number[8].changed and not by_number[8].words_changed  # newline, tab → spaces
+    assert by_number[9].words_changed  # "Organization:" removed
+    assert by_number[3].changed is by_number[3].words_changed is False
+    subject = run_steps("Subject: Re: Gospel Dating\nbody text", chunker="offline").outputs[2]
+    assert subject.number == 3 and subject.words_changed  # the text is the same; the subject is new
 
 
 def test_importing_the_lab_does_not_import_tensorflow() -> None:

@@ -121,19 +121,22 @@ def evaluation(
 ) -> dict[str, Any]:
     """Test metrics from the argmax of the softmax, plus what the GUI shows about the mistakes.
 
-    Misclassified examples are listed most confident first (those teach the most), each with the
-    start of its preprocessed text (``snippet``) and of the raw post (``original``).
+    Misclassified examples are listed most confident first (those teach the most), at most
+    ``max_examples`` of them, each with the start of its preprocessed text (``snippet``) and of the
+    raw post (``original``); ``misclassified_total`` counts all the mistakes.
     """
     n = len(class_names)
     y_pred = probabilities.argmax(axis=1)
     confidence = probabilities.max(axis=1)
     wrong = np.flatnonzero(y_pred != y_true)
+    total_wrong = len(wrong)
     wrong = wrong[np.argsort(-confidence[wrong], kind="stable")][:max_examples]
     return {
         "accuracy": metrics.accuracy(y_true, y_pred),
         "micro_f1": metrics.micro_f1(y_true, y_pred, n),
         "confusion_matrix": metrics.confusion_matrix(y_true, y_pred, n).tolist(),
         "per_class_f1": [float(v) for v in metrics.per_class_f1(y_true, y_pred, n)],
+        "misclassified_total": total_wrong,
         "misclassified": [
             {
                 "file": files[i],

@@ -299,7 +299,7 @@ class TextCnnLabWidget(TrainingLabWidget):
         super().show_result(result)
         extra = result.extra
         self.test_view.show_result(extra, result.test)
-        self.mistakes.show_examples(extra.get("misclassified", []))
+        self.mistakes.show_examples(extra.get("misclassified", []), extra.get("misclassified_total"))
         self.model_view.show_model(extra)
         if list(self.classes.counts) == list(extra["class_names"]):  # same posts as the explorer's
             self.classes.show_counts(self.classes.counts, extra["class_counts"])

@@ -108,16 +108,18 @@ class MistakesView(QWidget):
         self.table.cellDoubleClicked.connect(lambda *_: self._open())
         self.open_button.clicked.connect(self._open)
 
-    def show_examples(self, examples: Sequence[Mapping[str, Any]]) -> None:
-        """List the engine's misclassified examples (most confident first)."""
+    def show_examples(self, examples: Sequence[Mapping[str, Any]], total: int | None = None) -> None:
+        """List the engine's misclassified examples (most confident first) of its ``total`` mistakes."""
         self.examples = list(examples)
+        total = len(self.examples) if total is None else total
         fill_table(
             self.table,
             [(e["true"], e["predicted"], f"{e['confidence']:.3f}", e["file"]) for e in self.examples],
         )
         self.table.resizeColumnsToContents()
         self.summary.setText(
-            f"The {len(self.examples)} most confident mistakes on the test split (they teach the most). "
+            f"{len(self.examples)} of {total} misclassified test posts, the most confident mistakes "
+            "first (they teach the most). "
             "Double-click one to see how preprocessing changed it."
             if self.examples
             else "No test post was misclassified."

@@ -10,7 +10,7 @@ import pytest
 
 from engine.data import newsgroups
 from engine.jobs import CancelToken, Emit, JobCancelled, LogLine, Progress
-from engine.labs.text_cnn_data import prepare_corpus
+from engine.labs.text_cnn_data import evaluation, prepare_corpus
 from engine.text.corpus import CorpusError, load_folder, stratified_split
 from engine.text.embeddings import (
     EmbeddingFileError,
@@ -233,3 +233,17 @@ def test_prepare_corpus_uses_posts_already_loaded(tmp_path: Path) -> None:
     assert given.merged == read.merged and given.words == read.words and given.chars == read.chars
     assert np.array_equal(given.split.test, read.split.test)
     assert any(isinstance(e, LogLine) and "already loaded: 60 posts" in e.text for e in events)
+
+
+def test_evaluation_lists_the_most_confident_mistakes_and_counts_them_all() -> None:
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 3, size=60)
+    probabilities = rng.dirichlet(np.ones(3), size=60).astype(np.float32)
+    texts = [f"post {i}" for i in range(60)]
+    result = evaluation(y_true, probabilities, ("a", "b", "c"), texts, texts, texts, max_examples=5)
+    wrong = int((probabilities.argmax(axis=1) != y_true).sum())
+    assert wrong > 5 and result["misclassified_total"] == wrong
+    assert wrong == np.sum(result["confusion_matrix"]) - np.trace(result["confusion_matrix"])
+    shown = [item["confidence"] for item in result["misclassified"]]
+    wrong_confidences = probabilities.max(axis=1)[probabilities.argmax(axis=1) != y_true]
+    assert shown == sorted(wrong_confidences.tolist(), reverse=True)[:5]

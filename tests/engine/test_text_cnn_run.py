@@ -63,7 +63,8 @@ def test_model1_one_epoch_with_a_glove_file(tiny_corpus: Path, tmp_path: Path) -
     assert matrix.shape == (n, n) and matrix.sum() == sum(extra["class_counts"]["test"])
     assert np.trace(matrix) / matrix.sum() == pytest.approx(result.test["accuracy"])
     assert len(extra["per_class_f1"]) == n and extra["class_names"] == sorted(CLASS_NAMES)
-    assert len(extra["misclassified"]) == min(25, matrix.sum() - np.trace(matrix))
+    assert extra["misclassified_total"] == matrix.sum() - np.trace(matrix)
+    assert len(extra["misclassified"]) == min(25, extra["misclassified_total"])
     confidences = [item["confidence"] for item in extra["misclassified"]]
     assert confidences == sorted(confidences, reverse=True)
     for item in extra["misclassified"]:

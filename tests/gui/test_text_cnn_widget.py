@@ -22,6 +22,7 @@ from engine.text.entities import get_chunker, nltk_available
 from engine.text.pipeline import STEP_NUMBERS
 from gui.labs.text_cnn import TextCnnLabWidget
 from gui.labs.text_cnn_explorer import CHANGED, OFF, diff_html
+from gui.labs.text_cnn_results import MistakesView
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL = list(STEP_NUMBERS)
@@ -161,6 +162,8 @@ def test_a_one_epoch_run_fills_every_view(qtbot, widget):
 
     mistakes = widget.mistakes
     assert mistakes.table.rowCount() == len(extra["misclassified"])
+    shown = f"{len(extra['misclassified'])} of {extra['misclassified_total']} misclassified"
+    assert extra["misclassified_total"] == 0 or shown in mistakes.summary.text()
     assert widget.model_view.table.rowCount() == len(extra["model_layers"])
     assert extra["embedding"]["label"] in widget.model_view.embedding.text()
     assert widget.lengths.reports["words"] == extra["word_lengths"]
@@ -248,3 +251,14 @@ def test_closing_the_window_ends_the_explorer_jobs(qtbot, window, tiny_corpus):
     assert lab.effects_runner.running
     window.close()
     assert not lab.analysis_runner.running and not lab.effects_runner.running
+
+
+def test_mistakes_say_how_many_of_all_mistakes_are_listed(qtbot):
+    view = MistakesView()
+    qtbot.addWidget(view)
+    example = {"true": "sci.med", "predicted": "sci.space", "confidence": 0.9, "file": "sci.med_1.txt"}
+    example |= {"snippet": "clinic", "original": "From: a"}
+    view.show_examples([example, {**example, "file": "sci.med_2.txt"}], 7)
+    assert view.summary.text().startswith("2 of 7 misclassified") and view.table.rowCount() == 2
+    view.show_examples([], 0)
+    assert view.summary.text() == "No test post was misclassified."

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from engine.jobs import CancelToken
 from engine.text import steps
 from engine.text.diff import word_diff as word_diff  # re-exported for the explorer
 from engine.text.entities import AUTO, EntityChunker, get_chunker, offline_chunk
@@ -182,15 +183,25 @@ def vocabulary_size(texts: Iterable[str], enabled: Collection[int] | None = None
 
 
 def vocabulary_by_step(
-    texts: Sequence[str], chunker: str = AUTO, on_step: Callable[[int], None] | None = None
+    texts: Sequence[str],
+    chunker: str = AUTO,
+    on_step: Callable[[int], None] | None = None,
+    token: CancelToken | None = None,
 ) -> dict[int, int]:
     """Vocabulary size with all steps on (key 0) and with each single step switched off (its number).
 
-    ``on_step(number)`` is called before each pass (progress; raise there to cancel).
+    Args:
+        texts: The raw posts.
+        chunker: Step 11's chunker. Defaults to ``auto``.
+        on_step: Called with the step number before each pass (progress). Defaults to None.
+        token: Checked after every document of every pass: a pass over a big corpus takes seconds,
+            Stop must not wait for it. Defaults to None.
     """
+    each = (lambda _i: token.raise_if_cancelled()) if token is not None else None
     sizes: dict[int, int] = {}
     for number in (0, *STEP_NUMBERS):
         if on_step is not None:
             on_step(number)
-        sizes[number] = vocabulary_size(texts, [n for n in STEP_NUMBERS if n != number], chunker)
+        enabled = [n for n in STEP_NUMBERS if n != number]
+        sizes[number] = len(vocabulary(preprocess_corpus(texts, enabled, chunker, each)))
     return sizes

@@ -5,12 +5,16 @@ from __future__ import annotations
 import difflib
 import subprocess
 import sys
+import threading
+import time
 import types
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 from engine.data.newsgroups import generate_post
+from engine.jobs import CancelToken, JobCancelled
 from engine.text import entities, steps
 from engine.text.pipeline import (
     STEP_NUMBERS,
@@ -245,6 +249,47 @@ def test_vocabulary_by_step_switches_off_one_step_at_a_time() -> None:
     assert sizes[0] == vocabulary_size(docs, chunker="offline")
     assert sizes[7] > sizes[0]  # bracket contents come back as words
     assert sizes[3] < sizes[0]  # without step 3 the subject words are not added
+
+
+class _CountingPosts(list[str]):
+    """Posts that count how many were read."""
+
+    read = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for text in super().__iter__():
+            self.read += 1
+            yield text
+
+
+def test_vocabulary_by_step_stops_inside_a_pass() -> None:
+    posts, token = _CountingPosts([POST] * 50), CancelToken()
+
+    def cancel_in_pass_one(number: int) -> None:
+        if number == 1:
+            posts.read = 0
+            token.cancel()
+
+    with pytest.raises(JobCancelled):
+        vocabulary_by_step(posts, "offline", cancel_in_pass_one, token)
+    assert posts.read == 1  # the pass stopped after its first post, not after all 50
+
+
+def test_vocabulary_by_step_stop_takes_effect_quickly() -> None:
+    posts, token, stopped = [POST] * 6000, CancelToken(), []
+
+    def measure() -> None:
+        with pytest.raises(JobCancelled):
+            vocabulary_by_step(posts, "offline", token=token)
+        stopped.append(time.perf_counter())
+
+    worker = threading.Thread(target=measure)
+    worker.start()
+    time.sleep(0.3)  # well inside the first pass (6,000 posts: about a second)
+    asked = time.perf_counter()
+    token.cancel()
+    worker.join(10)
+    assert stopped and stopped[0] - asked < 0.2
 
 
 def test_word_diff_marks_removed_and_added_words() -> None:

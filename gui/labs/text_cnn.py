@@ -1,9 +1,9 @@
 """The Text CNN lab's tab: the preprocessing pipeline explorer, the length analysis, live training
 curves, the test split's confusion matrix and per-class F1, the misclassified posts and the model.
 
-Training is the inherited Run/Stop on the worker thread. The explorer has two jobs of its own
-(:mod:`gui.labs.text_cnn_jobs`, not recorded as runs): preprocessing the corpus whenever a setting it
-depends on changes, and measuring each step's effect on demand. Nothing here imports TensorFlow.
+Training is the inherited Run/Stop on the worker thread. The explorer's two jobs of its own
+(preprocessing the corpus whenever a setting it depends on changes, measuring each step's effect on
+demand) are :class:`gui.labs.text_cnn_jobs.ExplorerJobs`. Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -15,28 +15,19 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
 
-from engine.jobs import Cancelled, CancelToken, Failed, Finished, LabResult, LabSpec, Progress, Started
+from engine.jobs import CancelToken, LabResult, LabSpec, Started
 from engine.labs.text_cnn import DATASET_FORMAT, EXPLANATION, Params
+from engine.labs.text_cnn_explore import ANALYSIS_FIELDS, analysis_key
 from engine.params import ParamError, build
 from engine.runs import RunStore
 from engine.text.pipeline import STEP_NUMBERS
 from gui.labs.text_cnn_explorer import PipelineExplorer
-from gui.labs.text_cnn_jobs import (
-    CorpusReady,
-    analyse,
-    analysis_key,
-    analysis_spec,
-    step_effects,
-    step_effects_spec,
-)
+from gui.labs.text_cnn_jobs import ExplorerJobs
 from gui.labs.text_cnn_results import MistakesView, ModelView, TestResultsView
 from gui.labs.text_cnn_views import ClassesView, LengthsView
 from gui.labs.training import TrainingLabWidget
 from gui.plots.live_curves import default_group
-from gui.workers import JobRunner
 
-#: Form fields the explorer's corpus analysis depends on.
-ANALYSIS_FIELDS = ("data_dir", "skip_steps", "chunker", "seed", "test_fraction", "val_fraction")
 #: What the model field chooses, shown under the lab's introduction.
 MODEL_NOTES = {
     1: "Model-1 reads words: three parallel Conv1D (kernel sizes), twice, then Conv1D → Dense. "
@@ -83,17 +74,16 @@ class TextCnnLabWidget(TrainingLabWidget):
         self.controls_box.insertWidget(1, self.model_note)
         self.views.setCurrentWidget(self.explorer)
 
-        self.analysis_runner = JobRunner(None, self)
-        self.effects_runner = JobRunner(None, self)
-        self.analysis_runner.sig_event_received.connect(self._on_analysis_event)
-        self.effects_runner.sig_event_received.connect(self._on_effects_event)
-        self._analysis_timer = QTimer(self)
-        self._analysis_timer.setSingleShot(True)
-        self._analysis_timer.setInterval(400)  # typing a folder or "11,16" starts one job, not one per key
-        self._analysis_timer.timeout.connect(self.refresh_analysis)
-        self._analysed_key: tuple[Any, ...] | None = None
-        self._corpus_dir: str | None = None
-        self._baselines: dict[tuple[str, str], int] = {}
+        self.jobs = ExplorerJobs(
+            self._explorer_params,
+            self.explorer,
+            self.lengths,
+            self.classes,
+            self.message_bar,
+            spec.title,
+            self,
+        )
+        self.jobs.sig_posts_loaded.connect(self._on_posts_loaded)
         self._watched_window: QObject | None = None
         self.run_params: Mapping[str, Any] = {}
         self._run_pending = False
@@ -103,7 +93,7 @@ class TextCnnLabWidget(TrainingLabWidget):
             app.aboutToQuit.connect(self.stop_explorer_jobs)
         self.form.sig_value_changed.connect(self._on_field_changed)
         self.explorer.sig_steps_changed.connect(self._on_steps_toggled)
-        self.explorer.sig_measure_requested.connect(self.measure_step_effects)
+        self.explorer.sig_measure_requested.connect(self.jobs.measure_step_effects)
         self.mistakes.sig_open_requested.connect(self.open_post)
 
     def _add_about(self) -> None:
@@ -135,8 +125,8 @@ class TextCnnLabWidget(TrainingLabWidget):
             # jobs must end too, before their threads are destroyed.
             window.installEventFilter(self)
             self._watched_window = window
-        if self.explorer.corpus is None and not self.analysis_runner.running:
-            QTimer.singleShot(0, self.refresh_analysis)  # after this paint, not 400 ms later
+        if self.explorer.corpus is None and not self.jobs.analysis_runner.running:
+            QTimer.singleShot(0, self.jobs.refresh)  # after this paint, not 400 ms later
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Stop the explorer's jobs when the window closes."""
@@ -147,9 +137,7 @@ class TextCnnLabWidget(TrainingLabWidget):
     @Slot()
     def stop_explorer_jobs(self) -> None:
         """Cancel the explorer's jobs and wait for their threads (up to 10 s each)."""
-        self._analysis_timer.stop()
-        for runner in (self.analysis_runner, self.effects_runner):
-            runner.stop_and_wait(10_000)
+        self.jobs.stop()
 
     def _explorer_params(self) -> Params | None:
         try:
@@ -157,56 +145,6 @@ class TextCnnLabWidget(TrainingLabWidget):
         except ParamError as exc:
             self.message_bar.show_message(f"{self.spec.title}: {exc}", "error")
             return None
-
-    @Slot()
-    def refresh_analysis(self) -> None:
-        """Preprocess the corpus with the form's settings on the explorer's worker (if they changed)."""
-        params = self._explorer_params()
-        if params is None:
-            return
-        key = analysis_key(params)
-        if key == self._analysed_key and (self.analysis_runner.running or self.explorer.corpus is not None):
-            return
-        self._analysed_key = key
-        baseline = (params.data_dir, params.chunker) not in self._baselines
-        self.explorer.vocabulary_label.setText("Vocabulary: counting…")
-        self.analysis_runner.start(analysis_spec(baseline), params)
-
-    @Slot(object)
-    def _on_analysis_event(self, event: Any) -> None:
-        if isinstance(event, CorpusReady):
-            if event.data_dir != self._corpus_dir or self.explorer.corpus is None:
-                self._corpus_dir = event.data_dir
-                self.explorer.set_corpus(event.corpus, event.source)
-                self.classes.show_counts(event.corpus.counts())
-            if self._run_pending:
-                self._run_pending = False
-                super().start_job()
-        elif isinstance(event, Progress):
-            self.explorer.status.setText(f"{event.phase} {event.done:,}/{event.total:,} posts…")
-        elif isinstance(event, Finished) and event.result.extra.get("key") == self._analysed_key:
-            self.show_analysis(event.result.extra)  # (a superseded job's late result is dropped)
-        elif isinstance(event, Failed):
-            self._analysed_key, self._run_pending = None, False
-            self.explorer.status.setText(f"Could not load the posts: {event.message}")
-            self.message_bar.show_message(f"{self.spec.title} · pipeline explorer: {event.message}", "error")
-
-    def show_analysis(self, extra: Mapping[str, Any]) -> None:
-        """Show a finished analysis: vocabulary size, length histograms, source and chunker."""
-        data_dir, _steps_off, chunker, *_ = extra["key"]
-        if "baseline_vocabulary_size" in extra:
-            self._baselines[(data_dir, chunker)] = int(extra["baseline_vocabulary_size"])
-        baseline = self._baselines.get((data_dir, chunker))
-        self.explorer.show_vocabulary(
-            int(extra["vocabulary_size"]), baseline, int(extra["posts"]), extra["skip_steps"]
-        )
-        self.lengths.show_reports(extra["words"], extra["chars"])
-        status = f"{extra['source']}: {extra['posts']:,} posts · step 11 uses the {extra['chunker']}"
-        problems = list(extra.get("problems", []))
-        if problems:
-            status += f" · {len(problems)} files skipped (see the tooltip)"
-            self.explorer.status.setToolTip("\n".join(problems[:40]))
-        self.explorer.status.setText(status)
 
     @Slot(list)
     def _on_steps_toggled(self, skip: list[int]) -> None:
@@ -224,32 +162,7 @@ class TextCnnLabWidget(TrainingLabWidget):
                 return
             self.explorer.set_options([int(s) for s in chosen.skip_steps], chosen.chunker)
         if name in ANALYSIS_FIELDS:
-            self._analysis_timer.start()
-
-    @Slot()
-    def measure_step_effects(self) -> None:
-        """Start (or stop) measuring the vocabulary with each step switched off."""
-        if self.effects_runner.running:
-            self.effects_runner.stop()
-            return
-        params = self._explorer_params()
-        if params is not None:
-            self.explorer.measure_button.setText("Measuring… (click to stop)")
-            self.effects_runner.start(step_effects_spec(), params)
-
-    @Slot(object)
-    def _on_effects_event(self, event: Any) -> None:
-        button = self.explorer.measure_button
-        if isinstance(event, Progress):
-            current = min(event.done + 1, event.total)
-            button.setText(f"Measuring: pass {current} of {event.total}… (click to stop)")
-            return
-        if isinstance(event, Finished) and event.result.extra["data_dir"] == self._corpus_dir:
-            self.explorer.show_effects(event.result.extra["sizes"])  # (not when the posts changed since)
-        elif isinstance(event, Failed):
-            self.message_bar.show_message(f"{self.spec.title} · step effects: {event.message}", "error")
-        if isinstance(event, (Finished, Failed, Cancelled)):
-            button.setText("Measure each step's effect on the vocabulary")
+            self.jobs.timer.start()
 
     @Slot(str)
     def open_post(self, file: str) -> None:
@@ -270,7 +183,7 @@ class TextCnnLabWidget(TrainingLabWidget):
 
         The embedded corpus is generated on first use; two jobs generating it at once would clash.
         """
-        if self.analysis_runner.running and self.explorer.corpus is None:
+        if self.jobs.loading_posts:
             self._run_pending = True
             self.message_bar.show_message(
                 f"{self.spec.title}: loading the posts (the embedded corpus is generated on first use); "
@@ -279,6 +192,13 @@ class TextCnnLabWidget(TrainingLabWidget):
             )
             return
         super().start_job()
+
+    @Slot(bool)
+    def _on_posts_loaded(self, loaded: bool) -> None:
+        if self._run_pending:
+            self._run_pending = False
+            if loaded:
+                super().start_job()
 
     def reset_views(self) -> None:
         """A new run: clear the inherited views and show the curves."""
@@ -347,8 +267,8 @@ class TextCnnLabWidget(TrainingLabWidget):
         """
         self.stop_explorer_jobs()
         self.form.set_value("skip_steps", ())  # every picture but 'steps' shows the full pipeline
-        if self.explorer.corpus is None or analysis_key(self.form.params()) != self._analysed_key:
-            self._analyse_now()
+        if self.explorer.corpus is None or analysis_key(self.form.params()) != self.jobs.analysed_key:
+            self.jobs.analyse_now(self.form.params())
         pages = {
             "curves": self.curves_page,
             "confusion": self.test_view,
@@ -371,18 +291,9 @@ class TextCnnLabWidget(TrainingLabWidget):
         entities = self.explorer.step_items[STEP_NUMBERS.index(11)]
         self.explorer.steps.setCurrentItem(entities)
         if view == "steps":
-            effects = step_effects(self.form.params(), CancelToken(), lambda _event: None)
-            self._on_effects_event(Finished(effects))
+            self.jobs.measure_now(self.form.params())
             entities.setCheckState(0, Qt.CheckState.Unchecked)
-            self._analyse_now()
-
-    def _analyse_now(self) -> None:
-        # Screenshots only: the explorer's analysis in this thread, so the picture is complete.
-        self._analysis_timer.stop()
-        params = self.form.params()
-        self._analysed_key = analysis_key(params)
-        result = analyse(params, CancelToken(), self._on_analysis_event, baseline=True)
-        self.show_analysis(result.extra)
+            self.jobs.analyse_now(self.form.params())
 
 
 WIDGET = TextCnnLabWidget

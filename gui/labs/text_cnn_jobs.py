@@ -1,136 +1,160 @@
-"""The pipeline explorer's background jobs: load and preprocess the corpus (vocabulary size, length
-analysis) and measure each step's effect on the vocabulary.
+"""The pipeline explorer's background jobs in the Text CNN tab: preprocessing the corpus whenever a
+setting it depends on changes, and measuring each step's effect on the vocabulary on demand.
 
-They run on their own JobRunner (not recorded in the run store) so the explorer never blocks the GUI
-thread and never interrupts a training run. They only call the engine (``prepare_corpus``,
-``vocabulary``, ``vocabulary_by_step``) and pack its numbers; nothing here imports Qt or TensorFlow.
+The work is the engine's (:mod:`engine.labs.text_cnn_explore`); this module starts it on two
+JobRunners of its own (not recorded as runs, never interrupting a training run), drops results that
+a newer setting superseded and hands the numbers to the explorer, lengths and classes views.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import partial
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.jobs import CancelToken, Emit, LabResult, LabSpec, Progress
-from engine.labs.text_cnn import LAB, Params, load_corpus, vocabulary_by_step
-from engine.labs.text_cnn_data import prepare_corpus
-from engine.text.corpus import Corpus
-from engine.text.entities import get_chunker
-from engine.text.pipeline import STEP_NUMBERS, vocabulary
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from engine.jobs import Cancelled, CancelToken, Failed, Finished, Progress
+from engine.labs.text_cnn import Params
+from engine.labs.text_cnn_explore import (
+    CorpusReady,
+    analysis_key,
+    explore_corpus,
+    explore_spec,
+    step_effects,
+    step_effects_spec,
+)
+from gui.labs.text_cnn_explorer import PipelineExplorer
+from gui.labs.text_cnn_views import ClassesView, LengthsView
+from gui.widgets.message_bar import MessageBar
+from gui.workers import JobRunner
+
+_MEASURE = "Measure each step's effect on the vocabulary"
 
 
-@dataclass(frozen=True)
-class CorpusReady:
-    """The posts are loaded (before preprocessing starts): the explorer can list them right away."""
+class ExplorerJobs(QObject):
+    """Runs the explorer's two jobs and shows their results in the explorer, lengths and classes views."""
 
-    corpus: Corpus
-    source: str
-    data_dir: str
+    sig_posts_loaded = Signal(bool)
+    """The explorer's corpus load ended: True when the posts are listed, False when it failed."""
 
+    def __init__(
+        self,
+        params: Callable[[], Params | None],
+        explorer: PipelineExplorer,
+        lengths: LengthsView,
+        classes: ClassesView,
+        message_bar: MessageBar,
+        title: str,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._params, self.explorer, self.lengths, self.classes = params, explorer, lengths, classes
+        self.message_bar, self.title = message_bar, title
+        self.analysis_runner = JobRunner(None, self)
+        self.effects_runner = JobRunner(None, self)
+        self.analysis_runner.sig_event_received.connect(self._on_analysis_event)
+        self.effects_runner.sig_event_received.connect(self._on_effects_event)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(400)  # typing a folder or "11,16" starts one job, not one per key
+        self.timer.timeout.connect(self.refresh)
+        self.analysed_key: tuple[Any, ...] | None = None
+        self.corpus_dir: str | None = None
+        self._baselines: dict[tuple[str, str], int] = {}
 
-def analysis_key(params: Params) -> tuple[Any, ...]:
-    """The fields the explorer's analysis depends on (a change of any other field needs no new job)."""
-    return (
-        params.data_dir,
-        tuple(sorted(params.skip_steps, key=int)),
-        params.chunker,
-        params.seed,
-        params.test_fraction,
-        params.val_fraction,
-    )
+    @property
+    def loading_posts(self) -> bool:
+        """Whether the posts are still being loaded (generated on first use) for the first time."""
+        return self.analysis_runner.running and self.explorer.corpus is None
 
+    @Slot()
+    def stop(self) -> None:
+        """Cancel both jobs and wait for their threads (up to 10 s each)."""
+        self.timer.stop()
+        for runner in (self.analysis_runner, self.effects_runner):
+            runner.stop_and_wait(10_000)
 
-def _cancellable(emit: Emit, token: CancelToken) -> Emit:
-    # Corpus generation reports progress but takes no token: stopping at its progress events keeps
-    # closing the window quick (an interrupted generation is redone on the next load).
-    def forward(event: Any) -> None:
-        if isinstance(event, Progress):
-            token.raise_if_cancelled()
-        emit(event)
+    @Slot()
+    def refresh(self) -> None:
+        """Preprocess the corpus with the form's settings (unless they did not change)."""
+        params = self._params()
+        if params is None:
+            return
+        key = analysis_key(params)
+        if key == self.analysed_key and (self.analysis_runner.running or self.explorer.corpus is not None):
+            return
+        self.analysed_key = key
+        baseline = (params.data_dir, params.chunker) not in self._baselines
+        self.explorer.vocabulary_label.setText("Vocabulary: counting…")
+        self.analysis_runner.start(explore_spec(baseline), params)
 
-    return forward
+    def analyse_now(self, params: Params) -> None:
+        """The analysis in this thread (screenshots only: the picture must be complete)."""
+        self.timer.stop()
+        self.analysed_key = analysis_key(params)
+        result = explore_corpus(params, CancelToken(), self._on_analysis_event, baseline=True)
+        self.show_analysis(result.extra)
 
+    @Slot(object)
+    def _on_analysis_event(self, event: Any) -> None:
+        if isinstance(event, CorpusReady):
+            if event.data_dir != self.corpus_dir or self.explorer.corpus is None:
+                self.corpus_dir = event.data_dir
+                self.explorer.set_corpus(event.corpus, event.source)
+                self.classes.show_counts(event.corpus.counts())
+            self.sig_posts_loaded.emit(True)
+        elif isinstance(event, Progress):
+            self.explorer.status.setText(f"{event.phase} {event.done:,}/{event.total:,} posts…")
+        elif isinstance(event, Finished) and event.result.extra.get("key") == self.analysed_key:
+            self.show_analysis(event.result.extra)  # (a superseded job's late result is dropped)
+        elif isinstance(event, Failed):
+            self.analysed_key = None
+            self.sig_posts_loaded.emit(False)
+            self.explorer.status.setText(f"Could not load the posts: {event.message}")
+            self.message_bar.show_message(f"{self.title} · pipeline explorer: {event.message}", "error")
 
-def analyse(params: Params, token: CancelToken, emit: Emit, *, baseline: bool = False) -> LabResult:
-    """Load the posts (emitting :class:`CorpusReady`), preprocess and split them as training would.
-
-    Args:
-        params: The lab's parameters (data folder, steps switched off, chunker, seed, split).
-        token: Stops the job between documents.
-        emit: Progress, log lines and :class:`CorpusReady`.
-        baseline: Also count the vocabulary with every step on (when steps are switched off and the
-            explorer does not know that number yet). Defaults to False.
-
-    Returns:
-        ``extra`` holds ``vocabulary_size``, optionally ``baseline_vocabulary_size``, the ``words`` and
-        ``chars`` length reports of the training split, the ``chunker`` label, the ``source`` and the
-        ``key`` (:func:`analysis_key`) of the settings it was computed for.
-    """
-    emit = _cancellable(emit, token)
-    corpus, source = load_corpus(params.data_dir, emit)
-    get_chunker(params.chunker)  # probe NLTK here, not in the GUI thread; fails early on a bad choice
-    emit(CorpusReady(corpus, source, params.data_dir))
-    skip = [int(s) for s in params.skip_steps]
-
-    def prepare(steps_off: list[int]) -> Any:
-        return prepare_corpus(
-            data_dir=params.data_dir,
-            skip_steps=steps_off,
-            chunker=params.chunker,
-            seed=params.seed,
-            test_fraction=params.test_fraction,
-            val_fraction=params.val_fraction,
-            emit=emit,
-            token=token,
-            corpus=(corpus, source),  # the posts loaded above: read once, not per pass
+    def show_analysis(self, extra: Mapping[str, Any]) -> None:
+        """Show a finished analysis: vocabulary size, length histograms, source and chunker."""
+        data_dir, _steps_off, chunker, *_ = extra["key"]
+        if "baseline_vocabulary_size" in extra:
+            self._baselines[(data_dir, chunker)] = int(extra["baseline_vocabulary_size"])
+        baseline = self._baselines.get((data_dir, chunker))
+        self.explorer.show_vocabulary(
+            int(extra["vocabulary_size"]), baseline, int(extra["posts"]), extra["skip_steps"]
         )
+        self.lengths.show_reports(extra["words"], extra["chars"])
+        status = f"{extra['source']}: {extra['posts']:,} posts · step 11 uses the {extra['chunker']}"
+        problems = list(extra.get("problems", []))
+        if problems:
+            status += f" · {len(problems)} files skipped (see the tooltip)"
+            self.explorer.status.setToolTip("\n".join(problems[:40]))
+        self.explorer.status.setText(status)
 
-    prepared = prepare(skip)
-    extra: dict[str, Any] = {
-        "vocabulary_size": len(vocabulary(prepared.merged)),
-        "words": prepared.words.as_dict(),
-        "chars": prepared.chars.as_dict(),
-        "chunker": prepared.chunker,
-        "source": prepared.source,
-        "posts": len(corpus.texts),
-        "skip_steps": sorted(skip),
-        "problems": list(corpus.problems),
-        "key": analysis_key(params),
-    }
-    if baseline and skip:
-        extra["baseline_vocabulary_size"] = len(vocabulary(prepare([]).merged))
-    elif not skip:
-        extra["baseline_vocabulary_size"] = extra["vocabulary_size"]
-    return LabResult(extra=extra)
+    @Slot()
+    def measure_step_effects(self) -> None:
+        """Start (or stop) measuring the vocabulary with each step switched off."""
+        if self.effects_runner.running:
+            self.effects_runner.stop()
+            return
+        params = self._params()
+        if params is not None:
+            self.explorer.measure_button.setText("Measuring… (click to stop)")
+            self.effects_runner.start(step_effects_spec(), params)
 
+    def measure_now(self, params: Params) -> None:
+        """The measurement in this thread (screenshots only)."""
+        self._on_effects_event(Finished(step_effects(params, CancelToken(), lambda _event: None)))
 
-def step_effects(params: Params, token: CancelToken, emit: Emit) -> LabResult:
-    """Vocabulary size with every step on (key ``0``) and with each single step switched off.
-
-    ``extra["sizes"]`` maps the step number (as a string, JSON-style) to the vocabulary size.
-    """
-    corpus, _ = load_corpus(params.data_dir, _cancellable(emit, token))
-    passes = len(STEP_NUMBERS) + 1
-
-    def on_step(number: int) -> None:
-        token.raise_if_cancelled()
-        done = 0 if number == 0 else STEP_NUMBERS.index(number) + 1
-        emit(Progress("vocabulary without each step", done, passes))
-
-    sizes = vocabulary_by_step(corpus.texts, params.chunker, on_step)
-    emit(Progress("vocabulary without each step", passes, passes))
-    return LabResult(extra={"sizes": {str(k): v for k, v in sizes.items()}, "data_dir": params.data_dir})
-
-
-def analysis_spec(baseline: bool) -> LabSpec:
-    """The analysis as a job for a :class:`~gui.workers.JobRunner` (not a lab: no epochs, no TF)."""
-    run = partial(analyse, baseline=baseline)
-    return replace(LAB, id="text_cnn_explorer", title="Pipeline explorer", run=run, needs_tensorflow=False)
-
-
-def step_effects_spec() -> LabSpec:
-    """The per-step vocabulary measurement as a job."""
-    return replace(
-        LAB, id="text_cnn_step_effects", title="Step effects", run=step_effects, needs_tensorflow=False
-    )
+    @Slot(object)
+    def _on_effects_event(self, event: Any) -> None:
+        button = self.explorer.measure_button
+        if isinstance(event, Progress):
+            current = min(event.done + 1, event.total)
+            button.setText(f"Measuring: pass {current} of {event.total}… (click to stop)")
+            return
+        if isinstance(event, Finished) and event.result.extra["data_dir"] == self.corpus_dir:
+            self.explorer.show_effects(event.result.extra["sizes"])  # (not when the posts changed since)
+        elif isinstance(event, Failed):
+            self.message_bar.show_message(f"{self.title} · step effects: {event.message}", "error")
+        if isinstance(event, (Finished, Failed, Cancelled)):
+            button.setText(_MEASURE)

@@ -39,7 +39,7 @@ def make_widget(qtbot, store, data_dir: Path | str) -> TextCnnLabWidget:
     lab = TextCnnLabWidget(LABS["text_cnn"], store)
     qtbot.addWidget(lab)
     lab.form.set_value("data_dir", str(data_dir))
-    with qtbot.waitSignal(lab.analysis_runner.sig_job_ended, timeout=30_000) as blocker:
+    with qtbot.waitSignal(lab.jobs.analysis_runner.sig_job_ended, timeout=30_000) as blocker:
         lab.show()
     lab.analysis_result = blocker.args[0]
     return lab
@@ -108,7 +108,7 @@ def test_explorer_shows_each_step_and_the_engines_vocabulary(qtbot, widget, tiny
     assert get_chunker("auto").label in explorer.status.text()
 
     # Switching step 16 off from the explorer edits the form and recounts the vocabulary.
-    with qtbot.waitSignal(widget.analysis_runner.sig_job_ended, timeout=30_000):
+    with qtbot.waitSignal(widget.jobs.analysis_runner.sig_job_ended, timeout=30_000):
         explorer.step_items[STEP_NUMBERS.index(16)].setCheckState(0, Qt.CheckState.Unchecked)
     assert widget.form.raw_values()["skip_steps"] == "16"
     assert explorer.step_items[STEP_NUMBERS.index(16)].text(1) == OFF
@@ -129,7 +129,7 @@ def test_explorer_shows_each_step_and_the_engines_vocabulary(qtbot, widget, tiny
 
 
 def test_step_effects_are_the_engines(qtbot, widget, tiny_corpus):
-    with qtbot.waitSignal(widget.effects_runner.sig_job_ended, timeout=60_000) as blocker:
+    with qtbot.waitSignal(widget.jobs.effects_runner.sig_job_ended, timeout=60_000) as blocker:
         widget.explorer.measure_button.click()
     assert isinstance(blocker.args[0], Finished)
     expected = vocabulary_by_step(load_folder(tiny_corpus).texts, "auto")
@@ -190,7 +190,7 @@ def test_run_waits_for_the_posts_and_stop_ends_it_while_it_preprocesses(qtbot, t
     qtbot.addWidget(lab)
     lab.form.set_value("data_dir", str(folder))
     try:
-        lab.refresh_analysis()  # the explorer starts loading; Run must not load the posts a second time
+        lab.jobs.refresh()  # the explorer starts loading; Run must not load the posts a second time
         lab.run_button.click()
         assert not lab.runner.running and "run starts as soon as" in lab.message_bar.text
         qtbot.waitUntil(lambda: lab.runner.running, timeout=30_000)
@@ -214,7 +214,7 @@ def test_bad_input_is_named_in_the_message(qtbot, widget, tmp_path, tiny_corpus)
 
     widget.form.set_value("kernel_sizes", "3,4,5")
     missing = tmp_path / "no_such_folder"
-    with qtbot.waitSignal(widget.analysis_runner.sig_job_ended, timeout=30_000) as blocker:
+    with qtbot.waitSignal(widget.jobs.analysis_runner.sig_job_ended, timeout=30_000) as blocker:
         widget.form.set_value("data_dir", str(missing))
     assert "not a folder" in blocker.args[0].message
     assert str(missing) in widget.message_bar.text and widget.message_bar.level == "error"
@@ -248,9 +248,9 @@ def test_closing_the_window_ends_the_explorer_jobs(qtbot, window, tiny_corpus):
     window.show_tab("text_cnn")
     qtbot.waitUntil(lambda: lab.explorer.measure_button.isEnabled(), timeout=30_000)  # posts loaded
     lab.explorer.measure_button.click()
-    assert lab.effects_runner.running
+    assert lab.jobs.effects_runner.running
     window.close()
-    assert not lab.analysis_runner.running and not lab.effects_runner.running
+    assert not lab.jobs.analysis_runner.running and not lab.jobs.effects_runner.running
 
 
 def test_mistakes_say_how_many_of_all_mistakes_are_listed(qtbot):

@@ -162,7 +162,7 @@ class TextCnnLabWidget(TrainingLabWidget):
                 return
             self.explorer.set_options([int(s) for s in chosen.skip_steps], chosen.chunker)
         if name in ANALYSIS_FIELDS:
-            self.jobs.timer.start()
+            self.jobs.schedule()
 
     @Slot(str)
     def open_post(self, file: str) -> None:

@@ -74,6 +74,10 @@ class ExplorerJobs(QObject):
         for runner in (self.analysis_runner, self.effects_runner):
             runner.stop_and_wait(10_000)
 
+    def schedule(self) -> None:
+        """Refresh 400 ms after the last call: a setting is probably still being typed."""
+        self.timer.start()
+
     @Slot()
     def refresh(self) -> None:
         """Preprocess the corpus with the form's settings (unless they did not change)."""

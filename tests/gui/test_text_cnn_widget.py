@@ -16,12 +16,12 @@ from PySide6.QtCore import Qt
 from engine.data.newsgroups import generate_corpus
 from engine.jobs import Cancelled, Finished
 from engine.labs import LABS
-from engine.labs.text_cnn import STEPS, vocabulary_by_step, vocabulary_size
+from engine.labs.text_cnn import STEPS, run_steps, vocabulary_by_step, vocabulary_size
 from engine.text.corpus import load_folder
 from engine.text.entities import get_chunker, nltk_available
 from engine.text.pipeline import STEP_NUMBERS
 from gui.labs.text_cnn import TextCnnLabWidget
-from gui.labs.text_cnn_explorer import CHANGED, OFF, diff_html
+from gui.labs.text_cnn_explorer import CHANGED, OFF, UNCHANGED, WHITESPACE, diff_html, step_effect
 from gui.labs.text_cnn_results import MistakesView
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,3 +262,9 @@ def test_mistakes_say_how_many_of_all_mistakes_are_listed(qtbot):
     assert view.summary.text().startswith("2 of 7 misclassified") and view.table.rowCount() == 2
     view.show_examples([], 0)
     assert view.summary.text() == "No test post was misclassified."
+
+
+def test_step_list_tells_whitespace_only_changes_apart():
+    outputs = {o.number: o for o in run_steps("plain words\nand a (note)", chunker="offline").outputs}
+    assert step_effect(outputs[8]) == WHITESPACE and step_effect(outputs[7]) == CHANGED
+    assert step_effect(outputs[1]) == UNCHANGED

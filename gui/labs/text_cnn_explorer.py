@@ -116,8 +116,8 @@ class PipelineExplorer(QWidget):
         self.vocabulary_label.setObjectName("vocabularyLabel")
         self.measure_button = QPushButton("Measure each step's effect on the vocabulary")
         self.measure_button.setToolTip(
-            "Preprocesses every post 17 times (all steps on, then each step off): about 40 s for the "
-            "1,500 embedded posts on a busy 2-core CPU"
+            "Preprocesses every post 17 times (all steps on, then each step off): about 8 s for the "
+            "1,500 embedded posts on a 2-core CPU (longer when it is busy)"
         )
         self.measure_button.setEnabled(False)  # until the posts are loaded
         self.effects = BarChart("vocabulary with one step switched off")

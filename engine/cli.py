@@ -89,7 +89,7 @@ def _list(out: TextIO) -> int:
     for spec in LABS.values():
         print(f"{spec.id:10} {spec.title} — {spec.summary}", file=out)
         for info in params_module.describe(spec.params_type):
-            default = ",".join(info.default) if isinstance(info.default, tuple) else info.default
+            default = ",".join(map(str, info.default)) if isinstance(info.default, tuple) else info.default
             choices = f" [{'|'.join(info.choices)}]" if info.choices else ""
             print(f"    {info.name} = {default}{choices}  {info.help}", file=out)
     return EXIT_OK

@@ -55,13 +55,19 @@ class ParamInfo:
     """What a form or the CLI needs to know about one field."""
 
     name: str
-    kind: type  # int, float, bool, str or tuple (of str)
+    kind: type  # int, float, bool, str or tuple
     default: Any
     help: str
     label: str
     minimum: float | None
     maximum: float | None
     choices: tuple[str, ...] | None
+    item_kind: type = str  # the type of each item of a tuple field
+
+
+def _item_kind_of(annotation: Any) -> type:
+    args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+    return args[0] if args and args[0] in (int, float, str) else str
 
 
 def _kind_of(annotation: Any) -> type:
@@ -92,6 +98,7 @@ def describe(params_type: type) -> list[ParamInfo]:
                 minimum=meta.get("minimum"),
                 maximum=meta.get("maximum"),
                 choices=meta.get("choices"),
+                item_kind=_item_kind_of(hints[f.name]) if _kind_of(hints[f.name]) is tuple else str,
             )
         )
     return infos
@@ -101,6 +108,8 @@ def convert(info: ParamInfo, value: Any) -> Any:
     """Convert ``value`` (a string from a person, or an already typed value) and check its bounds."""
     try:
         converted = _convert_kind(info.kind, value)
+        if info.kind is tuple and info.item_kind is not str:
+            converted = tuple(_convert_kind(info.item_kind, item) for item in converted)
     except (TypeError, ValueError) as exc:
         raise ParamError(f"{info.name}: {exc}") from None
     _check(info, converted)

@@ -41,3 +41,17 @@ def test_bool_and_tuple_conversion():
     assert P.convert(flag, "yes") is True and P.convert(flag, "off") is False
     with pytest.raises(P.ParamError, match="expected true or false"):
         P.convert(flag, "maybe")
+
+
+def test_tuple_of_ints_converts_each_item_and_names_a_bad_one():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class WithWidths:
+        widths: tuple[int, ...] = P.param((4, 2), "layer widths")
+
+    (info,) = P.describe(WithWidths)
+    assert info.item_kind is int
+    assert P.build(WithWidths, {"widths": "8, 3"}).widths == (8, 3)
+    with pytest.raises(P.ParamError, match="widths: expected a whole number, got 'x'"):
+        P.build(WithWidths, {"widths": "8,x"})

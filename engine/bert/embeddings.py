@@ -116,19 +116,29 @@ def _load(path: Path) -> Encoder:
     weights = sha256_of(index) if index.is_file() else ""
     tokenizer = tokenizer_for(_vocab_of(model, path), _lower_case_of(model, path))
     encoder = Encoder(path, label, model, tokenizer, f"{path.resolve()}|{pb}|{weights}")
-    # Learn the calling convention once with a [CLS] [SEP] probe (also a warm-up).
+    encoder = replace(encoder, takes_training=_takes_training(model))
+    # One [CLS] [SEP] call checks the outputs (and warms the encoder up).
     probe = {name: np.array([[tokenizer.cls_id, tokenizer.sep_id]], np.int32) for name in INPUT_NAMES}
     probe["input_mask"], probe["input_type_ids"] = np.ones((1, 2), np.int32), np.zeros((1, 2), np.int32)
-    for takes_training in (True, False):
-        candidate = replace(encoder, takes_training=takes_training)
-        try:
-            outputs = call_encoder(candidate, probe)
-        except (TypeError, ValueError):
-            continue
-        if not {"pooled_output", "sequence_output"} <= set(outputs):
-            raise EncoderError(f"{path}: outputs {sorted(outputs)}, not pooled_output/sequence_output")
-        return candidate
-    raise EncoderError(f"{path}: cannot be called with input_word_ids, input_mask and input_type_ids")
+    try:
+        outputs = call_encoder(encoder, probe)
+    except (TypeError, ValueError):
+        raise EncoderError(
+            f"{path}: cannot be called with input_word_ids, input_mask and input_type_ids"
+        ) from None
+    if not {"pooled_output", "sequence_output"} <= set(outputs):
+        raise EncoderError(f"{path}: outputs {sorted(outputs)}, not pooled_output/sequence_output")
+    return encoder
+
+
+def _takes_training(model: Any) -> bool:
+    """Whether the restored ``__call__`` has a ``training`` argument (TF Hub's Keras-saved encoders).
+
+    Read from the signature, never found by trial: a restored tf.function that rejects its arguments
+    keeps its internal lock (TF 2.21), and every later call from another thread then blocks forever.
+    """
+    call = model.__call__ if callable(model) else None
+    return "training" in getattr(getattr(call, "function_type", None), "parameters", {})
 
 
 def load_encoder(encoder_path: str, emit: Emit) -> Encoder:

@@ -187,3 +187,51 @@ def test_a_user_savedmodel_dir_goes_through_the_same_path(encoder, tmp_path: Pat
     ours, _ = _embed(encoder, TEXTS[:2], pooling="pooled", use_cache=False)
     assert not hit
     np.testing.assert_allclose(theirs, ours, atol=1e-5)
+
+
+def _called_from_another_thread(encoder) -> bool:
+    import threading
+
+    from engine.bert.embeddings import call_encoder
+
+    inputs = encoder.tokenizer.encode(TEXTS[:1], 16)
+    done: list[object] = []
+    worker = threading.Thread(target=lambda: done.append(call_encoder(encoder, inputs)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    return bool(done)
+
+
+def test_an_encoder_loaded_here_can_be_called_from_a_worker_thread(encoder) -> None:
+    # The GUI loads in one job thread and calls from others; a probe that left TF's lock held hung them.
+    assert _called_from_another_thread(encoder)
+
+
+def test_a_keras_saved_encoder_that_takes_training_goes_through_the_same_path(tmp_path: Path) -> None:
+    import shutil
+
+    import tensorflow as tf
+    import tf_keras
+
+    from engine.bert.embeddings import load_encoder
+
+    # Shaped like TF Hub's Keras-saved BERT encoders: __call__(inputs, training=None, mask=None).
+    inputs = {
+        name: tf_keras.Input((None,), dtype="int32", name=name)
+        for name in ("input_word_ids", "input_mask", "input_type_ids")
+    }
+    tokens = tf_keras.layers.Embedding(30522, 8)(inputs["input_word_ids"])
+    tokens = tf_keras.layers.Dropout(0.5)(tokens)  # active only when training: must be called with False
+    pooled = tf_keras.layers.Dense(8, activation="tanh")(tf_keras.layers.GlobalAveragePooling1D()(tokens))
+    folder = tmp_path / "bert_en_uncased_tiny"
+    tf.saved_model.save(
+        tf_keras.Model(inputs, {"pooled_output": pooled, "sequence_output": tokens}), str(folder)
+    )
+    shutil.copy(convert.vocab_path(), folder / "assets" / "vocab.txt")
+    keras_saved = load_encoder(str(folder), lambda _e: None)
+    assert keras_saved.takes_training and keras_saved.tokenizer.lower_case
+    first, _ = _embed(keras_saved, TEXTS[:2], pooling="pooled", use_cache=False)
+    again, _ = _embed(keras_saved, TEXTS[:2], pooling="pooled", use_cache=False)
+    assert first.shape == (2, 8)
+    np.testing.assert_array_equal(first, again)  # no dropout: called with training=False
+    assert _called_from_another_thread(keras_saved)

@@ -42,14 +42,16 @@ settings default (max_len 55, head 64-32, up to 30 epochs, patience 5), all-Mini
   >= 0.9999999 with the original PyTorch model's; pooled outputs differ by at most 2.6e-7.
 - A run took 20-23 s with embeddings computed (1763 distinct texts), 14 s with them read from the
   cache; the same seed gave the same numbers.
-bench/bert_embed.py (185 reviews, 3 interleaved rounds, median) compares the lab's batched extraction
+bench/bert_embed.py (185 reviews, interleaved rounds, medians) compares the lab's batched extraction
 (32 per call, sorted by length, each batch trimmed to its longest row) with one review at a time padded
-to 55 through the same encoder call. On this 2-core CPU at load average ~2 it measured 4.0x and 4.1x
-(2.4x-3.0x while other jobs loaded it to 3-5): short of the 5x target, and it prints FAIL. Why: one at
-a time pays a fixed 6-8 ms per call and 55 positions for 25.8 real ones; batching removes both, after
-which 95 % of a batched review is arithmetic at 134-158 GFLOP/s, so even a batch with no padding and no
-call cost could not pass ~4.8x here; batches of 64 or 128 were no faster. Trimming changes pooled
-outputs by at most 1.8e-7. A cached re-run is 1,670-2,400x faster than a cold one.
+to 55 through the same encoder call. On this 2-core CPU it measured 3.9x with 5 rounds, and in six
+3-round runs 4.0x-4.5x (three runs, load average 0.7-2.4) or 2.4x-3.0x (three runs whose rounds varied
+more, under heavier or uneven load): short of the 5x target, so it prints FAIL. Why: one at a time pays
+a fixed 6-8 ms per call and 55 positions for 25.8 real ones; batching removes both, after which ~95 % of
+a batched review is arithmetic (21 MFLOP per position, at 134-164 GFLOP/s in the steady runs), so even
+a batch with no padding and no call cost could reach only 4.7x-5.4x here, and batches of 64 or 128
+were no faster in the steady runs. Trimming changes pooled outputs by at most 1.8e-7 and real tokens'
+outputs by 2.3e-6. A cached re-run is 1,500-2,400x faster than a cold one.
 """
 
 

@@ -318,9 +318,13 @@ def test_closing_the_window_stops_a_preview_generating_the_table(qtbot, window):
     widget.form.set_value("projects", 50000)  # ~25 s to generate: a close that waited would show
     widget.form.set_value("seed", 11)
     widget.views.setCurrentWidget(widget.explorer)
+    seen: list[str] = []
+    widget.previews.sig_progress.connect(lambda _kind, text: seen.append(text))
     widget.refresh_previews()
     assert widget.previews.running
-    qtbot.waitUntil(lambda: "generating projects" in widget.explorer.status.text(), timeout=30_000)
+    # The first progress line of the preview job (generation, or cleaning when a table is cached):
+    # polling the status label can miss a phase that ends between two polls.
+    qtbot.waitUntil(lambda: bool(seen) and widget.previews.running, timeout=30_000)
     asked = time.monotonic()
     window.close()
     waited = time.monotonic() - asked

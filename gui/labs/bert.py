@@ -15,8 +15,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Slot
 from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
-from engine.jobs import CancelToken, Finished, LabResult, LabSpec, Progress
-from engine.params import ParamError
+from engine.jobs import LabResult, LabSpec, Progress
 from engine.runs import RunStore
 from gui.labs.bert_jobs import (
     PREDICT,
@@ -90,10 +89,8 @@ class BertLabWidget(TrainingLabWidget):
     @Slot()
     def start_job(self) -> None:
         """Validate the form, add the pasted reviews and run (after an encoder conversion in progress)."""
-        try:
-            params = self.form.params()
-        except ParamError as exc:
-            self.message_bar.show_message(f"{self.spec.title}: {exc}", "error")
+        params = self.validated_params()
+        if params is None:
             return
         params = dataclasses.replace(params, pasted_reviews=self.predictions.pasted_text())
         if self.side.runner.running and not encoder_ready(params.encoder_path):
@@ -278,11 +275,8 @@ class BertLabWidget(TrainingLabWidget):
                 self.form.set_value(name, value)
             self.predictions.pasted.setPlainText(SCREENSHOT_PASTED)
             params = dataclasses.replace(self.form.params(), pasted_reviews=SCREENSHOT_PASTED)
-            self.reset_views()
             self.run_params = params
-            result = self.spec.run(params, CancelToken(), self.on_event)
-            self.on_event(Finished(result))
-            self._on_running_changed(False)  # the progress bar says "done", as after a real job
+            self.run_in_this_thread({}, params)
         self.views.setCurrentWidget(pages[view])
 
 

@@ -120,25 +120,13 @@ class CallbacksLabWidget(TrainingLabWidget):
         import dataclasses
         import tempfile
 
-        from engine.jobs import CancelToken
-
         self.form.set_value("model", model)
         self.form.set_value("epochs", SCREENSHOT_EPOCHS)
         params = dataclasses.replace(self.form.params(), output_dir=tempfile.mkdtemp())
-        self.reset_views()
-        result = self.spec.run(params, CancelToken(), self.on_event)
-        self.on_event(Finished(result))
-        self.show_finished_progress()
+        self.run_in_this_thread({}, params)
         if view == "layers":
             self.layers.slider.setValue(1)  # epoch 1: the vanishing layers stand out
         self.views.setCurrentWidget(page)
-
-    def show_finished_progress(self) -> None:
-        """The progress bar of a finished run ("done", full, no ETA) for a run made in this thread:
-        no worker thread ran, so the runner's running-changed signal that normally does it never came."""
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(1000)
-        self.progress.setFormat("done")
 
 
 WIDGET = CallbacksLabWidget

@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
 
-from engine.jobs import CancelToken, LabResult, LabSpec, Started
+from engine.jobs import LabResult, LabSpec, Started
 from engine.labs.text_cnn import DATASET_FORMAT, EXPLANATION, Params
 from engine.labs.text_cnn_explore import ANALYSIS_FIELDS, analysis_key
 from engine.params import ParamError, build
@@ -277,11 +277,7 @@ class TextCnnLabWidget(TrainingLabWidget):
         }
         if view in pages:
             if self.result is None:
-                from engine.runner import execute
-
-                self.form.set_value("epochs", SCREENSHOT_EPOCHS)
-                self.reset_views()
-                execute(self.spec, self.form.params(), CancelToken(), self.on_event)
+                self.run_in_this_thread({"epochs": SCREENSHOT_EPOCHS})
             self.views.setCurrentWidget(pages[view])
             return
         if view in ("lengths", "classes"):

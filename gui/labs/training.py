@@ -178,13 +178,19 @@ class TrainingLabWidget(QWidget):
 
     # --- actions --------------------------------------------------------------------------------
 
+    def validated_params(self) -> Any | None:
+        """The form's params, or None after the message bar named the bad field."""
+        try:
+            return self.form.params()
+        except ParamError as exc:
+            self.message_bar.show_message(f"{self.spec.title}: {exc}", "error")
+            return None
+
     @Slot()
     def start_job(self) -> None:
         """Validate the form and start a run (the message bar names a bad field)."""
-        try:
-            params = self.form.params()
-        except ParamError as exc:
-            self.message_bar.show_message(f"{self.spec.title}: {exc}", "error")
+        params = self.validated_params()
+        if params is None:
             return
         self.message_bar.clear()
         self.reset_views()
@@ -258,6 +264,20 @@ class TrainingLabWidget(QWidget):
             self.results_table.setItem(row, 1, QTableWidgetItem(value))
         if result.test:
             self.views.setCurrentWidget(self.results_table)
+
+    def run_in_this_thread(self, settings: dict[str, Any], params: Any = None) -> LabResult | None:
+        """Put ``settings`` into the form and run the lab synchronously, feeding its events to the
+        views exactly as a worker-thread run would. Only for README screenshots (a real run, shown
+        in a telling state); the GUI itself always runs jobs on the worker thread."""
+        from engine.jobs import CancelToken
+        from engine.runner import execute
+
+        for name, value in settings.items():
+            self.form.set_value(name, value)
+        self.reset_views()
+        execute(self.spec, params if params is not None else self.form.params(), CancelToken(), self.on_event)
+        self._on_running_changed(False)  # "done", as after a worker-thread job
+        return self.result
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:

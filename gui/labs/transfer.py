@@ -16,7 +16,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
-from engine.jobs import CancelToken, Finished, LabResult, LabSpec
+from engine.jobs import Finished, LabResult, LabSpec
 from engine.labs.transfer import GradientNormsMeasured
 from engine.runs import RunStore
 from gui.labs.training import TrainingLabWidget
@@ -176,13 +176,7 @@ class TransferLabWidget(TrainingLabWidget):
         if view not in pages:
             return
         if self.result is None:  # one run serves every view of a screenshot session
-            for name, value in SCREENSHOT_RUN.items():
-                self.form.set_value(name, value)
-            params = self.form.params()
-            self.reset_views()
-            result = self.spec.run(params, CancelToken(), self.on_event)
-            self.on_event(Finished(result))
-            self.progress.setFormat("done")  # no worker thread ran, so nothing else resets it
+            self.run_in_this_thread(SCREENSHOT_RUN)
         self.misclassified.finish_loading()
         self.views.setCurrentWidget(pages[view])
 

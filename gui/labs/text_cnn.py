@@ -97,22 +97,10 @@ class TextCnnLabWidget(TrainingLabWidget):
         self.mistakes.sig_open_requested.connect(self.open_post)
 
     def _add_about(self) -> None:
-        # The measured outcomes are long: the left column keeps the first paragraph, About all of
-        # it plus the real data format (the inherited About tab when the base class made one).
-        text = f"{EXPLANATION}\nDATA FORMAT\n{DATASET_FORMAT}"
+        # The inherited About tab (the explanation has several paragraphs) also gets the data format.
         about = self.findChild(QLabel, "labAbout")
         if about is not None:
-            about.setText(text)
-            return
-        intro = self.findChild(QLabel, "labExplanation")
-        if intro is not None:
-            intro.setText(EXPLANATION.split("\n\n", 1)[0])
-        about = QLabel(text)
-        about.setWordWrap(True)
-        about.setTextFormat(Qt.TextFormat.PlainText)
-        about.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        about.setMargin(12)
-        self.add_view("About", about)
+            about.setText(f"{EXPLANATION}\nDATA FORMAT\n{DATASET_FORMAT}")
 
     # --- explorer jobs --------------------------------------------------------------------------
 

@@ -123,7 +123,8 @@ class TrainingLabWidget(QWidget):
 
         # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest.
         text = lab_explanation(spec)
-        explanation = QLabel(text.split("\n\n", 1)[0])
+        # The source wraps its lines for the code's width; the narrow column rewraps them itself.
+        explanation = QLabel(" ".join(text.split("\n\n", 1)[0].split()))
         explanation.setWordWrap(True)
         explanation.setObjectName("labExplanation")
         explanation.setTextFormat(Qt.TextFormat.PlainText)

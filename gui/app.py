@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QSize
 from PySide6.QtWidgets import QApplication
 
 from gui.errors import ErrorReporter
+from gui.main_thread_gc import MainThreadGarbageCollector
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -19,6 +20,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(argv or sys.argv[:1])
         app.setStyle("Fusion")
+        collector = MainThreadGarbageCollector(parent=app)
+        collector.start()
+        app.aboutToQuit.connect(collector.stop)
     return app
 
 

@@ -19,6 +19,18 @@ def isolated_settings(tmp_path, qapp):
 
 
 @pytest.fixture(autouse=True)
+def garbage_collected_in_the_gui_thread(qapp):
+    """As in the app (gui/app.py): a collection in a worker thread that destroys Qt wrappers
+    deadlocks against the GUI thread, so GUI tests collect only from a GUI-thread timer."""
+    from gui.main_thread_gc import MainThreadGarbageCollector
+
+    collector = MainThreadGarbageCollector()
+    collector.start()
+    yield
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
 def no_thread_left_running(qapp):
     yield
     from gui.workers import LIVE_RUNNERS

@@ -3,9 +3,6 @@ the GUI reads them without TensorFlow."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +11,7 @@ import pytest
 from engine import metrics
 from engine.jobs import Marker
 from engine.labs import lstm_scores
+from tests.isolated import loaded_after
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,18 +63,4 @@ def test_roc_points_are_thinned_but_keep_both_ends() -> None:
 
 
 def test_scores_glove_and_the_lab_module_import_no_tensorflow() -> None:
-    code = (
-        "import sys\n"
-        "import engine.labs.lstm, engine.labs.lstm_scores, engine.labs.lstm_glove\n"
-        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False"]
+    assert loaded_after("import engine.labs.lstm, engine.labs.lstm_scores, engine.labs.lstm_glove") == []

@@ -3,8 +3,6 @@ the views show a result's numbers, a real tiny run, Stop, bad input and the expl
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -17,6 +15,7 @@ from engine.jobs import Cancelled, Failed, Finished, LabResult
 from engine.labs import LABS, transfer_assets
 from engine.labs.transfer import GradientNormsMeasured
 from gui.labs.transfer import TransferLabWidget, result_rows
+from tests.isolated import loaded_after
 
 HED = transfer_assets.hed_weights_path() is not None
 TINY = {"image_size": 32, "per_class": 3, "epochs": 1, "batch_size": 16, "units": 16, "model": 1}
@@ -36,7 +35,6 @@ def widget(qtbot, tmp_store):
 def test_the_tab_builds_without_importing_tensorflow():
     code = textwrap.dedent(
         """
-        import sys
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
         from engine.labs import LABS
@@ -44,12 +42,9 @@ def test_the_tab_builds_without_importing_tensorflow():
         widget = TransferLabWidget(LABS["transfer"], None)
         widget.show()
         app.processEvents()
-        loaded = [m for m in ("tensorflow", "keras", "h5py") if m in sys.modules]
-        print("loaded:", loaded)
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert "loaded: []" in out.stdout, out.stdout + out.stderr
+    assert loaded_after(code, ("tensorflow", "keras", "h5py")) == []
 
 
 def test_pickers_and_form_stay_in_step(widget):

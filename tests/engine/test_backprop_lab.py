@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine, Marker
 from engine.labs import backprop
 from engine.labs.backprop import LAB, OPTIMIZERS, Params
 from engine.params import ParamError, build
+from tests.isolated import loaded_after
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -182,14 +181,11 @@ def test_a_user_file_is_used_and_a_bad_one_is_named(tmp_path):
 
 def test_the_lab_module_is_light_and_the_run_needs_no_tensorflow():
     assert LAB.needs_tensorflow is False
+    assert loaded_after("import engine.labs.backprop") == []
     code = (
-        "import sys\n"
         "import engine.labs.backprop as lab\n"
-        "assert 'tensorflow' not in sys.modules\n"
         "from engine.jobs import CancelToken\n"
         "from engine.params import build\n"
         "lab.LAB.run(build(lab.Params, {'epochs': 1}), CancelToken(), lambda e: None)\n"
-        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert loaded_after(code) == []

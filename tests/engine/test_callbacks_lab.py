@@ -15,6 +15,7 @@ from engine.data.rings import generate_rings
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, Marker
 from engine.labs.callbacks import LAB, LayerStatsRecorded, Params
 from engine.params import ParamError, as_dict, build
+from tests.isolated import loaded_after
 
 HISTORY_KEYS = {"loss", "val_loss", "accuracy", "val_accuracy", "f1", "auc", "lr"}
 
@@ -149,15 +150,7 @@ def test_params_presets_and_validation():
 
 
 def test_importing_the_lab_does_not_import_tensorflow():
-    code = "import sys, engine.labs.callbacks; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[2],
-    )
-    assert out.stdout.split() == ["False", "False"]
+    assert loaded_after("import engine.labs.callbacks") == []
 
 
 def test_the_nan_guard_help_states_the_weight_check_interval_in_use():

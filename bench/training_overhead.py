@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,50 +54,30 @@ def main() -> int:
     def plain() -> None:
         model.fit(x_train, y_train, epochs=EPOCHS, verbose=0, **fit_args)
 
-    def streamed() -> None:
-        fit_with_events(
-            model,
-            x_train,
-            y_train,
-            token=CancelToken(),
-            emit=count,
-            epochs=EPOCHS,
-            steps_per_epoch=steps,
-            **fit_args,
-        )
+    def streamed(callbacks: Callable[[], list[Any]] = list) -> Callable[[], None]:
+        def fit() -> None:
+            fit_with_events(
+                model,
+                x_train,
+                y_train,
+                token=CancelToken(),
+                emit=count,
+                epochs=EPOCHS,
+                steps_per_epoch=steps,
+                callbacks=callbacks(),  # fresh instances per fit, as a lab run makes them
+                **fit_args,
+            )
 
-    def every_callback() -> None:
-        lab = LabCallbacks(params, folder, x_train, y_train, x_val, y_val, count)
-        fit_with_events(
-            model,
-            x_train,
-            y_train,
-            token=CancelToken(),
-            emit=count,
-            epochs=EPOCHS,
-            steps_per_epoch=steps,
-            callbacks=lab.callbacks,
-            **fit_args,
-        )
+        return fit
 
-    def nan_guard_only() -> None:
-        fit_with_events(
-            model,
-            x_train,
-            y_train,
-            token=CancelToken(),
-            emit=count,
-            epochs=EPOCHS,
-            steps_per_epoch=steps,
-            callbacks=[TerminateOnNonFinite()],
-            **fit_args,
-        )
+    def every_lab_callback() -> list[Any]:
+        return LabCallbacks(params, folder, x_train, y_train, x_val, y_val, count).callbacks
 
     variants = {
         "plain model.fit": plain,
-        "fit_with_events": streamed,
-        "+ NaN guard only": nan_guard_only,
-        "every lab callback": every_callback,
+        "fit_with_events": streamed(),
+        "+ NaN guard only": streamed(lambda: [TerminateOnNonFinite()]),
+        "every lab callback": streamed(every_lab_callback),
     }
     model.fit(x_train[: BATCH * 4], y_train[: BATCH * 4], epochs=1, verbose=0, **fit_args)  # trace once
     best = dict.fromkeys(variants, 0.0)

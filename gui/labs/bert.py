@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Slot
-from PySide6.QtWidgets import QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QWidget
 
 from engine.jobs import LabResult, LabSpec, Progress
 from engine.runs import RunStore
@@ -149,12 +149,7 @@ class BertLabWidget(TrainingLabWidget):
                 _counts(extra.get("predicted_class_counts", {})),
             ),
         ]
-        start = self.results_table.rowCount()
-        self.results_table.setRowCount(start + len(rows))
-        for offset, (name, value) in enumerate(rows):
-            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
-            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
-        self.results_table.resizeColumnToContents(0)
+        self.add_result_rows(rows)
         self.data_view.show_extra(extra)
         self.embeddings.show_extra(extra)
         sections = [(str(new.get("file", "new reviews")), new)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.jobs import BatchProgress, EpochEnded, Finished, LabResult, LabSpec
 from engine.labs.callbacks import LayerStatsRecorded
@@ -99,11 +99,7 @@ class CallbacksLabWidget(TrainingLabWidget):
             ("epochs run", str(extra.get("epochs_run", ""))),
             ("first-batch loss", f"{float(extra.get('first_batch_loss', float('nan'))):.4g}"),
         ]
-        start = self.results_table.rowCount()
-        self.results_table.setRowCount(start + len(rows))
-        for offset, (name, value) in enumerate(rows):
-            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
-            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
+        self.add_result_rows(rows)
         self.tensorboard.show_logs(extra)
 
     def prepare_screenshot(self, view: str) -> None:

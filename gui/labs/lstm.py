@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QBoxLayout, QLabel, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
 
 from engine.jobs import Finished, LabResult, LabSpec
 from engine.labs.lstm import Params
@@ -227,11 +227,7 @@ class LstmLabWidget(TrainingLabWidget):
         """The test table and ROC, the trained model's diagram, and the majority-class line."""
         super().show_result(result)
         rows = result_rows(result)
-        start = self.results_table.rowCount()
-        self.results_table.setRowCount(start + len(rows))
-        for offset, (name, value) in enumerate(rows):
-            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
-            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
+        self.add_result_rows(rows)
         extra = dict(result.extra)
         self.roc_panel.show_result(result)
         self.diagram.set_diagram(extra["model_diagram"], f"The trained {model_name(result)} of the last run.")

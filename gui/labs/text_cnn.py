@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.jobs import LabResult, LabSpec, Started
 from engine.labs.text_cnn import DATASET_FORMAT, EXPLANATION, Params
@@ -214,10 +214,10 @@ class TextCnnLabWidget(TrainingLabWidget):
         unit = "words" if extra["length_report"]["unit"] == "words" else "chars"
         used = (unit, int(extra["sequence_length"]))
         self.lengths.show_reports(extra["word_lengths"], extra["char_lengths"], used)
-        self._add_result_rows(result)
+        self._show_run_details(result)
         self.views.setCurrentWidget(self.test_view)
 
-    def _add_result_rows(self, result: LabResult) -> None:
+    def _show_run_details(self, result: LabResult) -> None:
         extra = result.extra
         emb = extra["embedding"]
         model = self.run_params.get("model", 1 if extra["length_report"]["unit"] == "words" else 2)
@@ -237,12 +237,7 @@ class TextCnnLabWidget(TrainingLabWidget):
         ]
         if emb.get("coverage") is not None:
             rows.insert(6, ("embedding coverage", f"{100 * emb['coverage']:.1f} %"))
-        start = self.results_table.rowCount()
-        self.results_table.setRowCount(start + len(rows))
-        for offset, (name, value) in enumerate(rows):
-            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
-            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
-        self.results_table.resizeColumnToContents(0)
+        self.add_result_rows(rows)
 
     # --- screenshots ----------------------------------------------------------------------------
 

@@ -259,12 +259,19 @@ class TrainingLabWidget(QWidget):
         """Fill the Results table with the test metrics and artifacts (subclasses add more)."""
         rows = [(f"test {k}", f"{v:.4f}") for k, v in result.test.items()]
         rows += [(f"file: {k}", v) for k, v in result.artifacts.items()]
-        self.results_table.setRowCount(len(rows))
-        for row, (name, value) in enumerate(rows):
-            self.results_table.setItem(row, 0, QTableWidgetItem(name))
-            self.results_table.setItem(row, 1, QTableWidgetItem(value))
+        self.results_table.setRowCount(0)
+        self.add_result_rows(rows)
         if result.test:
             self.views.setCurrentWidget(self.results_table)
+
+    def add_result_rows(self, rows: list[tuple[str, str]]) -> None:
+        """Append (name, value) rows to the Results table."""
+        start = self.results_table.rowCount()
+        self.results_table.setRowCount(start + len(rows))
+        for offset, (name, value) in enumerate(rows):
+            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
+            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
+        self.results_table.resizeColumnToContents(0)
 
     def run_in_this_thread(self, settings: dict[str, Any], params: Any = None) -> LabResult | None:
         """Put ``settings`` into the form and run the lab synchronously, feeding its events to the

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QFormLayout, QLabel, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from engine.jobs import Finished, LabResult, LabSpec
 from engine.labs.transfer import GradientNormsMeasured
@@ -146,15 +146,7 @@ class TransferLabWidget(TrainingLabWidget):
         self.misclassified.set_items(wrong, names, int(extra.get("misclassified_total", len(wrong))))
         self.gradients.set_norms(dict(extra.get("gradient_norms", {})))
         self.layer_map.set_layers(extra)
-        self._add_result_rows(result_rows(extra))
-
-    def _add_result_rows(self, rows: list[tuple[str, str]]) -> None:
-        start = self.results_table.rowCount()
-        self.results_table.setRowCount(start + len(rows))
-        for offset, (name, value) in enumerate(rows):
-            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
-            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
-        self.results_table.resizeColumnToContents(0)
+        self.add_result_rows(result_rows(extra))
 
     # --- README pictures -------------------------------------------------------------------------
 

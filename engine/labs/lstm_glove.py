@@ -37,29 +37,9 @@ def _source(path: str) -> Path:
 
 
 def glove_width(path: str) -> int:
-    """The vector width of a GloVe-format file, read from its first vector line only.
-
-    Raises:
-        EmbeddingFileError: The file is missing, empty, or its first line holds no number.
-    """
-    source = _source(path)
-    with source.open(encoding="utf-8", errors="replace") as handle:
-        for line_no, line in enumerate(handle, 1):
-            parts = line.rstrip("\n").rstrip(" ").split(" ")
-            if line_no == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
-                continue  # a word2vec-style "count dim" header
-            if not line.strip():
-                continue
-            if len(parts) < 2:
-                raise EmbeddingFileError(f"{source}: line {line_no} has a token but no numbers")
-            try:
-                float(parts[-1])
-            except ValueError:
-                raise EmbeddingFileError(
-                    f"{source}: line {line_no}, column {len(parts)}: {parts[-1]!r} is not a number"
-                ) from None
-            return len(parts) - 1
-    raise EmbeddingFileError(f"{source}: no vectors found")
+    """The vector width of a GloVe-format file, read from its first vector line only (see
+    :func:`engine.text.embeddings.vector_width`)."""
+    return embeddings.vector_width(_source(path))
 
 
 def diagram_matrix(path: str, prepared: Prepared) -> NDArray[np.float32] | None:

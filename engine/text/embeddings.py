@@ -8,7 +8,7 @@ vectors). Parsing a large file takes a while, so it is parsed once and cached as
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,37 @@ class Vectors:
         return int(self.vectors.shape[1])
 
 
+def _vector_lines(handle: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, space-separated parts) of every vector line: blank lines and a word2vec-style
+    "count dim" first line are skipped."""
+    for line_no, line in enumerate(handle, 1):
+        parts = line.rstrip("\n").rstrip(" ").split(" ")
+        if line_no == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
+            continue
+        if line.strip():
+            yield line_no, parts
+
+
+def vector_width(path: Path) -> int:
+    """The vector width of a GloVe-format file, read from its first vector line only.
+
+    Raises:
+        EmbeddingFileError: The file is missing or empty, or its first vector line holds no number.
+    """
+    if not path.is_file():
+        raise EmbeddingFileError(f"{path}: no such file")
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line_no, parts in _vector_lines(handle):
+            if len(parts) < 2:
+                raise EmbeddingFileError(f"{path}: line {line_no} has a token but no numbers")
+            if not _is_float(parts[-1]):
+                raise EmbeddingFileError(
+                    f"{path}: line {line_no}, column {len(parts)}: {parts[-1]!r} is not a number"
+                )
+            return len(parts) - 1
+    raise EmbeddingFileError(f"{path}: no vectors found")
+
+
 def _parse(path: Path, emit: Emit | None, token: CancelToken | None) -> tuple[list[str], NDArray[np.float32]]:
     tokens: list[str] = []
     rows: list[NDArray[np.float32]] = []
@@ -47,12 +78,7 @@ def _parse(path: Path, emit: Emit | None, token: CancelToken | None) -> tuple[li
     dim = 0
     total = _count_lines(path) if emit is not None else 0
     with path.open(encoding="utf-8", errors="replace") as handle:
-        for line_no, line in enumerate(handle, 1):
-            parts = line.rstrip("\n").rstrip(" ").split(" ")
-            if line_no == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
-                continue  # a word2vec-style "count dim" header
-            if not line.strip():
-                continue
+        for line_no, parts in _vector_lines(handle):
             if dim == 0:
                 dim = len(parts) - 1
                 if dim < 1:

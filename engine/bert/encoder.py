@@ -100,11 +100,12 @@ class BertEncoder(tf.Module):
         return (x - mean) * tf.math.rsqrt(variance + self.config.layer_norm_eps) * gamma + beta
 
     def _block(self, x: tf.Tensor, bias: tf.Tensor, p: dict[str, tf.Variable]) -> tf.Tensor:
+        """One transformer block on ``x`` of shape ``[batch * seq, hidden]`` (see :meth:`encode`)."""
         cfg = self.config
         head_dim = cfg.hidden_size // cfg.num_heads
-        batch, seq = tf.shape(x)[0], tf.shape(x)[1]
+        batch, seq = tf.shape(bias)[0], tf.shape(bias)[-1]
 
-        def heads(t: tf.Tensor) -> tf.Tensor:  # [b, s, h*d] -> [b, h, s, d]
+        def heads(t: tf.Tensor) -> tf.Tensor:  # [b*s, h*d] -> [b, h, s, d]
             return tf.transpose(tf.reshape(t, [batch, seq, cfg.num_heads, head_dim]), [0, 2, 1, 3])
 
         q = heads(tf.matmul(x, p["q_w"]) + p["q_b"])
@@ -112,7 +113,7 @@ class BertEncoder(tf.Module):
         v = heads(tf.matmul(x, p["v_w"]) + p["v_b"])
         scores = tf.matmul(q, k, transpose_b=True) / math.sqrt(head_dim) + bias
         context = tf.matmul(tf.nn.softmax(scores, axis=-1), v)
-        context = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, seq, cfg.hidden_size])
+        context = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * seq, cfg.hidden_size])
         x = self._norm(x + tf.matmul(context, p["o_w"]) + p["o_b"], p["ln1_g"], p["ln1_b"])
         hidden = tf.nn.gelu(tf.matmul(x, p["up_w"]) + p["up_b"], approximate=False)
         return self._norm(x + tf.matmul(hidden, p["down_w"]) + p["down_b"], p["ln2_g"], p["ln2_b"])
@@ -128,8 +129,13 @@ class BertEncoder(tf.Module):
         x = self._norm(x, *self.embedding_norm)
         # Padding gets a large negative attention logit, so real tokens never attend to it.
         bias = (1.0 - tf.cast(mask, tf.float32))[:, tf.newaxis, tf.newaxis, :] * -1e9
+        # The blocks work on [batch * seq, hidden]: a rank-3 by rank-2 tf.matmul runs as a broadcast
+        # BatchMatMul, about half as fast on CPU as one plain MatMul over all positions (measured).
+        shape = tf.shape(x)
+        x = tf.reshape(x, [-1, self.config.hidden_size])
         for layer in self.layers:
             x = self._block(x, bias, layer)
+        x = tf.reshape(x, shape)
         pooled = tf.tanh(tf.matmul(x[:, 0], self.pooler[0]) + self.pooler[1])
         return {"pooled_output": pooled, "sequence_output": x}
 

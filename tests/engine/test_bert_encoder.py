@@ -112,3 +112,20 @@ def test_conversion_refuses_weights_that_fail_their_checksum(monkeypatch: pytest
     with pytest.raises(AssetError, match="expected 0000"):
         convert.prepare_export(events.append)
     assert convert.locate_export() is None and len(events) == 1
+
+
+def test_a_new_export_removes_exports_of_older_formats(tmp_path: Path) -> None:
+    def export(name: str, finished: bool = True) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        if finished:
+            (folder / convert.INFO_FILE).write_text("{}")
+        return folder
+
+    current = export(f"{convert.ASSET_NAME}-53aa51172d14-v{convert.EXPORT_FORMAT}")
+    stale = export(f"{convert.ASSET_NAME}-53aa51172d14")  # format 1 had no suffix
+    unrelated = export("someone-elses-model")
+    unfinished = export(f"{convert.ASSET_NAME}-half-written", finished=False)
+    convert._remove_stale_exports(current)
+    assert current.is_dir() and unrelated.is_dir() and unfinished.is_dir()
+    assert not stale.exists()

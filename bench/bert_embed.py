@@ -14,7 +14,8 @@ Padding positions are masked out of attention, so trimming must not change the o
 the bench checks it (max abs difference of pooled and per-token outputs, trimmed vs padded to 55).
 Each pass runs ``ROUNDS`` times, interleaved, so machine noise hits all alike; the median is reported.
 From the two one-at-a-time passes it derives the encoder's fixed cost per call and its cost per token
-position, and from them the speed-up batching could reach at best. Then a cold run that fills the
+position, and from them the speed-up batching could reach at best; it also times the encoder's dense
+layers as bare MatMuls of a batch's shape, to show how much of a batched position is matrix multiply. Then a cold run that fills the
 on-disk cache and the cached re-run of the same call. Prints PASS/FAIL for batched ≥ 5× one at a time
 (at the lab's batch size) and cached ≥ 50× cold, with the load average. Run: ``make bench``.
 """
@@ -41,6 +42,30 @@ MINIMAL = "a minimal call ([CLS] only), once per review"
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def _dense_matmuls_alone(config: dict[str, int], rows: int) -> float:
+    """Seconds for one encoder pass's dense layers as bare ``tf.matmul`` calls on ``rows`` positions
+    (fastest of several): what the machine's matrix multiply gives when nothing else runs."""
+    import tensorflow as tf
+
+    hidden, inner = config["hidden_size"], config["intermediate_size"]
+    shapes = [(hidden, hidden)] * 4 + [(hidden, inner), (inner, hidden)]
+    weights = [tf.random.normal(shape) for shape in shapes]
+    inputs = [tf.random.normal([rows, shape[0]]) for shape in shapes]
+
+    @tf.function
+    def layer() -> list[tf.Tensor]:
+        return [tf.matmul(x, w) for x, w in zip(inputs, weights, strict=True)]
+
+    layer()
+    best = float("inf")
+    for _ in range(ROUNDS * 4):
+        start = time.perf_counter()
+        for _ in range(config["num_layers"]):
+            layer()[-1].numpy()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def main() -> int:
@@ -167,15 +192,23 @@ def main() -> int:
     config = json.loads((encoder.path / convert.INFO_FILE).read_text(encoding="utf-8"))["config"]
     hidden, inner = config["hidden_size"], config["intermediate_size"]
     flop = 2 * config["num_layers"] * (4 * hidden * hidden + 2 * hidden * inner)
+    rows = round(batch * mean_width)
+    gemm_position = _dense_matmuls_alone(config, rows) / rows
     print(
-        f"arithmetic: {flop / 1e6:.1f} MFLOP per position ({config['num_layers']} layers, hidden {hidden}, "
-        f"intermediate {inner}) → {flop / single_position / 1e9:.0f} GFLOP/s in single calls, "
+        f"dense layers: {flop / 1e6:.1f} MFLOP per position ({config['num_layers']} layers, hidden "
+        f"{hidden}, intermediate {inner}); as bare MatMuls of a batch's shape ({rows} rows) they run "
+        f"at {flop / gemm_position / 1e9:.0f} GFLOP/s here, the whole encoder at "
+        f"{flop / single_position / 1e9:.0f} GFLOP/s in single calls and "
         f"{flop / batch_position / 1e9:.0f} GFLOP/s in batches of {batch}"
     )
     share = mean_width * batch_position / per_review[lab]
+    gemm_ceiling = naive / (float(lengths.mean()) * gemm_position)
     print(
-        f"a batched review: {share:.0%} arithmetic; without any padding or call cost, its "
-        f"{lengths.mean():.1f} real positions alone would allow at most {ceiling:.1f}x at this rate"
+        f"a batched review: {share:.0%} per-position work, of which the dense MatMuls are "
+        f"{gemm_position / batch_position:.0%} (the rest: attention, layer norms, GELU, softmax, "
+        f"separate TF kernels); with no padding and no call cost its {lengths.mean():.1f} real positions "
+        f"would allow at most {ceiling:.1f}x at this rate, {gemm_ceiling:.1f}x if only the bare MatMuls "
+        "were left"
     )
     best_rounds = min(seconds[baseline]) / min(seconds[lab])
     print(
@@ -189,7 +222,7 @@ def main() -> int:
         f"why: one at a time pays a fixed {fixed * 1e3:.1f} ms per call (of {naive * 1e3:.1f} ms per review) "
         f"and {MAX_LEN} positions for {lengths.mean():.1f} real ones; batching cuts both (to "
         f"{fixed / batch * 1e3:.2f} ms and {mean_width:.1f} positions), after which {share:.0%} of a "
-        f"batched review is arithmetic at {flop / batch_position / 1e9:.0f} GFLOP/s on these "
+        f"batched review is per-position work at {flop / batch_position / 1e9:.0f} GFLOP/s on these "
         f"{os.cpu_count()} CPUs ({_load()}), so not even a batch without padding or call cost could "
         f"pass {ceiling:.1f}x; "
         + (f"larger batches are faster: {', '.join(faster)}." if faster else "larger batches are no faster.")

@@ -1,5 +1,6 @@
 """The engine never imports Qt, and the registry never imports TensorFlow."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,41 @@ def test_lab_registry_and_cli_listing_do_not_import_tensorflow():
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def _stderr_of(code: str, log_level: str) -> str:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": log_level}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stderr
+
+
+def test_tensorflow_import_notices_are_dropped_and_nothing_else() -> None:
+    from engine import native_stderr
+
+    notice = b"WARNING: " + native_stderr.NOTICES[0] + b"\n"
+    assert native_stderr.kept_lines(notice + b"keep me\n" + notice) == b"keep me\n"
+    # Through fd 2 itself, as the C++ side writes: other lines come back, in order.
+    code = (
+        "import os\n"
+        "from engine import native_stderr\n"
+        "with native_stderr.filtered():\n"
+        "    os.write(2, b'first\\n')\n"
+        "    os.write(2, b'I0000 cudart_stub.cc:31] ' + native_stderr.NOTICES[1] + b'\\n')\n"
+        "    os.write(2, b'second\\n')\n"
+        "os.write(2, b'after\\n')\n"
+    )
+    assert _stderr_of(code, "3").splitlines() == ["first", "second", "after"]
+    assert "cudart_stub" in _stderr_of(code, "0")  # the user asked for TensorFlow's logs: all pass
+
+
+def test_importing_tensorflow_through_any_engine_module_prints_no_notices() -> None:
+    # engine.bert.encoder has its own top-level `import tensorflow`, not engine.tfrt's.
+    code = "import engine.bert.encoder, tensorflow as tf\nprint(float(tf.constant(2.0) * 3))\n"
+    stderr = _stderr_of(code, "3")
+    assert not any(
+        notice.decode() in stderr for notice in __import__("engine.native_stderr").native_stderr.NOTICES
+    )
+    assert "cudart_stub" not in stderr and "absl::InitializeLog" not in stderr, stderr

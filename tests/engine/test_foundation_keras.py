@@ -99,3 +99,15 @@ def test_device_info_names_tensorflow_and_device():
     info = tfrt.device_info()
     assert info.startswith("TensorFlow 2.21") and ("CPU" in info or "GPU" in info)
     assert tfrt.strategy().num_replicas_in_sync >= 1
+
+
+def test_a_dataset_of_unknown_length_trains_without_a_false_ran_out_of_data_warning(recwarn) -> None:
+    tf = tfrt.tf()
+    x, y = _data(64)
+    # Filtering (as the image pipeline does with undecodable files) makes the length unknown.
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).filter(lambda a, b: a[0] > -10.0).batch(16)
+    assert int(dataset.cardinality()) == int(tf.data.UNKNOWN_CARDINALITY)
+    events = []
+    fit_with_events(_tiny_model(), dataset, token=CancelToken(), emit=events.append, epochs=2)
+    assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [1, 2]
+    assert not [w for w in recwarn if "ran out of data" in str(w.message)]

@@ -15,9 +15,10 @@ the bench checks it (max abs difference of pooled and per-token outputs, trimmed
 Each pass runs ``ROUNDS`` times, interleaved, so machine noise hits all alike; the median is reported.
 From the two one-at-a-time passes it derives the encoder's fixed cost per call and its cost per token
 position, and from them the speed-up batching could reach at best; it also times the encoder's dense
-layers as bare MatMuls of a batch's shape, to show how much of a batched position is matrix multiply. Then a cold run that fills the
-on-disk cache and the cached re-run of the same call. Prints PASS/FAIL for batched ≥ 5× one at a time
-(at the lab's batch size) and cached ≥ 50× cold, with the load average. Run: ``make bench``.
+layers as bare MatMuls of a batch's shape, to show how much of a batched position is matrix multiply.
+Then a cold run that fills the on-disk cache and the cached re-run of the same call. Prints PASS/FAIL
+for batched ≥ 5× one at a time (at the lab's batch size) and cached ≥ 50× cold, with the load average.
+Run: ``make bench``.
 """
 
 from __future__ import annotations

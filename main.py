@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -35,9 +34,7 @@ SCREENSHOT_VIEWS = (
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python main.py`` and the ``deep-learning-lab`` console script."""
     args = sys.argv[1:] if argv is None else argv
-    # Before anything can import TensorFlow: its C++ log lines (cuInit without a GPU, tf.data notes)
-    # would bury the app's own output; real failures still surface as Python exceptions.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # TensorFlow's C++ log lines are off by default from its first import on (engine.native_stderr).
     if args and args[0] in CLI_COMMANDS:
         from engine.cli import main as cli_main
 

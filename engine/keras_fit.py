@@ -33,11 +33,11 @@ def fit_with_events(
     from engine.callbacks.cancel_on_request import CancelOnRequest
     from engine.callbacks.event_stream import EventStream
 
-    if "steps_per_epoch" not in fit_kwargs:
-        # A tf.data pipeline that filters (undecodable images are dropped) has no known length, and
-        # Keras 3 then warns "Your input ran out of data" at the end of every first epoch even though
-        # nothing is wrong: without steps_per_epoch an epoch is, by definition, one pass over the data.
-        warnings.filterwarnings("ignore", message="Your input ran out of data", category=UserWarning)
+    # A tf.data pipeline that filters (undecodable images are dropped) has no known length, and Keras 3
+    # then warns "Your input ran out of data" at the end of every first epoch although nothing is wrong:
+    # Keras never gets steps_per_epoch from here (ours only sizes the progress), so an epoch is, by
+    # definition, one pass over the data.
+    warnings.filterwarnings("ignore", message="Your input ran out of data", category=UserWarning)
     token.raise_if_cancelled()
     stream = EventStream(emit, epochs, steps_per_epoch, extra_metrics=extra_metrics)
     all_callbacks = [CancelOnRequest(token), *callbacks, stream]

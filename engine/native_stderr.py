@@ -6,8 +6,9 @@ absl's "All log messages before absl::InitializeLog() is called are written to S
 each twice. On a laptop without a GPU that is expected, and a learner reading the CLI's output should not
 have to wonder about it. Python-level redirection cannot catch them (they come from C++), so while the
 ``tensorflow`` package executes, fd 2 goes to a temporary file; afterwards every line except those
-known notices is written back, in order. Nothing else is dropped, and with ``TF_CPP_MIN_LOG_LEVEL=0``
-(the user asked for TensorFlow's logs) nothing is filtered at all.
+known notices is written back, in order. Nothing else is dropped. The same import sets
+``TF_CPP_MIN_LOG_LEVEL=3`` unless the user chose a level; with ``0`` (the user asked for TensorFlow's
+logs) nothing is filtered at all.
 
 :func:`install` puts a finder on ``sys.meta_path`` that wraps only the first import of ``tensorflow``,
 wherever it happens (``engine.tfrt``, a module's own ``import tensorflow``, tensorflow_hub ...); it is
@@ -35,10 +36,10 @@ NOTICES: tuple[bytes, ...] = (
 _lock = threading.Lock()
 
 
-def kept_lines(text: bytes, notices: Sequence[bytes] = NOTICES) -> bytes:
-    """``text`` without the lines that contain one of ``notices`` (line endings kept)."""
+def kept_lines(text: bytes) -> bytes:
+    """``text`` without the lines that contain one of :data:`NOTICES` (line endings kept)."""
     lines = text.splitlines(keepends=True)
-    return b"".join(line for line in lines if not any(notice in line for notice in notices))
+    return b"".join(line for line in lines if not any(notice in line for notice in NOTICES))
 
 
 def _wanted() -> bool:
@@ -85,6 +86,9 @@ class _FilteredLoader(importlib.abc.Loader):
         module.__loader__ = self._loader
         if module.__spec__ is not None:
             module.__spec__.loader = self._loader
+        # TensorFlow's C++ logs are off unless the user set a level: this is the one place every
+        # first import passes through (engine.tfrt, a module's own `import tensorflow`, tensorflow_hub).
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with filtered():
             self._loader.exec_module(module)
 

@@ -6,7 +6,6 @@ it; labs call :func:`tf` / :func:`keras` inside ``run``.
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 from functools import cache
@@ -19,10 +18,9 @@ _import_lock = threading.Lock()
 
 
 def tf() -> ModuleType:
-    """The ``tensorflow`` module, imported on first use (thread-safe) with its C++ log lines off."""
+    """The ``tensorflow`` module, imported on first use (thread-safe); its C++ log lines are off by
+    default (engine.native_stderr, which every first import of TensorFlow passes through)."""
     with _import_lock:
-        # main.py sets the same default; this covers the engine used as a library.
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import tensorflow
 
         return tensorflow

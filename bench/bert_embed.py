@@ -75,12 +75,11 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     import numpy as np
 
-    from engine.bert import convert
-    from engine.bert.embeddings import cache_path, call_encoder, embed_texts, load_encoder, pool
-    from engine.data.reviews import load_reviews
-    from engine.data.reviews_corpus import default_reviews
     from engine.jobs import CancelToken
-    from engine.labs.bert import Params
+    from engine.labs.bert import Params, convert
+    from engine.labs.bert.corpus import default_reviews
+    from engine.labs.bert.data import load_reviews
+    from engine.labs.bert.embeddings import cache_path, call_encoder, embed_texts, load_encoder, pool
 
     batch = Params().embed_batch_size  # the lab's default: the verdict is on what the lab does
     split = load_reviews(default_reviews(), REVIEWS, seed=0)

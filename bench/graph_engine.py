@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.data.backprop_data import embedded
 from engine.graph import CompiledGradient, Race, assignment_graph, make_optimizer
+from engine.labs.backprop.data import embedded
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 OPTIMIZERS = ("sgd", "momentum", "adam")

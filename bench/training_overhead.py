@@ -31,12 +31,12 @@ TARGET_RATIO = 0.95
 def main() -> int:
     from engine import tfrt
     from engine.callbacks.terminate_on_non_finite import WEIGHT_CHECK_EVERY, TerminateOnNonFinite
-    from engine.data.rings import generate_rings, stratified_split
     from engine.jobs import CancelToken
     from engine.keras_fit import fit_with_events
     from engine.labs.callbacks import Params
-    from engine.labs.callbacks_setup import LabCallbacks
-    from engine.models.dense_models import build_dense_model
+    from engine.labs.callbacks.data import generate_rings, stratified_split
+    from engine.labs.callbacks.models import build_dense_model
+    from engine.labs.callbacks.setup import LabCallbacks
 
     tfrt.seed_everything(0)
     x, y = generate_rings()

@@ -43,12 +43,12 @@ def _epoch_timer(keras: Any) -> Any:
 def compare(size: int, epochs: int, number: int, seed: int = 0) -> bool:
     """Train the same head both ways and print times, accuracies and PASS/FAIL."""
     from engine import tfrt
-    from engine.data import image_pipeline as ip
-    from engine.data.documents import generate_documents
     from engine.jobs import CancelToken
-    from engine.labs.transfer_assets import load_backbone
-    from engine.labs.transfer_cache import cache_key, cached_features, feature_dataset
-    from engine.models import vgg_models as vm
+    from engine.labs.transfer import images as ip
+    from engine.labs.transfer import models as vm
+    from engine.labs.transfer.backbone import load_backbone
+    from engine.labs.transfer.cache import cache_key, cached_features, feature_dataset
+    from engine.labs.transfer.data import generate_documents
 
     tfrt.seed_everything(seed)
     keras = tfrt.keras()
@@ -117,8 +117,8 @@ def peak_memory(size: int = 224, batch: int = 32) -> dict[str, float]:
     import numpy as np
 
     from engine import tfrt
-    from engine.labs.transfer_assets import load_backbone
-    from engine.models import vgg_models as vm
+    from engine.labs.transfer import models as vm
+    from engine.labs.transfer.backbone import load_backbone
 
     def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

@@ -29,8 +29,8 @@ from gui.tf_warmup import TensorFlowWarmup
 from gui.workers import LIVE_RUNNERS
 
 if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when first opened
-    from gui.labs.training import TrainingLabWidget
     from gui.runs_page import RunsPage
+    from gui.widgets.training_lab import TrainingLabWidget
 
 SHORTCUTS = (
     ("Ctrl+R", "Run the current lab"),

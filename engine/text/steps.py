@@ -1,9 +1,9 @@
 """The assignment's preprocessing steps as plain string functions, numbered as on the lab sheet.
 
 Each function does one step, so a test (or the pipeline explorer) can run it alone. The order
-matters and is fixed by :mod:`engine.text.pipeline`: tags and brackets (steps 6-7) go before any
+matters and is fixed by :mod:`engine.labs.text_cnn.pipeline`: tags and brackets (steps 6-7) go before any
 punctuation stripping, or their contents would survive as words. Step 11 (named entities) lives in
-:mod:`engine.text.entities`; the lab sheet has no step 12.
+:mod:`engine.labs.text_cnn.entities`; the lab sheet has no step 12.
 """
 
 from __future__ import annotations

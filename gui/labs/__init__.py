@@ -1,5 +1,5 @@
 """Lab widgets by lab id: ``gui/labs/<id>.py`` defines ``WIDGET`` (a TrainingLabWidget subclass);
-a lab without its own module gets the generic :class:`~gui.labs.training.TrainingLabWidget`."""
+a lab without its own module gets the generic :class:`~gui.widgets.training_lab.TrainingLabWidget`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 
 from engine.jobs import LabSpec
 from engine.runs import RunStore
-from gui.labs.training import TrainingLabWidget
+from gui.widgets.training_lab import TrainingLabWidget
 
 
 def widget_class_for(lab_id: str) -> type[TrainingLabWidget]:

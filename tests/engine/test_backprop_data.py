@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.data import backprop_data
-from engine.data.backprop_data import DataFileError, embedded, generate_embedded, load, true_prediction
 from engine.graph import WEIGHTS, assignment_graph
+from engine.labs.backprop import data as backprop_data
+from engine.labs.backprop.data import DataFileError, embedded, generate_embedded, load, true_prediction
 
 
 def test_embedded_data_is_506_by_5_deterministic_and_cached():

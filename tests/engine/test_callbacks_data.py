@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.data.rings import RingsDataError, default_csv, generate_rings, load_csv, stratified_split
+from engine.labs.callbacks.data import RingsDataError, default_csv, generate_rings, load_csv, stratified_split
 from engine.metrics import roc_auc
 
 

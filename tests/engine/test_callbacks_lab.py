@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data.rings import generate_rings
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, Marker
 from engine.labs.callbacks import LAB, LayerStatsRecorded, Params
+from engine.labs.callbacks.data import generate_rings
 from engine.params import ParamError, as_dict, build
 from tests.isolated import loaded_after
 

@@ -71,10 +71,10 @@ def test_tensorflow_import_notices_are_dropped_and_nothing_else() -> None:
 
 
 def test_importing_tensorflow_through_any_engine_module_prints_no_notices() -> None:
-    # engine.bert.encoder has its own top-level `import tensorflow`, not engine.tfrt's; and no level is
+    # engine.labs.bert.encoder has its own top-level `import tensorflow`, not engine.tfrt's; and no level is
     # set, as for a user of the engine as a library: the first import makes it quiet by default.
     code = (
-        "import os, engine.bert.encoder, tensorflow as tf\n"
+        "import os, engine.labs.bert.encoder, tensorflow as tf\n"
         "assert float(tf.constant(2.0) * 3) == 6.0 and os.environ['TF_CPP_MIN_LOG_LEVEL'] == '3'\n"
     )
     stderr = _stderr_of(code, None)

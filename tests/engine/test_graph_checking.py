@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from engine.data import backprop_data
 from engine.graph import assignment_graph, check_nodes, check_weights, parse_expression
 from engine.graph.checking import CORRECT_BELOW, rounding_noise
+from engine.labs.backprop import data as backprop_data
 
 
 @pytest.fixture(scope="module")

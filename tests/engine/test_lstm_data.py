@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data import donors_synth
-from engine.data.donors import (
+from engine.labs.lstm import synth as donors_synth
+from engine.labs.lstm.data import (
     RESOURCE_COLUMNS,
     TRAIN_COLUMNS,
     DonorsDataError,
@@ -190,7 +190,7 @@ def test_real_format_folder_with_a_sample_cap() -> None:
 
 def test_cleaning_checks_the_cancel_token() -> None:
     from engine.jobs import CancelToken, JobCancelled, Progress
-    from engine.labs.lstm_data import clean_essays
+    from engine.labs.lstm.inputs import clean_essays
 
     events: list[object] = []
     assert clean_essays(["We're happy!"] * 3, CancelToken(), events.append) == ["happy"] * 3

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data.donors import embedded_paths, load_projects
 from engine.jobs import LogLine
-from engine.labs import lstm_glove
-from engine.labs.lstm_data import prepare
+from engine.labs.lstm import glove as lstm_glove
+from engine.labs.lstm.data import embedded_paths, load_projects
+from engine.labs.lstm.inputs import prepare
 from engine.text import embeddings
 from engine.text.embeddings import EmbeddingFileError
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from engine.data.donors import embedded_paths, load_projects
-from engine.labs.lstm_data import prepare
-from engine.text_idf import IdfTable, keep_words
+from engine.labs.lstm.data import embedded_paths, load_projects
+from engine.labs.lstm.inputs import prepare
+from engine.text.idf import IdfTable, keep_words
 
 DOCS = ["apple banana apple", "banana cherry", "banana date", "elder"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.data.donors import embedded_paths, load_projects
-from engine.labs.lstm_data import CATEGORICAL_INPUTS, prepare
+from engine.labs.lstm.data import embedded_paths, load_projects
+from engine.labs.lstm.inputs import CATEGORICAL_INPUTS, prepare
 
 pytestmark = pytest.mark.slow  # imports TensorFlow
 SMALL = {"embedding_dim": 8, "lstm_units": 4, "head_units": (16, 8, 4), "conv_filters": 4}
@@ -18,8 +18,8 @@ def projects():
 
 
 def _build(projects, model: int, matrix: bool = False):
-    from engine.labs import lstm_train
-    from engine.models.lstm_models import ModelSizes, build_model
+    from engine.labs.lstm import train as lstm_train
+    from engine.labs.lstm.models import ModelSizes, build_model
 
     prepared = prepare(projects, model=model, seed=0, max_words=500, text_length=12)
     inputs = lstm_train.model_inputs(prepared, model)
@@ -32,7 +32,7 @@ def _build(projects, model: int, matrix: bool = False):
 
 @pytest.mark.parametrize("model", [1, 2, 3])
 def test_inputs_match_the_prepared_arrays(projects, model: int) -> None:
-    from engine.labs import lstm_train
+    from engine.labs.lstm import train as lstm_train
 
     net, prepared, _ = _build(projects, model)
     feed = lstm_train.feed(prepared, "val", model)
@@ -61,7 +61,7 @@ def test_categorical_embeddings_reserve_an_unseen_row(projects) -> None:
 
 
 def test_glove_embedding_is_frozen_and_stays_unchanged(projects) -> None:
-    from engine.labs import lstm_train
+    from engine.labs.lstm import train as lstm_train
 
     net, prepared, glove = _build(projects, 1, matrix=True)
     layer = net.get_layer("essay_glove_frozen")
@@ -78,7 +78,7 @@ def test_glove_embedding_is_frozen_and_stays_unchanged(projects) -> None:
 
 
 def test_diagram_describes_branches_shapes_and_frozen_counts(projects) -> None:
-    from engine.models.lstm_models import describe_model
+    from engine.labs.lstm.models import describe_model
 
     net, _, glove = _build(projects, 1, matrix=True)
     diagram = describe_model(net)
@@ -101,7 +101,7 @@ def test_diagram_describes_branches_shapes_and_frozen_counts(projects) -> None:
 
 
 def test_model_3_has_the_conv_branch(projects) -> None:
-    from engine.models.lstm_models import describe_model
+    from engine.labs.lstm.models import describe_model
 
     net, prepared, _ = _build(projects, 3)
     diagram = describe_model(net)
@@ -113,8 +113,8 @@ def test_model_3_has_the_conv_branch(projects) -> None:
 
 
 def test_bad_model_number_and_matrix_are_rejected(projects) -> None:
-    from engine.labs import lstm_train
-    from engine.models.lstm_models import build_model
+    from engine.labs.lstm import train as lstm_train
+    from engine.labs.lstm.models import build_model
 
     prepared = prepare(projects, model=1, seed=0, max_words=500, text_length=12)
     inputs = lstm_train.model_inputs(prepared, 1)
@@ -139,7 +139,8 @@ def test_diagram_of_the_params_without_training() -> None:
 
 
 def test_size_edits_never_parse_the_glove_file(tmp_path, monkeypatch) -> None:
-    from engine.labs import lstm, lstm_glove
+    from engine.labs import lstm
+    from engine.labs.lstm import glove as lstm_glove
     from engine.params import build
     from engine.text import embeddings
 

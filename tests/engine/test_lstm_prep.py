@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.data.donors import embedded_paths, load_projects
-from engine.labs import lstm_prep as prep
-from engine.labs.lstm_data import CATEGORICAL_INPUTS, prepare, split_and_clean
+from engine.labs.lstm import cleaning as prep
+from engine.labs.lstm.data import embedded_paths, load_projects
+from engine.labs.lstm.inputs import CATEGORICAL_INPUTS, prepare, split_and_clean
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine, Marker
-from engine.labs import lstm, lstm_scores
+from engine.labs import lstm
+from engine.labs.lstm import scores as lstm_scores
 from engine.params import ParamError, build
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 
 from engine import metrics
 from engine.jobs import Marker
-from engine.labs import lstm_scores
+from engine.labs.lstm import scores as lstm_scores
 from tests.isolated import loaded_after
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,4 +63,4 @@ def test_roc_points_are_thinned_but_keep_both_ends() -> None:
 
 
 def test_scores_glove_and_the_lab_module_import_no_tensorflow() -> None:
-    assert loaded_after("import engine.labs.lstm, engine.labs.lstm_scores, engine.labs.lstm_glove") == []
+    assert loaded_after("import engine.labs.lstm, engine.labs.lstm.scores, engine.labs.lstm.glove") == []

@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data import newsgroups
 from engine.jobs import CancelToken, Emit, JobCancelled, LogLine, Progress
-from engine.labs.text_cnn_data import evaluation, prepare_corpus
+from engine.labs.text_cnn import newsgroups
+from engine.labs.text_cnn.data import evaluation, prepare_corpus
+from engine.labs.text_cnn.lengths import analyse_lengths
+from engine.labs.text_cnn.pipeline import preprocess
 from engine.text.corpus import CorpusError, load_folder, stratified_split
 from engine.text.embeddings import (
     EmbeddingFileError,
@@ -19,8 +21,6 @@ from engine.text.embeddings import (
     encode_chars,
     load_vectors,
 )
-from engine.text.lengths import analyse_lengths
-from engine.text.pipeline import preprocess
 
 
 def test_generator_is_deterministic_and_has_the_real_format(tmp_path: Path) -> None:

@@ -6,21 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from engine.data.newsgroups import generate_corpus
 from engine.jobs import CancelToken, JobCancelled, LogLine, Progress
-from engine.labs import text_cnn_data
 from engine.labs.text_cnn import Params
-from engine.labs.text_cnn_data import prepare_corpus
-from engine.labs.text_cnn_explore import (
+from engine.labs.text_cnn import data as text_cnn_data
+from engine.labs.text_cnn.data import prepare_corpus
+from engine.labs.text_cnn.explore import (
     CorpusReady,
     analysis_key,
     explore_corpus,
     explore_spec,
     step_effects,
 )
+from engine.labs.text_cnn.newsgroups import generate_corpus
+from engine.labs.text_cnn.pipeline import STEP_NUMBERS, vocabulary_by_step, vocabulary_size
 from engine.params import build
 from engine.text.corpus import load_folder
-from engine.text.pipeline import STEP_NUMBERS, vocabulary_by_step, vocabulary_size
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine.data.newsgroups import CLASS_NAMES, generate_corpus
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine, Marker
 from engine.labs import get_lab
 from engine.labs.text_cnn import LAB, Params, run
+from engine.labs.text_cnn.newsgroups import CLASS_NAMES, generate_corpus
 from engine.params import ParamError, build
 from engine.text.corpus import CorpusError
 from engine.text.embeddings import EmbeddingFileError
@@ -112,7 +112,7 @@ def test_cancelled_after_the_first_event(tiny_corpus: Path) -> None:
 
 @pytest.mark.slow
 def test_text_vectorization_keeps_underscore_words_and_learns_from_train_only() -> None:
-    from engine.labs.text_cnn_train import _vectorize_words
+    from engine.labs.text_cnn.train import _vectorize_words
 
     parts = {"train": ["new_york times new_york", "space_station orbit"], "test": ["new_york unseen_word"]}
     encoded, vocab = _vectorize_words(parts, length=4, max_tokens=0)
@@ -123,7 +123,7 @@ def test_text_vectorization_keeps_underscore_words_and_learns_from_train_only() 
 
 @pytest.mark.slow
 def test_best_epoch_callback_driven_by_hand() -> None:
-    from engine.labs.text_cnn_train import BestEpoch
+    from engine.labs.text_cnn.train import BestEpoch
 
     class Model:
         def __init__(self) -> None:

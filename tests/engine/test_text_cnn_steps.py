@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from engine.data.newsgroups import generate_post
 from engine.jobs import CancelToken, JobCancelled
-from engine.text import entities, steps
-from engine.text.pipeline import (
+from engine.labs.text_cnn import entities
+from engine.labs.text_cnn.newsgroups import generate_post
+from engine.labs.text_cnn.pipeline import (
     STEP_NUMBERS,
     STEPS,
     merged_text,
@@ -26,6 +26,7 @@ from engine.text.pipeline import (
     vocabulary_size,
     word_diff,
 )
+from engine.text import steps
 
 POST = """From: jcopelan@nyx.cs.du.edu (John Copelan)
 Subject: Re: Gospel Dating @

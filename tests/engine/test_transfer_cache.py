@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data import image_pipeline as ip
-from engine.data.documents import encode_png, render_page
 from engine.jobs import CancelToken, JobCancelled, Progress
-from engine.labs.transfer_cache import cache_entries, cache_key, cached_features, feature_dataset
+from engine.labs.transfer import images as ip
+from engine.labs.transfer.cache import cache_entries, cache_key, cached_features, feature_dataset
+from engine.labs.transfer.data import encode_png, render_page
 
 keras = pytest.importorskip("keras")
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data import image_pipeline as ip
-from engine.data.documents import CLASS_NAMES, encode_png, generate_documents, render_page
-from engine.data.image_decode import MAX_IMAGE_PIXELS, ImageError, decode_tiff
+from engine.labs.transfer import images as ip
+from engine.labs.transfer.data import CLASS_NAMES, encode_png, generate_documents, render_page
+from engine.labs.transfer.decode import MAX_IMAGE_PIXELS, ImageError, decode_tiff
 
 TIFFS = Path(__file__).parent / "data" / "transfer_tiff"
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from engine import assets
-from engine.labs import transfer_assets
-from engine.models import vgg_models as vm
+from engine.labs.transfer import backbone as transfer_assets
+from engine.labs.transfer import models as vm
 
 pytest.importorskip("keras")
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data.image_pipeline import LabelFileError
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, Marker, Progress
-from engine.labs import transfer, transfer_assets
-from engine.labs.transfer_cache import cache_entries
+from engine.labs import transfer
+from engine.labs.transfer import backbone as transfer_assets
+from engine.labs.transfer.cache import cache_entries
+from engine.labs.transfer.images import LabelFileError
 from engine.params import ParamError, build
 
 pytestmark = [
@@ -81,7 +82,7 @@ def test_second_run_hits_the_cache_and_repeats_its_numbers() -> None:
 def test_rvl_cdip_style_fax_tiffs_train_and_bad_images_are_skipped(tmp_path: Path) -> None:
     from PIL import Image
 
-    from engine.data.documents import generate_documents
+    from engine.labs.transfer.data import generate_documents
 
     source = generate_documents(0, 3)
     lines = source.read_text().splitlines()

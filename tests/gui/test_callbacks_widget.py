@@ -9,10 +9,10 @@ import time
 import pyqtgraph as pg
 import pytest
 
-from engine.data.rings import generate_rings
 from engine.jobs import BatchProgress, Cancelled, EpochEnded, Finished, Marker
 from engine.labs import LABS
 from engine.labs.callbacks import LayerStatsRecorded
+from engine.labs.callbacks.data import generate_rings
 from gui.labs.callbacks import SCREENSHOT_EPOCHS, CallbacksLabWidget
 
 

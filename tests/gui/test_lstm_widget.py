@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import QObject, Slot
 
 from engine.jobs import Cancelled, EpochEnded, Failed, Finished, Marker
-from engine.labs import LABS, lstm_scores
-from engine.text_idf import IdfTable
+from engine.labs import LABS
+from engine.labs.lstm import scores as lstm_scores
+from engine.text.idf import IdfTable
 from gui.labs.lstm import ACCURACY_PLOT, LstmLabWidget, lstm_group
 from tests.isolated import loaded_after
 

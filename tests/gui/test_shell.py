@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 
 from engine.jobs import Cancelled, Finished
 from engine.labs import LABS
-from gui.labs.training import TrainingLabWidget
+from gui.widgets.training_lab import TrainingLabWidget
 from tests.fake_lab import FAKE_LAB
 
 ROOT = Path(__file__).resolve().parents[2]

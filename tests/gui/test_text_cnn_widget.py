@@ -13,16 +13,16 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from engine.data.newsgroups import generate_corpus
 from engine.jobs import Cancelled, Finished
 from engine.labs import LABS
 from engine.labs.text_cnn import STEPS, run_steps, vocabulary_by_step, vocabulary_size
+from engine.labs.text_cnn.entities import get_chunker, nltk_available
+from engine.labs.text_cnn.newsgroups import generate_corpus
+from engine.labs.text_cnn.pipeline import STEP_NUMBERS
 from engine.text.corpus import load_folder
-from engine.text.entities import get_chunker, nltk_available
-from engine.text.pipeline import STEP_NUMBERS
 from gui.labs.text_cnn import TextCnnLabWidget
-from gui.labs.text_cnn_explorer import CHANGED, OFF, UNCHANGED, WHITESPACE, diff_html, step_effect
-from gui.labs.text_cnn_results import MistakesView
+from gui.labs.text_cnn.explorer import CHANGED, OFF, UNCHANGED, WHITESPACE, diff_html, step_effect
+from gui.labs.text_cnn.results import MistakesView
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL = list(STEP_NUMBERS)

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data.documents import CLASS_NAMES, encode_png, render_page
 from engine.jobs import Cancelled, Failed, Finished, LabResult
-from engine.labs import LABS, transfer_assets
+from engine.labs import LABS
 from engine.labs.transfer import GradientNormsMeasured
+from engine.labs.transfer import backbone as transfer_assets
+from engine.labs.transfer.data import CLASS_NAMES, encode_png, render_page
 from gui.labs.transfer import TransferLabWidget, result_rows
 from tests.isolated import loaded_after
 
@@ -81,7 +82,7 @@ def test_cache_note_separates_these_settings_from_the_rest(widget, monkeypatch):
         _entry("/c/t", hed, "vgg16:block5_pool", "train", 96),
         _entry("/c/r", "random:7", "vgg16:block4_conv2", "test", 5),
     ]
-    monkeypatch.setattr("engine.labs.transfer_cache.cache_entries", lambda: entries)
+    monkeypatch.setattr("engine.labs.transfer.cache.cache_entries", lambda: entries)
     widget.refresh_cache_note()
     note = widget.cache_note
     assert note.matching == entries[:2]
@@ -110,7 +111,7 @@ def test_cache_note_matches_a_weights_file_by_its_hash(widget, monkeypatch, tmp_
         _entry("/c/m", mine, "vgg16:block5_pool", "train", 9),
         {**_entry("/c/o", "sha256:0f", "c", "", 3)},
     ]
-    monkeypatch.setattr("engine.labs.transfer_cache.cache_entries", lambda: entries)
+    monkeypatch.setattr("engine.labs.transfer.cache.cache_entries", lambda: entries)
     widget.backbone.path_edit.setText(str(weights))
     assert widget.cache_note.matching == entries[:1]
     assert "your file mine.h5 at 64 px" in widget.cache_note.text()

@@ -1,7 +1,7 @@
 """Write the TIFF fixtures for test_transfer_data.py with the system libtiff, an independent encoder.
 
 Run once from the repository root: ``python tests/engine/data/transfer_tiff/make_fixtures.py``. The
-test rebuilds the same pixel patterns with numpy and compares them with what engine/data/image_decode.py
+test rebuilds the same pixel patterns with numpy and compares them with what engine/labs/transfer/decode.py
 decodes (Pillow). CCITT Group 3/4 are the fax codings real RVL-CDIP scans use.
 """
 

@@ -42,3 +42,17 @@ def test_no_module_is_near_500_lines():
     files = tracked or [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py") if ".venv" not in p.parts]
     long = {f: n for f in files if (n := len((ROOT / f).read_text(encoding="utf-8").splitlines())) > 500}
     assert not long, f"split these by responsibility: {long}"
+
+
+LAB_IDS = ("backprop", "callbacks", "text_cnn", "lstm", "transfer", "bert")
+
+
+def test_one_package_per_lab_on_both_sides():
+    for side in ("engine/labs", "gui/labs"):
+        for lab in LAB_IDS:
+            assert (ROOT / side / lab / "__init__.py").is_file(), f"{side}/{lab}/ is not a package"
+        flat = [p.name for p in (ROOT / side).glob("*.py") if p.stem.startswith(LAB_IDS)]
+        assert not flat, f"lab modules flat in {side}/: {flat} (move them into the lab's package)"
+    for grab_bag in ("engine/data", "engine/models", "engine/bert"):
+        assert not list((ROOT / grab_bag).glob("*.py")), f"{grab_bag}/ should not exist: one package per lab"
+    assert (ROOT / "resources" / "labs").is_dir()

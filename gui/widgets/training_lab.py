@@ -7,7 +7,6 @@ or :meth:`show_result` to draw its extras; the engine's numbers are only formatt
 
 from __future__ import annotations
 
-import importlib
 import time
 from typing import Any
 
@@ -46,16 +45,11 @@ from engine.jobs import (
 )
 from engine.params import ParamError
 from engine.progress import ProgressTracker, format_eta
+from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
 from gui.plots.live_curves import MARKER_COLOURS, LiveCurves
 from gui.widgets.message_bar import MessageBar
 from gui.workers import JobRunner
-
-
-def lab_explanation(spec: LabSpec) -> str:
-    """The lab module's EXPLANATION text (measured outcomes), or its summary."""
-    module = importlib.import_module(spec.run.__module__)
-    return str(getattr(module, "EXPLANATION", "") or spec.summary)
 
 
 class TrainingLabWidget(QWidget):
@@ -122,17 +116,10 @@ class TrainingLabWidget(QWidget):
         self.add_view("Log", self.log_view)
 
         # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest.
-        text = lab_explanation(spec)
-        # The source wraps its lines for the code's width; the narrow column rewraps them itself.
-        explanation = QLabel(" ".join(text.split("\n\n", 1)[0].split()))
-        explanation.setWordWrap(True)
-        explanation.setObjectName("labExplanation")
-        explanation.setTextFormat(Qt.TextFormat.PlainText)
-        if "\n\n" in text:
-            about = QLabel(text)
-            about.setObjectName("labAbout")
-            about.setWordWrap(True)
-            about.setTextFormat(Qt.TextFormat.PlainText)
+        text = self.about_markdown()
+        explanation = markdown_label(first_paragraph(text), "labExplanation")
+        if "\n\n" in text.strip():
+            about = markdown_label(text, "labAbout")
             about.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             about.setMargin(12)
             about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -172,6 +159,10 @@ class TrainingLabWidget(QWidget):
         self._eta_timer.timeout.connect(self._refresh_progress)
 
     # --- layout hooks -------------------------------------------------------------------------
+
+    def about_markdown(self) -> str:
+        """The lab's teaching prose (``resources/labs/<id>/about.md``), or its summary when it has none."""
+        return lab_text(self.spec.id) if has_lab_text(self.spec.id) else self.spec.summary
 
     def add_view(self, title: str, widget: QWidget) -> None:
         """Add a tab to the lab's right-hand views."""
@@ -312,6 +303,15 @@ class TrainingLabWidget(QWidget):
         self.progress.setFormat(text)
         if self.runner.running:
             self.sig_status_changed.emit(f"{self.spec.title}: {text}")
+
+
+def markdown_label(markdown: str, object_name: str) -> QLabel:
+    """A word-wrapped label that renders Markdown prose (the texts in ``resources/``)."""
+    label = QLabel(markdown)
+    label.setObjectName(object_name)
+    label.setTextFormat(Qt.TextFormat.MarkdownText)
+    label.setWordWrap(True)
+    return label
 
 
 def _qcolor(hex_colour: str) -> Any:

@@ -38,40 +38,7 @@ from engine.params import param
 #: Embedding choices: the encoder's ``pooled_output``, or ``sequence_output`` averaged over real tokens.
 POOLINGS = ("pooled", "mean")
 
-__all__ = ["EXPLANATION", "LAB", "Params", "convert", "predict", "run", "token_view", "tokenize"]
-
-#: What the lab teaches and what its default run reaches (measured: the CLI, the bench, the parity test).
-EXPLANATION = """\
-A frozen BERT encoder turns every review into one vector: WordPiece tokenization gives three int32 rows
-([CLS] + pieces + [SEP] zero-padded, a mask, segment ids), and the encoder's pooled output (or its token
-vectors averaged) is the review's embedding, computed once and cached. A small Keras head learns the
-sentiment from those vectors in seconds; with ~80 % positive reviews it is judged by AUC, not accuracy.
-
-Measured with `python main.py run bert --json` on the generated corpus (3000 rows; 2486 kept after
-dropping score 3 and reviews of 50+ words; a seeded sample of 2000 split 1440/160/400), seed 0, other
-settings default (max_len 55, head 64-32, up to 30 epochs, patience 5), all-MiniLM-L6-v2 converted offline:
-- pooled output: test AUC 0.939, accuracy 0.905 (best val AUC 0.980 at epoch 19, stopped after 24).
-- mean pooling (--set pooling=mean): test AUC 0.950, accuracy 0.9175 (val AUC 0.978, still rising at 30).
-- Always answering "positive" scores accuracy 0.798 on the test set (319 of 400): accuracy alone misleads.
-- The 120 generated new reviews: 103 predicted positive, 17 negative (104/16 with mean pooling).
-- Conversion parity: for the 6 reference sentences our mean-pooled, L2-normalised vectors have cosine
-  >= 0.9999998 with the original PyTorch model's; pooled outputs differ by at most 1.9e-7.
-- A whole run took 40 s in an empty cache (conversion and 1763 distinct texts embedded), 24 s with the
-  embeddings read from the cache; the same seed gave the same numbers.
-bench/bert_embed.py (185 reviews, interleaved rounds, medians) compares the lab's batched extraction
-(32 per call, sorted by length, each batch trimmed to its longest row) with one review at a time padded
-to 55 through the same encoder call. On this 2-core CPU it measures 4.0x-4.1x (4.4x-4.6x from each
-pass's fastest round): short of the 5x target, so it prints FAIL. Why: one at a time pays a fixed
-6-7 ms per call and 55 positions for 25.8 real ones; batching removes both, after which 97 % of a
-batched review is per-position work at about 90 GFLOP/s. The encoder's dense layers, timed alone as
-bare MatMuls of a batch's shape, run at about 160 GFLOP/s and are 57 % of that work; the rest is
-attention, layer norms, GELU and softmax, which TensorFlow runs as separate kernels. So even a batch
-with no padding and no call cost could reach only 4.8x here, and batches of 64 or 128 are no faster.
-(Running the encoder's dense layers as one plain MatMul over all positions, instead of a broadcast
-batched MatMul, made batched extraction 1.9x faster; XLA compilation speeds single calls more than
-batches, so it would lower the ratio.) Trimming changes pooled outputs by at most 1.8e-7 and real
-tokens' outputs by 2.5e-6. A cached re-run is about 2,000-2,500x faster than a cold one.
-"""
+__all__ = ["LAB", "Params", "convert", "predict", "run", "token_view", "tokenize"]
 
 
 @dataclass(frozen=True)

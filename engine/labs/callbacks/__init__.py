@@ -34,32 +34,6 @@ MAX_LAYERS = 10
 TENSORBOARD_INSTALL = ".venv/bin/pip install tensorboard"
 TENSORBOARD_VERIFIED = "2.21.0"
 
-EXPLANATION = (
-    "Five hidden Dense layers learn to tell two overlapping noisy rings apart (20,000 points, 75/25 "
-    "stratified split). The rings overlap so much that no model can beat about 0.67 accuracy / 0.74 AUC. "
-    "Pick Model-1…4 and watch the callbacks decide: checkpoint when validation accuracy improves, LR ×0.9 "
-    "when it falls and ×0.95 every 3rd epoch (×0.855 when both), stop on NaN/inf in the loss or any "
-    "weight, early stop after 2 epochs without improvement.\n"
-    "\n"
-    "Measured here with the default settings (seed 0):\n"
-    "• Model-1 (tanh, RandomUniform(0, 1)) stalls at chance: val accuracy 0.500, AUC 0.46–0.48. The "
-    "all-positive weights saturate the tanh units (at the start 81% of hidden-2 and 99.9% of hidden-5 "
-    "outputs have |tanh| > 0.99), so the gradient norms of hidden layers 1–4 are 4e-10 to 9e-8 in epoch 1 "
-    "(flagged vanishing). Early stopping ends it at epoch 3.\n"
-    "• Model-2 (relu, RandomUniform(0, 1)) saturates rather than producing NaN: the initial logits reach "
-    "85,000 and the first-batch loss is 7,581. The huge first updates switch off every ReLU of hidden "
-    "layers 2–5 for all inputs (measured after epoch 1), so all hidden gradients are exactly 0, the output "
-    "is a constant, the loss sits at ln 2 = 0.693, val accuracy and AUC at 0.500. The NaN guard never "
-    "fires (even with widths 256×5 and a first-batch loss of 3.2e9 the ReLUs die before anything "
-    "overflows). Early stopping ends it at epoch 3.\n"
-    "• Model-3 (relu, he_uniform) learns: val accuracy 0.665 after epoch 1 and 0.672 at best (AUC 0.737), "
-    "close to the 0.67 ceiling; early stop at epoch 7 after LR decays at epochs 3 and 6.\n"
-    "• Model-4 (our choice: elu, he_normal, Adam) reaches 0.676 val accuracy (AUC 0.738), stopping at 9.\n"
-    "• Micro-F1 equals validation accuracy in every epoch of every model (largest difference 3e-8, float32 "
-    "rounding): with both classes counted, each error is one false positive and one false negative, so "
-    "micro-F1 = accuracy."
-)
-
 
 @dataclass(frozen=True)
 class LayerStatsRecorded:
@@ -177,7 +151,7 @@ def output_folder(params: Params) -> Path:
 
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
-    """Train the chosen model with the chosen callbacks; see :data:`EXPLANATION`."""
+    """Train the chosen model with the chosen callbacks; see ``resources/labs/callbacks/about.md``."""
     from engine.labs.callbacks.data import stratified_split
 
     # The data first: a bad CSV is reported at once, not after the ~5 s TensorFlow import below.

@@ -24,24 +24,6 @@ from engine.params import param
 from engine.paths import data_dir
 from engine.text.idf import IdfBand, IdfTable
 
-#: What the default runs reach (measured: embedded data, seed 0, defaults otherwise).
-EXPLANATION = """\
-Approval is imbalanced (85 % approved), so accuracy says little: approving everything scores 0.85.
-AUC measures how well the approval probability ranks approved projects above rejected ones.
-
-Measured on the embedded table (4000 projects, split 2800/600/600), seed 0, 5 epochs, trainable
-64-d essay embedding (no GloVe file), test split used once with the best validation-AUC weights:
-- Model-1 (essay LSTM + 5 categorical embeddings + numeric Dense): test AUC 0.850 (best val AUC
-  0.851 at epoch 5), test accuracy 0.865 against a majority rate of 0.850.
-- Model-2 (Model-1 on essays kept to the idf IQR 3.49-6.45: 210 of 404 words, 21 % of the text):
-  test AUC 0.818; val AUC peaks at 0.825 in epoch 2 and falls after; accuracy 0.850 = majority.
-- Model-3 (essay LSTM + one-hot/numeric vector through two Conv1D): test AUC 0.849; val AUC peaks
-  at 0.881 in epoch 3, then val loss rises: it overfits, as the assignment observed.
-Validation accuracy stayed within 0.850-0.870 throughout, next to the 0.850 majority rate.
-Epochs took 2-6 s on a 2-core CPU shared with other jobs (averages incl. the first epoch's graph
-tracing, two measurements: Model-1 4.1/4.2 s, Model-2 2.3/3.2 s, Model-3 5.0/6.1 s).
-"""
-
 
 @dataclass(frozen=True)
 class Params:

@@ -27,8 +27,6 @@ from engine.params import param
 from engine.text.embeddings import EmbeddingFileError
 
 __all__ = [
-    "DATASET_FORMAT",
-    "EXPLANATION",
     "LAB",
     "STEPS",
     "Params",
@@ -40,44 +38,6 @@ __all__ = [
     "vocabulary_size",
     "word_diff",
 ]
-
-EXPLANATION = """\
-Posts go through the assignment's 16 preprocessing steps (numbered 1-17; the sheet has no 12):
-e-mail domains and the subject are pulled out first, headers, tags and bracketed text are removed
-BEFORE punctuation is stripped, contractions are expanded, multi-word names are joined with "_"
-and person names dropped, then digits, short/long words and non-letters go. The model reads the
-preprocessed text + subject + e-mail domains.
-
-The sequence length is a percentile of the TRAINING documents' lengths, not the longest document:
-padding to the longest makes batches mostly zeros and epochs slow. Early stopping and the best-model
-checkpoint watch a validation split carved from the training data; the test split (25 %) is used
-once, at the end. Micro-F1 comes from the argmax of the softmax, so it equals accuracy here.
-
-Measured on the embedded corpus (10 classes, 1,500 posts, chance = 10 %), default settings (15
-epochs, seed 0, trainable embeddings), on a shared 2-core CPU:
-- Model-1 (words): proposed length 152 words (95th percentile 147; longest post 879). Test accuracy
-  0.974 (= micro-F1) from the best epoch (14, val 0.976). Epochs took 1.2-2.7 s after a first epoch
-  of 9-13 s (graph building); the whole run about 50 s.
-- Model-2 (characters): proposed length 808 characters (longest 4,906). Test accuracy 0.632 after 15
-  epochs and still rising; 0.766 with 30 epochs. Epochs took 1.3-4 s.
-- Toggles: all steps give a 319-entry model vocabulary (317 words, which the explorer counts, plus the
-  padding and [UNK] entries TextVectorization adds); without step 11 (named entities) 389 entries and
-  test accuracy 0.971; without steps 6-7 (tags, brackets) 320 entries and 0.963. The generated corpus is
-  easier for words than the real 20 Newsgroups (0.69-0.77 there).
-Model-2's second pooling spans the rest of the sequence by default, so its features do not depend
-on where a word sits. With a window of 3 instead (char_final_pool=3: Flatten over 90 positions)
-it stayed at chance on this corpus, val and test accuracy 0.10 after 15 epochs, like the 0.09
-runs seen in real submissions.
-"""
-
-#: What the dataset card shows about the real format.
-DATASET_FORMAT = """\
-A folder of posts, one file each, named <class>_<id>.txt (the class is the text before the last
-"_", e.g. comp.sys.ibm.pc.hardware_61072.txt), as in the course's 20 Newsgroups copy (18,828 posts,
-20 classes); or one sub-folder per class with any file names (20news-bydate). Bytes that are not
-valid UTF-8 are replaced; empty or unreadable files are listed and skipped. Optional: GloVe-format
-vector files, one "token v1 ... vd" line per word (or per character for Model-2).
-"""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ The assignment used NLTK's ``ne_chunk``. Its models are not on PyPI, so two chun
 - ``nltk``: NLTK's tokenizer, tagger and ``ne_chunk``, used when ``nltk`` and its data are installed.
 - ``offline``: a documented heuristic. A run of capitalised words (``New York Times``) is an entity
   once leading function words (``The``, ``In``, ``Thanks``, ...) are peeled off; from its first
-  given name in the shipped list (``first_names.txt``) on, it is a person and is removed
+  given name in the shipped list (``resources/words/first_names.txt``) on, it is a person and is removed
   (``Peter Smith``, a lone ``Linda``); what is left, if two or more words, is joined with "_"
   (``New_York_Times``).
 
@@ -19,7 +19,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from engine.prose import resource_text
 
 OFFLINE = "offline"
 NLTK = "nltk"
@@ -54,8 +55,8 @@ class EntityChunker:
 
 @cache
 def first_names() -> frozenset[str]:
-    """The shipped given names (lower-case), read once from ``first_names.txt``."""
-    text = resources.files("engine.text").joinpath("first_names.txt").read_text(encoding="utf-8")
+    """The shipped given names (lower-case), read once from ``resources/words/first_names.txt``."""
+    text = resource_text("words", "first_names.txt")
     return frozenset(
         line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )

@@ -18,32 +18,6 @@ from engine.params import param
 
 BACKBONES = ("hed", "imagenet", "random")
 
-#: What the default runs reach (measured with ``python main.py run transfer --json``: generated set,
-#: seed 0, defaults otherwise).
-EXPLANATION = (
-    "VGG-16's convolutional layers, pretrained on photographs (ImageNet; the offline HED weights were "
-    "then fine-tuned for edges), are reused as a frozen feature extractor for 16 classes of document "
-    "pages, and only a small new head is trained on top, so a few hundred pages are enough. Pretraining "
-    "is what makes this work (the same head on random VGG-16 weights learns almost nothing), and fine-"
-    "tuning the top VGG-16 layers pays off only with a small learning rate.\n\n"
-    "Measured with the CLI on the generated set (30 pages per class, split 288/96/96), 64 px, seed 0, 5 "
-    "epochs, batch 32, units 256, Adam lr 1e-4, frozen part's features cached:\n"
-    "- Model-1 (HED weights; new conv block + 2 Dense, 1.28 M trainable): validation accuracy 0.30 after "
-    "epoch 1, 0.81 after epoch 5 (best 0.83); test accuracy 0.896.\n"
-    "- Model-2 (HED; the FC layers as convolutions: Conv2D(256, 2×2) over block5_pool's 2×2×512, then "
-    "Conv2D(256, 1×1), 0.59 M trainable): validation accuracy 0.22 → 0.85; test accuracy 0.875.\n"
-    "- Model-3 (Model-2 also training block4_conv3…block5_conv3, 10.0 M trainable; features cached up to "
-    "block4_conv2), fine-tuning lr 1e-4: validation accuracy 0.49 → 0.98; test accuracy 0.979.\n"
-    "- Random initialisation instead of HED (contrast): Model-1 reaches test accuracy 0.219 (validation "
-    "0.23), Model-2 0.177 (validation 0.15); chance is 1/16 = 0.0625. Their training loss only creeps "
-    "from 2.79 to 2.72 (ln 16 = 2.77 is a uniform guess), and the first new layer's gradient norm stays "
-    "at about 1 every epoch, where HED's Model-1 falls from 64.5 to 16.3 as it learns.\n"
-    "- Model-3 with fine-tuning lr 1e-3 (the assignment's mistake): training loss 6.08 in epoch 1, then "
-    "2.77 = ln 16, a uniform guess; validation and test accuracy 0.0625, chance, as the assignment saw. "
-    "The gradient norms of the four fine-tuned conv layers (the other two of the last six VGG-16 layers "
-    "are pools) are exactly 0 in epochs 3 and 4: no gradient reaches them (dead ReLUs)."
-)
-
 
 @dataclass(frozen=True)
 class GradientNormsMeasured:

@@ -32,6 +32,7 @@ from engine.graph.checking import (
     check_nodes,
     check_weights,
 )
+from engine.prose import lab_text
 from gui.labs.backprop.session import GraphSession
 
 #: Background and text colour per verdict.
@@ -49,18 +50,6 @@ def _threshold(value: float) -> str:
 NOT_FINITE_COLOURS = ("#e0e0e0", "#8a1c1c")
 #: A paler green: passes, but only because the numeric side's rounding explains the difference.
 WITHIN_NOISE_COLOURS = ("#e6f4d7", "#33691e")
-EXPLANATION = (
-    "g is the analytic gradient (backpropagation), g̃ the numeric one: (f(w + ε) − f(w − ε)) / 2ε. "
-    "The assignment's measure ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂) below "
-    f"{_threshold(CORRECT_BELOW)} means the gradient is correct; above {_threshold(BUG_ABOVE)} it has a "
-    "bug; in between, look closer. Per row: “pass” below "
-    f"{_threshold(CORRECT_BELOW)}; “pass (within rounding noise ≈ X)” when the relative error is above "
-    f"{_threshold(CORRECT_BELOW)} but no larger than X, the error float64 rounding alone can put into "
-    f"g̃ ({NOISE_FORMULA}): for a tiny gradient the numeric side, not "
-    "backprop, is inexact; “look closer” up to "
-    f"{_threshold(BUG_ABOVE)}; “FAIL” above. Hover a row for |g − g̃| and the noise. "
-    "Try ε = 1e-3 (truncation error grows) or 1e-12 (rounding noise grows)."
-)
 
 
 def _number(value: float) -> str:
@@ -91,7 +80,16 @@ class CheckPanel(QWidget):
         for summary in (self.weights_summary, self.nodes_summary):
             summary.setTextFormat(Qt.TextFormat.RichText)
             summary.setWordWrap(True)
-        explanation = QLabel(EXPLANATION)
+        explanation = QLabel(
+            lab_text(
+                "backprop",
+                "gradient_check",
+                correct_below=_threshold(CORRECT_BELOW),
+                bug_above=_threshold(BUG_ABOVE),
+                noise_formula=NOISE_FORMULA,
+            )
+        )
+        explanation.setTextFormat(Qt.TextFormat.MarkdownText)
         explanation.setObjectName("checkExplanation")
         explanation.setWordWrap(True)
         explanation.setStyleSheet("color: gray;")

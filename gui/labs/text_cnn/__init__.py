@@ -16,10 +16,11 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.jobs import LabResult, LabSpec, Started
-from engine.labs.text_cnn import DATASET_FORMAT, EXPLANATION, Params
+from engine.labs.text_cnn import Params
 from engine.labs.text_cnn.explore import ANALYSIS_FIELDS, analysis_key
 from engine.labs.text_cnn.pipeline import STEP_NUMBERS
 from engine.params import ParamError, build
+from engine.prose import lab_text
 from engine.runs import RunStore
 from gui.labs.text_cnn.explorer import PipelineExplorer
 from gui.labs.text_cnn.jobs import ExplorerJobs
@@ -67,7 +68,6 @@ class TextCnnLabWidget(TrainingLabWidget):
         self.views.insertTab(4, self.test_view, "Confusion && F1")
         self.views.insertTab(5, self.mistakes, "Mistakes")
         self.views.insertTab(6, self.model_view, "Model")
-        self._add_about()
         self.model_note = QLabel(MODEL_NOTES[1])
         self.model_note.setWordWrap(True)
         self.model_note.setObjectName("modelNote")
@@ -96,11 +96,9 @@ class TextCnnLabWidget(TrainingLabWidget):
         self.explorer.sig_measure_requested.connect(self.jobs.measure_step_effects)
         self.mistakes.sig_open_requested.connect(self.open_post)
 
-    def _add_about(self) -> None:
-        # The inherited About tab (the explanation has several paragraphs) also gets the data format.
-        about = self.findChild(QLabel, "labAbout")
-        if about is not None:
-            about.setText(f"{EXPLANATION}\nDATA FORMAT\n{DATASET_FORMAT}")
+    def about_markdown(self) -> str:
+        """The lab's prose, then the real data's format (the dataset card)."""
+        return f"{lab_text('text_cnn')}\n### Data format\n\n{lab_text('text_cnn', 'data_format')}"
 
     # --- explorer jobs --------------------------------------------------------------------------
 

@@ -77,11 +77,15 @@ class BatchProgress:
 
 @dataclass(frozen=True)
 class Progress:
-    """Progress of a phase that is not an epoch (feature caching, embedding extraction, ...)."""
+    """Progress of a phase that is not an epoch (feature caching, embedding extraction, ...).
+
+    ``unit`` names what is counted ("reviews"); when set, progress reports show the rate per second.
+    """
 
     phase: str
     done: int
     total: int
+    unit: str = ""
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ class ProgressTracker:
         self.total_epochs = 0
         self._fraction: float | None = None
         self._text = ""
+        self._phase: Progress | None = None  # the phase being counted, and where it stood at its start
+        self._phase_start = 0
+        self._last: Progress | None = None
 
     def update(self, event: object) -> None:
         """Take one event into account (others are ignored)."""
@@ -52,21 +55,41 @@ class ProgressTracker:
             self._fraction = min(1.0, (event.epoch - 1 + within) / self.total_epochs)
             self._text = f"epoch {event.epoch}/{self.total_epochs}"
         elif isinstance(event, Progress):
-            if event.done == 0 or not self._in_phase:
+            new_phase = self._phase is None or self._phase.phase != event.phase
+            if event.done == 0 or not self._in_phase or new_phase:
                 self._since, self._in_phase = now, True
+                self._phase, self._phase_start = event, event.done
+            self._last = event
             self._fraction = event.done / event.total if event.total else None
-            self._text = f"{event.phase} {event.done}/{event.total}"
+            self._text = f"{event.phase} {event.done:,}/{event.total:,}"
             if event.total and event.done >= event.total:
-                self._since, self._in_phase = now, False
+                self._since, self._in_phase, self._phase = now, False, None
 
     def report(self) -> ProgressReport:
         """The current fraction, ETA and label."""
         now = self._clock()
         eta = None
-        if self._fraction is not None and self._fraction > 0:
+        text = self._text
+        last = self._last if self._in_phase and self._phase is not None else None
+        if last is not None:
+            # A phase may start part-way (a resumed extraction): time what this run has done.
+            rate = self.rate(now)
+            if rate:
+                eta = (last.total - last.done) / rate if last.total else None
+                if last.unit:
+                    text = f"{text} · {rate:,.0f} {last.unit}/s"
+        elif self._fraction is not None and self._fraction > 0:
             elapsed = now - self._since
             eta = elapsed * (1 - self._fraction) / self._fraction
-        return ProgressReport(self._fraction, eta, self._text)
+        return ProgressReport(self._fraction, eta, text)
+
+    def rate(self, now: float | None = None) -> float | None:
+        """Items per second in the current phase so far (None outside a phase or before a step)."""
+        if not self._in_phase or self._last is None:
+            return None
+        elapsed = (self._clock() if now is None else now) - self._since
+        done = self._last.done - self._phase_start
+        return done / elapsed if done > 0 and elapsed > 0 else None
 
 
 def format_eta(seconds: float | None) -> str:

@@ -94,7 +94,7 @@ def test_loader_sample_is_seeded(tmp_path: Path) -> None:
         ("Id,Score,Text\n1,five,good\n", "line 2, column Score: 'five' is not a whole number"),
         ("Id,Score,Text\n1,5,good\n2,9,bad\n", "line 3, column Score: 9 is outside 1–5"),
         ("Id,Score,Text\n1,5,good\n2,4,fine\n", "both classes are needed"),
-        ("Id,Score,Text\n1,5\n", "line 2: 2 cells"),
+        ("Id,Score,Text\n1,5\n", "line 2: 2 cell(s)"),
     ],
 )
 def test_bad_reviews_csv_names_file_and_line(tmp_path: Path, content: str, message: str) -> None:

@@ -81,10 +81,17 @@ class Params:
     use_cache: bool = param(True, "Reuse embeddings cached on disk for the same encoder, length and texts")
 
     def validate(self) -> None:
-        """Check the hidden widths are positive whole numbers."""
+        """Check the hidden widths are positive whole numbers and every given path can be used.
+
+        Raises:
+            ValueError: Naming the field (a missing file, a folder without ``saved_model.pb`` ...).
+        """
+        from engine.labs.bert.inputs import check_paths
+
         widths = self.widths()
         if any(w < 1 for w in widths):
             raise ValueError(f"hidden: widths must be positive, got {', '.join(self.hidden)}")
+        check_paths(self.data_path, self.new_reviews_path, self.encoder_path)
 
     def widths(self) -> tuple[int, ...]:
         """The hidden widths as numbers."""
@@ -164,7 +171,15 @@ def predict(
     from engine.labs.bert.pipeline import predict_reviews
 
     return predict_reviews(
-        head_path, texts, params.encoder_path, params.max_len, params.pooling, params.threshold, token, emit
+        head_path,
+        texts,
+        params.encoder_path,
+        params.max_len,
+        params.pooling,
+        params.threshold,
+        token,
+        emit,
+        params.use_cache,
     )
 
 

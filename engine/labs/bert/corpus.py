@@ -2,10 +2,16 @@
 
 Each review has a score 1–5 drawn like Amazon's (mostly 5s), so ~80 % of the scored, non-neutral
 reviews are positive. Its text mixes sentences whose tone follows the score with neutral remarks
-(shipping, packaging, price), now and then a sentence of the opposite tone ("the box was dented, but..."),
-and a few reviews whose text contradicts their score (people do that), so the task is learnable but not
-trivial. HTML remnants (``<br />``, links, ``&quot;``) are left in for the loader to strip, and ~10 % of
-reviews are long enough (≥ 50 words) to be dropped by the length filter. Deterministic from the seed.
+(shipping, packaging, price, who ate it), now and then a sentence of the opposite tone ("the box was
+dented, but..."), and a few reviews whose text contradicts their score (people do that), so the task is
+learnable but not trivial. HTML remnants (``<br />``, links, ``&quot;``) are left in for the loader to
+strip, and ~10 % of reviews are long enough (≥ 50 words) to be dropped by the length filter.
+
+Sentences are templates with slots (the product, its kind, who ate it, when, how many), so the
+:data:`GENERATED_ROWS`-row default holds well over 120,000 distinct reviews: the assignment's sample of
+100,000 runs offline. One file serves every sample size, so a larger sample only adds reviews to a
+smaller one (the loader's seeded sample nests) and their embeddings are reused. Deterministic from the
+seed.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from engine.paths import cache_dir
 
-_VERSION = 1  # bump when the generator changes, so cached files are regenerated
+_VERSION = 2  # bump when the generator changes, so cached files are regenerated
+#: Rows of the generated default: ~125,000 are kept after the filters, ≥ 120,000 of them distinct.
+GENERATED_ROWS = 150_000
 HEADER = (
     "Id", "ProductId", "UserId", "ProfileName", "HelpfulnessNumerator", "HelpfulnessDenominator",
     "Score", "Time", "Summary", "Text",
@@ -31,36 +40,64 @@ ITEMS = (
     "olive oil", "protein bars", "gummy bears", "peanut butter", "honey", "cat food", "popcorn",
     "crackers", "beef jerky", "granola", "baby food", "dark chocolate", "coconut water", "almonds",
     "maple syrup", "instant noodles", "herbal tea", "hot cocoa mix", "rice cakes", "salsa", "cereal",
+    "espresso beans", "black tea", "trail mix", "pretzels", "cashews", "chai", "energy drink",
+    "soup mix", "licorice", "jam", "barbecue sauce", "pancake mix", "biscotti", "dried mango",
 )  # fmt: skip
+KINDS = (
+    "", "", "", "organic ", "sugar-free ", "gluten-free ", "family-size ", "imported ", "low-sodium ",
+    "decaf ", "store-brand ", "premium ", "single-serve ", "bulk ", "natural ", "extra-large ",
+)  # fmt: skip
+PEOPLE = (
+    "my husband", "my wife", "my kids", "my son", "my daughter", "my mom", "my dad", "my roommate",
+    "our toddler", "my coworkers", "my grandmother", "my boyfriend", "my girlfriend", "our guests",
+)  # fmt: skip
+TIMES = (
+    "in the morning", "after dinner", "at work", "on weekends", "on road trips", "before the gym",
+    "with lunch", "late at night", "at parties", "while camping", "as a snack", "for breakfast",
+)  # fmt: skip
+SO = ("", "really ", "truly ", "honestly ", "definitely ", "absolutely ", "pretty ", "")
 STRONG_POSITIVE = (
-    "This {item} is absolutely delicious.", "Best {item} I have ever bought.",
-    "I love this {item} and order it every month.", "My whole family loves this {item}.",
-    "Highly recommended, the flavor is amazing.", "Fantastic quality, I will buy it again.",
-    "Five stars, it tastes wonderful.", "Perfect {item}, fresh and full of flavor.",
-    "Our dog goes crazy for these, he loves them.", "What a great find, simply excellent.",
+    "This {kind}{item} is {so}delicious.", "Best {kind}{item} I have ever bought.",
+    "I love this {item} and order it every month.", "{person} loves this {kind}{item}.",
+    "Highly recommended, the {item} is amazing.", "Fantastic {item}, I will buy it again.",
+    "Five stars, this {item} tastes {so}wonderful.", "Perfect {item}, fresh and full of flavor.",
+    "{person} goes crazy for this {item}.", "What a great {item}, {so}excellent.",
+    "We go through a box of {item} every {n} days.",
+    "I have tried {n} brands of {item} and this one is the best.",
+    "{person} asked me to buy {n} more.", "Great {item} {time}, I am hooked.",
+    "The {kind}{item} tastes {so}amazing.", "I am {so}impressed with this {item}.",
 )  # fmt: skip
 MILD_POSITIVE = (
-    "Pretty good {item} for the price.", "Tasty, though a little too sweet for me.",
-    "Good flavor and a decent value.", "I like it and would probably buy it again.",
-    "Nice {item}, not the best but solid.", "Fresh and tasty, a good everyday choice.",
+    "Pretty good {item} for the price.", "Tasty {item}, though a little too sweet for me.",
+    "Good {item} and a {so}decent value.", "I like this {item} and would buy it again.",
+    "Nice {kind}{item}, not the best but solid.", "Fresh and tasty, a good {item} for every day.",
+    "{person} thinks it is good, and I agree.", "A decent {item} to have {time}.",
+    "The {item} is {so}good, though the bag is small.", "Solid {item}, a good buy.",
 )  # fmt: skip
 MILD_NEGATIVE = (
-    "The {item} was disappointing and a bit bland.", "Not great, the taste is off.",
-    "I expected more, it is mediocre at best.", "Too salty and the texture is strange.",
-    "Overpriced for what you get.", "It was okay at first but it got stale fast.",
+    "The {item} was disappointing and a bit bland.", "Not great, the {item} tastes off.",
+    "I expected more, this {item} is mediocre at best.", "Too salty, and the {item} feels strange.",
+    "This {kind}{item} is overpriced.", "It was okay at first but the {item} got stale fast.",
+    "{person} did not care for it either.", "The {kind}{item} is not as good as it used to be.",
+    "I finished it {time}, but I will not order it again.", "Only {n} of the packs tasted right.",
 )  # fmt: skip
 STRONG_NEGATIVE = (
-    "This {item} is terrible, it tastes awful.", "Worst {item} I have ever tried.",
-    "Do not buy this, complete waste of money.", "It arrived stale and inedible.",
-    "Disgusting flavor, I threw it away.", "My dog got sick after eating these, avoid.",
-    "Horrible quality, I want a refund.", "One star, I regret buying this {item}.",
+    "This {kind}{item} is terrible, it tastes awful.", "Worst {item} I have ever tried.",
+    "Do not buy this {item}, a waste of money.", "The {kind}{item} arrived stale and inedible.",
+    "Disgusting {item}, I threw it away.", "{person} got sick after eating this {item}, avoid.",
+    "Horrible {item}, I want a refund.", "One star, I regret buying this {item}.",
+    "{person} spit it out after one bite.", "The {kind}{item} was {so}awful, never again.",
+    "I threw out all {n} bags.", "The {item} tasted like cardboard, {so}terrible.",
 )  # fmt: skip
 NEUTRAL = (
     "It came in a {n}-pack.", "Shipping took {n} days.", "I bought it on sale.",
     "The package was a standard box.", "I usually buy the other brand.",
-    "I have it with breakfast most days.", "My husband tried it too.", "It is made in the USA.",
+    "I have it {time} most days.", "{person} tried it too.", "It is made in the USA.",
     "The bag is resealable.", "I ordered it through the subscription program.",
     "Ingredients are listed on the back.", "We tried the {item} at a friend's house first.",
+    "I have been buying {item} for {n} years.", "The price went up by {n} dollars since last time.",
+    "It arrived {n} days early.", "I keep a box in the pantry for {person}.",
+    "We mostly have it {time}.", "The expiration date was {n} months out.",
 )  # fmt: skip
 TURNS = {
     True: ("The box was dented when it arrived, though.", "Shipping was slow, but that is not their fault."),
@@ -68,26 +105,61 @@ TURNS = {
 }
 SUMMARIES = {1: "Awful", 2: "Disappointing", 3: "It's okay", 4: "Pretty good", 5: "Delicious!"}
 NAMES = ("Jane D.", "food lover", "M. Smith", "Coffee Addict", "dogmom", "K. Lee", "Chris", "A. Shopper")
+TONES = {1: STRONG_NEGATIVE, 2: MILD_NEGATIVE, 3: MILD_POSITIVE + MILD_NEGATIVE, 4: MILD_POSITIVE}
 
 
-def _sentences(rng: np.random.Generator, score: int, item: str, long: bool) -> list[str]:
-    tone = {1: STRONG_NEGATIVE, 2: MILD_NEGATIVE, 3: MILD_POSITIVE + MILD_NEGATIVE}.get(
-        score, MILD_POSITIVE if score == 4 else STRONG_POSITIVE
+class _Draw:
+    """Fast draws from one seeded generator: integers are drawn in blocks, not one call each."""
+
+    def __init__(self, seed: int, block: int = 65_536) -> None:
+        self._rng = np.random.default_rng(seed)
+        self._block = block
+        self._left: list[float] = []
+
+    def random(self) -> float:
+        if not self._left:
+            self._left = self._rng.random(self._block).tolist()[::-1]
+        return self._left.pop()
+
+    def below(self, n: int) -> int:
+        return min(n - 1, int(self.random() * n))
+
+    def pick(self, options: Sequence[str]) -> str:
+        return options[self.below(len(options))]
+
+    def weighted(self, cumulative: Sequence[float]) -> int:
+        r = self.random()
+        return next((i for i, c in enumerate(cumulative) if r < c), len(cumulative) - 1)
+
+
+def _fill(draw: _Draw, template: str, item: str) -> str:
+    text = template.format(
+        item=item,
+        kind=draw.pick(KINDS),
+        person=draw.pick(PEOPLE),
+        time=draw.pick(TIMES),
+        so=draw.pick(SO),
+        n=2 + draw.below(10),
     )
-    if rng.random() < 0.04:  # the text says the opposite of the score
+    return text[0].upper() + text[1:]
+
+
+def _sentences(draw: _Draw, score: int, item: str, long: bool) -> list[str]:
+    tone = TONES.get(score, STRONG_POSITIVE)
+    if draw.random() < 0.04:  # the text says the opposite of the score
         tone = STRONG_NEGATIVE if score >= 4 else STRONG_POSITIVE
-    picks = [str(rng.choice(tone)) for _ in range(int(rng.integers(1, 3)))]
-    picks += [str(rng.choice(NEUTRAL)) for _ in range(int(rng.integers(0, 3)) + (8 if long else 0))]
-    if score != 3 and rng.random() < 0.15:
-        picks.append(str(rng.choice(TURNS[score > 3])))
-    order = rng.permutation(len(picks))
-    return [picks[i].format(item=item, n=int(rng.integers(2, 12))) for i in order]
+    picks = [draw.pick(tone) for _ in range(1 + draw.below(2))]
+    picks += [draw.pick(NEUTRAL) for _ in range(draw.below(3) + (8 if long else 0))]
+    if score != 3 and draw.random() < 0.15:
+        picks.append(draw.pick(TURNS[score > 3]))
+    order = sorted(range(len(picks)), key=lambda _: draw.random())
+    return [_fill(draw, picks[i], item) for i in order]
 
 
-def _html(rng: np.random.Generator, sentences: list[str]) -> str:
+def _html(draw: _Draw, sentences: list[str]) -> str:
     parts = []
     for s in sentences:
-        r = rng.random()
+        r = draw.random()
         if r < 0.15:
             s = s.replace(" it ", " <i>it</i> ", 1)
         elif r < 0.2:
@@ -96,39 +168,55 @@ def _html(rng: np.random.Generator, sentences: list[str]) -> str:
                 + ' See <a href="http://www.amazon.com/gp/product/B000EXAMPLE">here</a>.'
             )
         parts.append(s)
-        parts.append("<br /><br />" if rng.random() < 0.25 else " ")
+        parts.append("<br /><br />" if draw.random() < 0.25 else " ")
     return "".join(parts).strip()
 
 
-def write_reviews_csv(path: Path, n: int, seed: int, with_scores: bool = True) -> Path:
-    """Write ``n`` generated reviews to ``path`` (atomically); without scores only ``Id,Text``."""
-    rng = np.random.default_rng(seed)
+def write_reviews_csv(
+    path: Path,
+    n: int,
+    seed: int,
+    with_scores: bool = True,
+    on_rows: Callable[[int], None] | None = None,
+) -> Path:
+    """Write ``n`` generated reviews to ``path`` (atomically); without scores only ``Id,Text``.
+
+    ``on_rows`` is called with the rows written so far, every 10,000 rows (for a progress bar).
+    """
+    draw = _Draw(seed)
+    cumulative = np.cumsum(SCORE_P).tolist()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".csv", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER if with_scores else ["Id", "Text"])
-        for i in range(1, n + 1):
-            score = int(rng.choice(5, p=SCORE_P)) + 1
-            item = str(rng.choice(ITEMS))
-            text = _html(rng, _sentences(rng, score, item, long=rng.random() < 0.1))
-            if not with_scores:
-                writer.writerow([i, text])
-                continue
-            helpful = int(rng.integers(0, 6))
-            writer.writerow([
-                i, f"B00{rng.integers(10**6, 10**7)}", f"A{rng.integers(10**12, 10**13)}",
-                str(rng.choice(NAMES)), helpful, helpful + int(rng.integers(0, 3)), score,
-                int(1_100_000_000 + rng.integers(0, 250_000_000)), SUMMARIES[score], text,
-            ])  # fmt: skip
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADER if with_scores else ["Id", "Text"])
+            for i in range(1, n + 1):
+                score = draw.weighted(cumulative) + 1
+                item = draw.pick(ITEMS)
+                text = _html(draw, _sentences(draw, score, item, long=draw.random() < 0.1))
+                if on_rows is not None and i % 10_000 == 0:
+                    on_rows(i)
+                if not with_scores:
+                    writer.writerow([i, text])
+                    continue
+                helpful = draw.below(6)
+                writer.writerow([
+                    i, f"B00{1_000_000 + draw.below(9_000_000)}", f"A{10**12 + draw.below(9 * 10**12)}",
+                    draw.pick(NAMES), helpful, helpful + draw.below(3), score,
+                    1_100_000_000 + draw.below(250_000_000), SUMMARIES[score], text,
+                ])  # fmt: skip
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
-def default_reviews(n: int = 3000, seed: int = 0) -> Path:
-    """The generated Reviews.csv (created on first use in the cache dir)."""
-    path = cache_dir("bert", "data") / f"reviews_v{_VERSION}_{n}_{seed}.csv"
-    return path if path.is_file() else write_reviews_csv(path, n, seed)
+def default_reviews(on_rows: Callable[[int], None] | None = None, seed: int = 0) -> Path:
+    """The generated Reviews.csv of :data:`GENERATED_ROWS` rows (written on first use to the cache dir)."""
+    path = cache_dir("bert", "data") / f"reviews_v{_VERSION}_{GENERATED_ROWS}_{seed}.csv"
+    return path if path.is_file() else write_reviews_csv(path, GENERATED_ROWS, seed, on_rows=on_rows)
 
 
 def default_new_reviews(n: int = 120, seed: int = 1) -> Path:

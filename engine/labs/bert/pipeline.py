@@ -13,14 +13,16 @@ from typing import Any
 import numpy as np
 
 from engine import metrics, tfrt
-from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LogLine, Marker
+from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LogLine, Marker, Progress
 from engine.labs.bert import Params
 from engine.labs.bert.analysis import pca_2d, predicted_counts
-from engine.labs.bert.checks import all_passed, check_model_inputs, checks_json
-from engine.labs.bert.corpus import default_new_reviews, default_reviews
+from engine.labs.bert.checks import all_passed, check_model_inputs, checks_json, merge_checks
+from engine.labs.bert.corpus import GENERATED_ROWS, default_new_reviews, default_reviews
 from engine.labs.bert.data import ReviewSplit, clean_text, counts_of, load_reviews, read_texts
-from engine.labs.bert.embeddings import Encoder, cache_path, embed_texts, load_encoder
+from engine.labs.bert.embeddings import Encoder, load_encoder
+from engine.labs.bert.extract import Embedded, embed_texts, store_for
 from engine.labs.bert.head import HeadConfig, load_head, predict_proba, train_head
+from engine.labs.bert.inputs import check_paths
 from engine.paths import cache_dir
 
 #: The run's result carries the new-reviews texts whole (the GUI tokenizes the one a learner picks) while
@@ -28,6 +30,8 @@ from engine.paths import cache_dir
 #: far below. A larger file's texts are shortened for display (flagged ``texts_shortened``).
 FULL_TEXTS_BUDGET = 1_000_000
 SHORT_TEXT = 300
+#: Reviews tokenized at a time for the graders' checks (their arrays stay ~5 MB at max_len 55).
+CHECK_CHUNK = 8192
 
 
 def _binary_cross_entropy(labels: np.ndarray, probs: np.ndarray) -> float:
@@ -36,7 +40,11 @@ def _binary_cross_entropy(labels: np.ndarray, probs: np.ndarray) -> float:
 
 
 def _data(params: Params, token: CancelToken, emit: Emit) -> tuple[ReviewSplit, Path]:
-    path = Path(params.data_path).expanduser() if params.data_path else default_reviews()
+    if params.data_path:
+        path = Path(params.data_path).expanduser()
+    else:
+        phase = "Generating the default reviews (once)"
+        path = default_reviews(lambda rows: emit(Progress(phase, rows, GENERATED_ROWS, "rows")))
     split = load_reviews(
         path,
         params.sample_size,
@@ -59,13 +67,19 @@ def _data(params: Params, token: CancelToken, emit: Emit) -> tuple[ReviewSplit, 
 def _check_inputs(
     encoder: Encoder, texts: Sequence[str], max_len: int, token: CancelToken, emit: Emit
 ) -> list[dict[str, object]]:
+    """The graders' checks on every review's model inputs, tokenized a chunk at a time."""
     tokenizer = encoder.tokenizer
-    inputs = tokenizer.encode(list(texts), max_len, token=token, emit=emit)
-    checks = check_model_inputs(inputs, max_len, tokenizer.cls_id, tokenizer.sep_id)
+    parts = []
+    for start in range(0, len(texts), CHECK_CHUNK):
+        token.raise_if_cancelled()
+        inputs = tokenizer.encode(list(texts[start : start + CHECK_CHUNK]), max_len, token=token)
+        parts.append(check_model_inputs(inputs, max_len, tokenizer.cls_id, tokenizer.sep_id, start))
+        emit(Progress("Checking model inputs", min(len(texts), start + CHECK_CHUNK), len(texts), "reviews"))
+    checks = merge_checks(parts)
     verdict = "pass" if all_passed(checks) else "FAIL"
     emit(
         LogLine(
-            f"Grader checks on {len(inputs['input_mask'])} tokenized reviews: {verdict}",
+            f"Grader checks on {len(texts)} tokenized reviews: {verdict}",
             "info" if verdict == "pass" else "error",
         )
     )
@@ -77,13 +91,19 @@ def _check_inputs(
 
 def _embed(
     encoder: Encoder, texts: Sequence[str], params: Params, token: CancelToken, emit: Emit
-) -> np.ndarray:
-    vectors, hit = embed_texts(
+) -> Embedded:
+    embedded = embed_texts(
         encoder, texts, params.max_len, params.pooling, params.embed_batch_size, token, emit, params.use_cache
     )
-    where = "read from the cache" if hit else "computed" + (" and cached" if params.use_cache else "")
-    emit(LogLine(f"{len(texts)} embeddings {where}: shape {vectors.shape}"))
-    return vectors
+    shape = embedded.vectors.shape
+    if embedded.computed:
+        kept = " and stored" if params.use_cache else ""
+        rate = f"{embedded.seconds:.1f} s, {embedded.rate:.0f} reviews/s"
+        reused = f"; {embedded.reused} read from the store" if embedded.reused else ""
+        emit(LogLine(f"{len(texts)} embeddings {shape}: {embedded.computed} computed{kept} ({rate}){reused}"))
+    else:
+        emit(LogLine(f"{len(texts)} embeddings {shape}: all read from the store"))
+    return embedded
 
 
 def predict_reviews(
@@ -95,10 +115,12 @@ def predict_reviews(
     threshold: float = 0.5,
     token: CancelToken | None = None,
     emit: Emit | None = None,
+    use_cache: bool = True,
 ) -> dict[str, Any]:
     """The prediction pipeline: texts → tokens → embeddings → head → P(positive) and class counts.
 
-    Use the same encoder, length and pooling the head was trained with (the run's params).
+    Use the same encoder, length and pooling the head was trained with (the run's params). The
+    embeddings go through the same store as the run's (``use_cache``).
 
     Returns:
         ``probabilities`` (one per text), ``labels`` ("positive"/"negative"), ``class_counts`` and
@@ -107,7 +129,7 @@ def predict_reviews(
     token, emit = token or CancelToken(), emit or (lambda _e: None)
     cleaned = [clean_text(t) for t in texts]
     encoder = load_encoder(encoder_path, emit)
-    vectors, _ = embed_texts(encoder, cleaned, max_len, pooling, 32, token, emit, use_cache=False)
+    vectors = embed_texts(encoder, cleaned, max_len, pooling, 32, token, emit, use_cache).vectors
     probs = predict_proba(load_head(Path(head_path)), vectors)
     return _prediction_json(probs, threshold, vectors.shape)
 
@@ -136,6 +158,12 @@ def display_texts(texts: Sequence[str]) -> dict[str, Any]:
 def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     """The lab's ``run`` (see :mod:`engine.labs.bert`)."""
     tfrt.seed_everything(params.seed)
+    # Every input is checked before minutes of extraction and training: paths, then the new reviews.
+    check_paths(params.data_path, params.new_reviews_path, params.encoder_path)
+    new_path = (
+        Path(params.new_reviews_path).expanduser() if params.new_reviews_path else default_new_reviews()
+    )
+    new_texts = read_texts(new_path)
     split, data_path = _data(params, token, emit)
     markers: list[Marker] = []
     majority = max(split.class_counts["test"].values()) / max(1, len(split.test_labels))
@@ -153,7 +181,8 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     emit(LogLine(f"Encoder: {encoder.label} ({encoder.path}); pooling: {params.pooling}"))
     texts = (*split.train_texts, *split.val_texts, *split.test_texts)
     checks = _check_inputs(encoder, texts, params.max_len, token, emit)
-    vectors = _embed(encoder, texts, params, token, emit)
+    embedded = _embed(encoder, texts, params, token, emit)
+    vectors = embedded.vectors
     n_train, n_val = len(split.train_texts), len(split.val_texts)
     x_train, x_val, x_test = vectors[:n_train], vectors[n_train : n_train + n_val], vectors[n_train + n_val :]
 
@@ -188,11 +217,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         )
     )
 
-    new_path = (
-        Path(params.new_reviews_path).expanduser() if params.new_reviews_path else default_new_reviews()
-    )
-    new_texts = read_texts(new_path)
-    new_vectors = _embed(encoder, new_texts, params, token, emit)
+    new_vectors = _embed(encoder, new_texts, params, token, emit).vectors
     new = _prediction_json(predict_proba(head, new_vectors), params.threshold, new_vectors.shape)
     new["file"] = str(new_path)
     new.update(display_texts(new_texts))
@@ -206,7 +231,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     pasted: dict[str, Any] = {}
     if pasted_texts:
         cleaned = [clean_text(t) for t in pasted_texts]
-        pasted_vectors = _embed(encoder, cleaned, params, token, emit)
+        pasted_vectors = _embed(encoder, cleaned, params, token, emit).vectors
         pasted = _prediction_json(predict_proba(head, pasted_vectors), params.threshold, pasted_vectors.shape)
         pasted["texts"] = pasted_texts
 
@@ -222,7 +247,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "data": str(data_path),
             "new_reviews": str(new_path),
             **(
-                {"embeddings": str(cache_path(encoder, params.max_len, params.pooling, texts))}
+                {"embeddings": str(store_for(encoder, params.max_len, params.pooling).folder)}
                 if params.use_cache
                 else {}
             ),
@@ -239,6 +264,13 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "dropped": split.dropped,
             "input_checks": checks,
             "embedding_shape": list(vectors.shape),
+            "extraction": {
+                "distinct": embedded.distinct,
+                "reused": embedded.reused,
+                "computed": embedded.computed,
+                "seconds": round(embedded.seconds, 3),
+                "reviews_per_second": round(embedded.rate, 1),
+            },
             "best_epoch": trained.best_epoch,
             "pca": projection.as_json(),
             "new_reviews": new,

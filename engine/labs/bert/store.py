@@ -27,6 +27,7 @@ import os
 import shutil
 import struct
 import tempfile
+import time
 import uuid
 import zlib
 from collections.abc import Iterator, Sequence
@@ -159,7 +160,7 @@ def write_shard(folder: Path, keys: Sequence[bytes], vectors: np.ndarray) -> Pat
     header = _SHARD_HEADER.pack(SHARD_MAGIC, dim, rows, digest)
     target = folder / f"{hashlib.sha256(digest + vectors.tobytes()).hexdigest()[:32]}.shard"
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".shard", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".partial", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(header + index)
@@ -199,10 +200,12 @@ class EmbeddingStore:
 
     def files(self) -> list[Path]:
         """The shards, then the journals (sorted, so reads are reproducible)."""
-        if not self.folder.is_dir():
+        try:
+            found = [p for p in self.folder.iterdir() if not p.name.startswith(".")]  # not temp files
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        shards = sorted(self.folder.glob("*.shard"))
-        return [*shards, *sorted(self.folder.glob("*.journal"))]
+        shards = sorted(p for p in found if p.suffix == ".shard")
+        return [*shards, *sorted(p for p in found if p.suffix == ".journal")]
 
     def read(self, keys: Sequence[bytes]) -> Lookup:
         """The stored vectors of ``keys`` (distinct); damaged files are reported and shards deleted."""
@@ -330,16 +333,17 @@ class StoreWriter:
         """Turn the open journal into a shard and remove the journal."""
         if self._fd is None or self._path is None:
             return
+        fd, path = self._fd, self._path
+        self._fd, self._path = None, None
         try:
             if self._keys:
                 write_shard(self.store.folder, self._keys, np.concatenate(self._vectors))
                 self.sealed += len(self._keys)
-            self._path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
         except OSError as exc:
             self._give_up(exc)
         finally:
-            os.close(self._fd)
-            self._fd, self._path = None, None
+            os.close(fd)
             self._keys, self._vectors = [], []
 
     def close(self) -> None:
@@ -356,7 +360,10 @@ class StoreWriter:
     def adopt_abandoned(self) -> int:
         """Seal the journals of writers that died (they are unlocked); returns the rows sealed."""
         adopted = 0
-        for path in self.store.folder.glob("*.journal") if self.store.folder.is_dir() else ():
+        self._remove_stale_temp_files()
+        for path in self.store.files():
+            if path.suffix != ".journal":
+                continue
             try:
                 fd = os.open(path, os.O_RDONLY)
             except OSError:
@@ -378,6 +385,14 @@ class StoreWriter:
             finally:
                 os.close(fd)
         return adopted
+
+    def _remove_stale_temp_files(self, age_s: float = 3600.0) -> None:
+        """Temp files a killed writer left (a live writer finishes one in well under a second)."""
+        now = time.time()
+        for path in self.store.folder.glob(".tmp-*") if self.store.folder.is_dir() else ():
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > age_s:
+                    path.unlink()
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-record", action="store_true", help="do not record the run in the store")
     assets = sub.add_parser("assets", help="the offline pretrained assets")
     assets.add_argument("--prepare", metavar="NAME", help="build an asset that needs a conversion")
+    assets.add_argument("--clear", metavar="CACHE", help="empty a cache (it is rebuilt when needed)")
     return parser
 
 
@@ -77,7 +78,7 @@ def main(argv: Sequence[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr
     if args.command == "list":
         return _list(out)
     if args.command == "assets":
-        return _assets(args.prepare, out, err)
+        return _clear_cache(args.clear, out, err) if args.clear else _assets(args.prepare, out, err)
     return _run(args, out, err)
 
 
@@ -116,6 +117,23 @@ def _assets(prepare: str | None, out: TextIO, err: TextIO) -> int:
         print(f"{st.name}: {state} · {st.title}", file=out)
         print(f"    source: {st.source}", file=out)
         print(f"    path: {st.path or '-'} · size: {size} · {check[st.verified]}", file=out)
+    from engine import caches
+
+    for cache in caches.all_statuses():
+        print(f"cache {cache.line()}", file=out)
+        print(f"    {cache.title} · path: {cache.path} · clear: --clear {cache.name}", file=out)
+    return EXIT_OK
+
+
+def _clear_cache(name: str, out: TextIO, err: TextIO) -> int:
+    from engine import caches
+
+    try:
+        freed = caches.clear(name)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=err)
+        return EXIT_USAGE
+    print(f"{name}: cleared, {caches.format_size(freed)} freed", file=out)
     return EXIT_OK
 
 
@@ -182,6 +200,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _epoch_printer(stream: TextIO) -> Any:
+    from engine.progress import ProgressLines
+
+    phases = ProgressLines()
+
     def emit(event: Any) -> None:
         if isinstance(event, EpochEnded):
             total = f"/{event.total_epochs}" if event.total_epochs else ""
@@ -191,7 +213,7 @@ def _epoch_printer(stream: TextIO) -> Any:
             print(f"  [{event.kind}] epoch {event.epoch}: {event.text}", file=stream, flush=True)
         elif isinstance(event, LogLine):
             print(f"  {event.text}", file=stream, flush=True)
-        elif isinstance(event, Progress) and event.done == event.total:
-            print(f"  {event.phase}: done ({event.total})", file=stream, flush=True)
+        elif isinstance(event, Progress) and (line := phases.line(event)) is not None:
+            print(f"  {line}", file=stream, flush=True)
 
     return emit

@@ -100,3 +100,42 @@ def format_eta(seconds: float | None) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class ProgressLines:
+    """Lines for a terminal while a phase runs: one every ``every`` seconds with the rate and the time
+    left (for phases that count a unit, e.g. reviews), and one when the phase is done.
+
+    Feed it every event; :meth:`line` returns the text to print, or None.
+    """
+
+    def __init__(self, every: float = 5.0, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock or time.monotonic
+        self._tracker = ProgressTracker(self._clock)
+        self._every = every
+        self._last_line = -float("inf")
+        self._phase = ""
+        self._started = 0.0
+        self._start_done = 0
+
+    def line(self, event: object) -> str | None:
+        """What to print for ``event`` (None: nothing now)."""
+        if not isinstance(event, Progress):
+            return None
+        now = self._clock()
+        if event.phase != self._phase or event.done == 0:
+            self._phase, self._started, self._start_done = event.phase, now, event.done
+            self._last_line = now  # the first line comes ``every`` seconds in, with a measured rate
+        self._tracker.update(event)
+        if event.total and event.done >= event.total:
+            seconds, counted = now - self._started, event.done - self._start_done
+            measured = event.unit and seconds > 0 < counted
+            rate = f", {counted / seconds:,.0f} {event.unit}/s" if measured else ""
+            self._phase = ""
+            return f"{event.phase}: done ({event.total:,}) in {seconds:.1f} s{rate}"
+        if not event.unit or now - self._last_line < self._every:
+            return None
+        self._last_line = now
+        report = self._tracker.report()
+        eta = format_eta(report.eta_seconds)
+        return report.text + (f" · {eta} left" if eta else "")

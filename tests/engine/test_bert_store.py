@@ -265,14 +265,38 @@ def test_a_failing_disk_turns_writing_off_once_and_the_work_goes_on(tmp_path: Pa
     assert found.tolist() == [True] * 2 + [False] * 6  # the batch written before the disk filled
 
 
-def test_report_counts_vectors_and_bytes_and_clear_frees_them(tmp_path: Path) -> None:
-    root = tmp_path / "embeddings"
+def test_report_counts_vectors_and_bytes_and_clear_frees_them(tmp_path: Path, monkeypatch) -> None:
+    from engine import caches
+
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path / "cache"))
+    root = store_module.store_root()
     _fill(EmbeddingStore(root / "a", {"encoder": "x", "max_len": 55, "pooling": "pooled"}), _keys(10))
     _fill(EmbeddingStore(root / "b", {"encoder": "x", "max_len": 32, "pooling": "mean"}), _keys(3))
     (root / "old-format.npy").write_bytes(b"\0" * 1000)  # a cache file of the earlier format
     spaces = store_module.report(root)
     assert [(s.description["max_len"], s.vectors) for s in spaces] == [(55, 10), (32, 3)]
-    total = store_module.size_of(root)
-    assert total == sum(s.size_bytes for s in spaces) + 1000
-    assert store_module.clear(root) == total
-    assert store_module.report(root) == [] and store_module.size_of(root) == 0
+    (status,) = [s for s in caches.all_statuses() if s.name == "bert-embeddings"]
+    assert status.path == root and status.size_bytes == sum(s.size_bytes for s in spaces) + 1000
+    assert status.detail == "10 vectors (x, max_len 55, pooled); 3 vectors (x, max_len 32, mean)"
+    assert status.line().startswith("bert-embeddings: ")
+    assert caches.clear("bert-embeddings") == status.size_bytes
+    assert store_module.report(root) == [] and caches.folder_size(root) == 0
+    assert store_module.describe() == "empty"
+
+
+def test_the_cli_reports_the_cache_and_clears_it(tmp_path: Path, monkeypatch) -> None:
+    import io
+
+    from engine.cli import main
+
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path / "cache"))
+    _fill(EmbeddingStore(store_module.store_root() / "a", {"encoder": "x", "max_len": 55}), _keys(12))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["assets"], out, err) == 0
+    assert "cache bert-embeddings: " in out.getvalue() and "12 vectors (x, max_len 55" in out.getvalue()
+    out = io.StringIO()
+    assert main(["assets", "--clear", "bert-embeddings"], out, err) == 0
+    assert out.getvalue().startswith("bert-embeddings: cleared, ") and "KB freed" in out.getvalue()
+    assert store_module.describe() == "empty"
+    assert main(["assets", "--clear", "nothing"], out, err) == 2
+    assert "unknown cache 'nothing'; known: bert-embeddings" in err.getvalue()

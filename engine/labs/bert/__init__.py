@@ -32,7 +32,9 @@ import numpy as np
 
 from engine.assets import AssetError
 from engine.jobs import CancelToken, Emit, LabResult, LabSpec
-from engine.labs.bert import convert  # registers the minilm-l6-v2 asset (no TensorFlow)
+
+# Importing these registers the lab's asset (minilm-l6-v2) and cache (bert-embeddings); no TensorFlow.
+from engine.labs.bert import convert, store  # noqa: F401
 from engine.params import param
 
 #: Embedding choices: the encoder's ``pooled_output``, or ``sequence_output`` averaged over real tokens.

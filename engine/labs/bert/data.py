@@ -71,7 +71,8 @@ def _strip_tags(text: str) -> str:
     """Replace each run of tags, with the whitespace around it, by :func:`_gap`."""
     if "<" not in text:
         return text
-    parts, pos = [], 0
+    parts: list[str] = []
+    pos = 0
     for match in _TAGS.finditer(text):
         start, end = match.start(), match.end()
         while start > pos and text[start - 1].isspace():  # the whitespace before the run goes too

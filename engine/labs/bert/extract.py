@@ -20,15 +20,14 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from engine.jobs import CancelToken, Emit, LogLine, Progress
 from engine.labs.bert import store as store_module
 from engine.labs.bert.embeddings import Encoder, embed_batch
-from engine.labs.bert.store import EmbeddingStore, StoreWriter, text_key
-from engine.paths import cache_dir
+from engine.labs.bert.store import EmbeddingStore, text_key
+from engine.labs.bert.store_writer import StoreWriter
 
 PHASE = "Extracting embeddings"
 TOKENIZE_PHASE = "Tokenizing"
@@ -62,14 +61,9 @@ class Embedded:
         return self.computed / self.seconds if self.computed and self.seconds > 0 else 0.0
 
 
-def store_root() -> Path:
-    """The folder of every embedding space."""
-    return cache_dir("bert", "embeddings")
-
-
 def store_for(encoder: Encoder, max_len: int, pooling: str) -> EmbeddingStore:
     """The store space of this encoder, length and pooling."""
-    folder = store_root() / store_module.space_id(encoder.cache_key, max_len, pooling)
+    folder = store_module.store_root() / store_module.space_id(encoder.cache_key, max_len, pooling)
     description = {"encoder": encoder.label, "encoder_path": str(encoder.path), "max_len": max_len}
     return EmbeddingStore(folder, {**description, "pooling": pooling})
 

@@ -24,29 +24,32 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import struct
 import tempfile
-import time
-import uuid
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
+
+from engine.caches import Cache, register_cache
+from engine.paths import cache_dir
 
 try:  # POSIX: a journal is locked while its writer lives, so others know it is not abandoned
     import fcntl
 except ImportError:  # pragma: no cover - Windows: journals of dead writers are read, never sealed
     fcntl = None  # type: ignore[assignment]
 
+if TYPE_CHECKING:
+    from engine.labs.bert.store_writer import StoreWriter
+
 KEY_BYTES = 32
 SHARD_ROWS = 4096
 SHARD_MAGIC, JOURNAL_MAGIC = b"DLLEMB01", b"DLLJNL01"
-_SHARD_HEADER = struct.Struct("<8sII32s")  # magic, dim, rows, SHA-256 of the index
-_JOURNAL_HEADER = struct.Struct("<8sII")  # magic, dim, reserved
+SHARD_HEADER = struct.Struct("<8sII32s")  # magic, dim, rows, SHA-256 of the index
+JOURNAL_HEADER = struct.Struct("<8sII")  # magic, dim, reserved
 _INDEX_ROW = KEY_BYTES + 4  # key + CRC-32
 MAX_DIM = 16_384  # a header claiming more is damage, not a model (BERT-large is 1,024)
 SPACE_FILE = "space.json"
@@ -62,7 +65,7 @@ def space_id(encoder_key: str, max_len: int, pooling: str) -> str:
     return hashlib.sha256(f"{encoder_key}|{max_len}|{pooling}".encode()).hexdigest()[:24]
 
 
-def _crc(key: bytes, vector: np.ndarray) -> int:
+def record_crc(key: bytes, vector: np.ndarray) -> int:
     return zlib.crc32(vector.tobytes(), zlib.crc32(key))
 
 
@@ -95,13 +98,13 @@ class DamagedFile(ValueError):
 
 
 def _read_shard(handle: BinaryIO, size: int) -> _Rows:
-    header = handle.read(_SHARD_HEADER.size)
-    if len(header) < _SHARD_HEADER.size:
+    header = handle.read(SHARD_HEADER.size)
+    if len(header) < SHARD_HEADER.size:
         raise DamagedFile("shorter than its header")
-    magic, dim, rows, digest = _SHARD_HEADER.unpack(header)
+    magic, dim, rows, digest = SHARD_HEADER.unpack(header)
     if magic != SHARD_MAGIC or not 0 < dim <= MAX_DIM:
         raise DamagedFile("not a shard header")
-    if size != _SHARD_HEADER.size + rows * (_INDEX_ROW + 4 * dim):
+    if size != SHARD_HEADER.size + rows * (_INDEX_ROW + 4 * dim):
         raise DamagedFile(f"{size} bytes, its header says {rows} vectors of {dim}")
     index = handle.read(rows * _INDEX_ROW)
     if hashlib.sha256(index).digest() != digest:
@@ -112,15 +115,15 @@ def _read_shard(handle: BinaryIO, size: int) -> _Rows:
     return _Rows(keys, table[:, KEY_BYTES:].copy().view("<u4").reshape(-1), vectors)
 
 
-def _read_journal(handle: BinaryIO, size: int) -> _Rows:
-    header = handle.read(_JOURNAL_HEADER.size)
-    if len(header) < _JOURNAL_HEADER.size:
+def read_journal(handle: BinaryIO, size: int) -> _Rows:
+    header = handle.read(JOURNAL_HEADER.size)
+    if len(header) < JOURNAL_HEADER.size:
         return _Rows([], np.zeros(0, np.uint32), np.zeros((0, 0), np.float32))  # just created
-    magic, dim, _ = _JOURNAL_HEADER.unpack(header)
+    magic, dim, _ = JOURNAL_HEADER.unpack(header)
     if magic != JOURNAL_MAGIC or not 0 < dim <= MAX_DIM:
         raise DamagedFile("not a journal header")
     record = KEY_BYTES + 4 * dim + 4
-    rows = (size - _JOURNAL_HEADER.size) // record  # a torn last record is left out
+    rows = (size - JOURNAL_HEADER.size) // record  # a torn last record is left out
     data = np.frombuffer(handle.read(rows * record), np.uint8).reshape(rows, record)
     keys = [bytes(k) for k in data[:, :KEY_BYTES]]
     vectors = data[:, KEY_BYTES:-4].copy().view("<f4")
@@ -130,12 +133,12 @@ def _read_journal(handle: BinaryIO, size: int) -> _Rows:
 def _read_file(path: Path) -> _Rows:
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
-        return _read_shard(handle, size) if path.suffix == ".shard" else _read_journal(handle, size)
+        return _read_shard(handle, size) if path.suffix == ".shard" else read_journal(handle, size)
 
 
-def _good(rows: _Rows, i: int) -> bool:
+def is_good_row(rows: _Rows, i: int) -> bool:
     vector = rows.vectors[i]
-    return _crc(rows.keys[i], vector) == int(rows.crcs[i]) and bool(np.isfinite(vector).all())
+    return record_crc(rows.keys[i], vector) == int(rows.crcs[i]) and bool(np.isfinite(vector).all())
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -155,9 +158,9 @@ def write_shard(folder: Path, keys: Sequence[bytes], vectors: np.ndarray) -> Pat
     """
     vectors = np.ascontiguousarray(vectors, dtype="<f4")
     rows, dim = vectors.shape
-    index = b"".join(k + struct.pack("<I", _crc(k, vectors[i])) for i, k in enumerate(keys))
+    index = b"".join(k + struct.pack("<I", record_crc(k, vectors[i])) for i, k in enumerate(keys))
     digest = hashlib.sha256(index).digest()
-    header = _SHARD_HEADER.pack(SHARD_MAGIC, dim, rows, digest)
+    header = SHARD_HEADER.pack(SHARD_MAGIC, dim, rows, digest)
     target = folder / f"{hashlib.sha256(digest + vectors.tobytes()).hexdigest()[:32]}.shard"
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".partial", dir=folder)
@@ -176,7 +179,7 @@ def write_shard(folder: Path, keys: Sequence[bytes], vectors: np.ndarray) -> Pat
     return target
 
 
-def _try_lock(fd: int) -> bool:
+def try_lock(fd: int) -> bool:
     if fcntl is None:  # pragma: no cover - Windows
         return False
     try:
@@ -226,7 +229,7 @@ class EmbeddingStore:
                 at = wanted.get(key)
                 if at is None or lookup.found[at]:
                     continue
-                if not _good(rows, i):
+                if not is_good_row(rows, i):
                     bad += 1
                     continue
                 if lookup.vectors is None:
@@ -249,150 +252,14 @@ class EmbeddingStore:
     @contextlib.contextmanager
     def writer(self) -> Iterator[StoreWriter]:
         """A writer for this space; sealed on exit, whatever happens (a Stop included)."""
+        from engine.labs.bert.store_writer import StoreWriter
+
         writer = StoreWriter(self)
         try:
             writer.adopt_abandoned()
             yield writer
         finally:
             writer.close()
-
-
-class StoreWriter:
-    """Appends batches to its own journal and seals it into a shard every :data:`SHARD_ROWS` rows.
-
-    A write that fails (read-only folder, full disk) turns writing off with one message in
-    :attr:`problem`; the extraction goes on, its vectors just are not kept.
-    """
-
-    def __init__(self, store: EmbeddingStore) -> None:
-        self.store = store
-        self.problem = ""
-        self.sealed = 0
-        self._fd: int | None = None
-        self._path: Path | None = None
-        self._keys: list[bytes] = []
-        self._vectors: list[np.ndarray] = []
-
-    @property
-    def pending(self) -> int:
-        """Rows in the open journal."""
-        return len(self._keys)
-
-    def append(self, keys: Sequence[bytes], vectors: np.ndarray) -> None:
-        """Add one batch's vectors (one ``write``: a kill loses the batch or keeps it whole)."""
-        if self.problem or not len(keys):
-            return
-        vectors = np.ascontiguousarray(vectors, dtype="<f4")
-        if not np.isfinite(vectors).all():
-            raise ValueError("the encoder produced non-finite embeddings; they are not stored")
-        try:
-            if self._fd is None:
-                self._open(vectors.shape[1])
-            assert self._fd is not None
-            blob = b"".join(
-                key + vectors[i].tobytes() + struct.pack("<I", _crc(key, vectors[i]))
-                for i, key in enumerate(keys)
-            )
-            view = memoryview(blob)
-            while view:
-                view = view[os.write(self._fd, view) :]
-        except OSError as exc:
-            self._give_up(exc)
-            return
-        self._keys.extend(keys)
-        self._vectors.append(vectors)
-        if len(self._keys) >= SHARD_ROWS:
-            self.seal()
-
-    def _open(self, dim: int) -> None:
-        folder = self.store.folder
-        folder.mkdir(parents=True, exist_ok=True)
-        space = folder / SPACE_FILE
-        if not space.is_file():
-            description = {**self.store.description, "dim": dim}
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(description, handle, indent=2)
-            os.replace(tmp, space)
-        # Locked and given its header under a temporary name: a journal is never seen unlocked and empty.
-        name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        opening, path = folder / f".tmp-{name}.opening", folder / f"{name}.journal"
-        fd = os.open(opening, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
-        try:
-            _try_lock(fd)
-            os.write(fd, _JOURNAL_HEADER.pack(JOURNAL_MAGIC, dim, 0))
-            os.replace(opening, path)
-        except OSError:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                opening.unlink()
-            raise
-        self._fd, self._path = fd, path
-
-    def seal(self) -> None:
-        """Turn the open journal into a shard and remove the journal."""
-        if self._fd is None or self._path is None:
-            return
-        fd, path = self._fd, self._path
-        self._fd, self._path = None, None
-        try:
-            if self._keys:
-                write_shard(self.store.folder, self._keys, np.concatenate(self._vectors))
-                self.sealed += len(self._keys)
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            self._give_up(exc)
-        finally:
-            os.close(fd)
-            self._keys, self._vectors = [], []
-
-    def close(self) -> None:
-        """Seal what is open."""
-        self.seal()
-
-    def _give_up(self, exc: OSError) -> None:
-        self.problem = f"embeddings are not being saved ({self.store.folder}: {exc.strerror or exc})"
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-        self._fd = None
-
-    def adopt_abandoned(self) -> int:
-        """Seal the journals of writers that died (they are unlocked); returns the rows sealed."""
-        adopted = 0
-        self._remove_stale_temp_files()
-        for path in self.store.files():
-            if path.suffix != ".journal":
-                continue
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                # Locked: its writer is alive. Relinked: another adopter sealed it meanwhile.
-                if not _try_lock(fd) or os.fstat(fd).st_ino != path.stat().st_ino:
-                    continue
-                with os.fdopen(os.dup(fd), "rb") as handle:
-                    rows = _read_journal(handle, os.fstat(fd).st_size)
-                good = [i for i in range(len(rows.keys)) if _good(rows, i)]
-                if good:
-                    write_shard(self.store.folder, [rows.keys[i] for i in good], rows.vectors[good])
-                path.unlink(missing_ok=True)
-                adopted += len(good)
-            except (OSError, DamagedFile):
-                with contextlib.suppress(OSError):
-                    path.unlink()  # an unreadable journal of a dead writer holds nothing usable
-            finally:
-                os.close(fd)
-        return adopted
-
-    def _remove_stale_temp_files(self, age_s: float = 3600.0) -> None:
-        """Temp files a killed writer left (a live writer finishes one in well under a second)."""
-        now = time.time()
-        for path in self.store.folder.glob(".tmp-*") if self.store.folder.is_dir() else ():
-            with contextlib.suppress(OSError):
-                if now - path.stat().st_mtime > age_s:
-                    path.unlink()
 
 
 @dataclass(frozen=True)
@@ -411,11 +278,11 @@ def _rows_of(path: Path) -> int:
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if path.suffix == ".shard":
-                magic, _, rows, _ = _SHARD_HEADER.unpack(handle.read(_SHARD_HEADER.size))
+                magic, _, rows, _ = SHARD_HEADER.unpack(handle.read(SHARD_HEADER.size))
                 return int(rows) if magic == SHARD_MAGIC else 0
-            magic, dim, _ = _JOURNAL_HEADER.unpack(handle.read(_JOURNAL_HEADER.size))
+            magic, dim, _ = JOURNAL_HEADER.unpack(handle.read(JOURNAL_HEADER.size))
             record = KEY_BYTES + 4 * dim + 4
-            return (size - _JOURNAL_HEADER.size) // record if magic == JOURNAL_MAGIC and dim else 0
+            return (size - JOURNAL_HEADER.size) // record if magic == JOURNAL_MAGIC and dim else 0
     except (OSError, struct.error):
         return 0
 
@@ -434,20 +301,30 @@ def report(root: Path) -> list[SpaceReport]:
     return spaces
 
 
-def size_of(root: Path) -> int:
-    """Bytes under ``root`` (every file, the old single-file caches included)."""
-    if not root.is_dir():
-        return 0
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+def store_root() -> Path:
+    """The folder of every space."""
+    return cache_dir("bert", "embeddings")
 
 
-def clear(root: Path) -> int:
-    """Delete everything under ``root``; returns the bytes freed. A run still writing keeps going."""
-    freed = size_of(root)
-    for child in root.iterdir() if root.is_dir() else ():
-        if child.is_dir():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                child.unlink()
-    return freed - size_of(root)
+def describe() -> str:
+    """One line for the size report: vectors per space."""
+    spaces = report(store_root())
+    if not spaces:
+        return "empty"
+    parts = []
+    for space in spaces:
+        d = space.description
+        what = f"{d.get('encoder', '?')}, max_len {d.get('max_len', '?')}, {d.get('pooling', '?')}"
+        parts.append(f"{space.vectors:,} vectors ({what})")
+    return "; ".join(parts)
+
+
+EMBEDDINGS_CACHE = register_cache(
+    Cache(
+        name="bert-embeddings",
+        title="BERT lab: review embeddings (per encoder, max_len and pooling)",
+        lab="bert",
+        folder=store_root,
+        describe=describe,
+    )
+)

@@ -129,3 +129,40 @@ def test_a_new_export_removes_exports_of_older_formats(tmp_path: Path) -> None:
     convert._remove_stale_exports(current)
     assert current.is_dir() and unrelated.is_dir() and unfinished.is_dir()
     assert not stale.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["flip a weight byte", "truncate the graph", "garble the manifest"])
+def test_a_damaged_export_is_found_and_converted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    from engine.jobs import LogLine
+
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(convert, "_verified", set())
+    first = convert.prepare_export(lambda _e: None)
+    manifest = json.loads((first / convert.INFO_FILE).read_text())["files"]
+    assert {"saved_model.pb", "variables/variables.index", "assets/vocab.txt"} <= set(manifest)
+    assert convert.export_problem(first) is None
+    if damage == "flip a weight byte":
+        (data,) = first.glob("variables/variables.data-*")
+        raw = bytearray(data.read_bytes())
+        raw[len(raw) // 2] ^= 0x01  # same size: only the SHA-256 can tell
+        data.write_bytes(bytes(raw))
+        monkeypatch.setattr(convert, "_verified", set())  # a new process
+        assert convert.locate_export() == first and "fails its SHA-256" in convert.export_problem(first)
+    elif damage == "truncate the graph":
+        (first / "saved_model.pb").write_bytes((first / "saved_model.pb").read_bytes()[:100])
+        assert convert.locate_export() is None  # the size tells at once
+    else:
+        (first / convert.INFO_FILE).write_text("{not json")
+        assert convert.locate_export() is None
+    events: list[object] = []
+    again = convert.prepare_export(events.append)
+    warnings = [e.text for e in events if isinstance(e, LogLine) and e.level == "warning"]
+    assert len(warnings) == 1 and "is damaged" in warnings[0] and "converting again" in warnings[0]
+    assert again == first and convert.export_problem(again) is None
+    rebuilt = json.loads((again / convert.INFO_FILE).read_text())["files"]
+    assert set(rebuilt) == set(manifest)
+    for name in ("variables/variables.index", "assets/vocab.txt"):  # the graph's function names differ
+        assert rebuilt[name] == manifest[name]

@@ -296,7 +296,9 @@ def test_the_cli_reports_the_cache_and_clears_it(tmp_path: Path, monkeypatch) ->
     assert "cache bert-embeddings: " in out.getvalue() and "12 vectors (x, max_len 55" in out.getvalue()
     out = io.StringIO()
     assert main(["assets", "--clear", "bert-embeddings"], out, err) == 0
-    assert out.getvalue() == "bert-embeddings: cleared, 913 B freed\n"  # 12 vectors of 8, index, header, space.json
+    assert (
+        out.getvalue() == "bert-embeddings: cleared, 913 B freed\n"
+    )  # 12 vectors of 8, index, header, space.json
     assert store_module.describe() == "empty"
     assert main(["assets", "--clear", "nothing"], out, err) == 2
     assert "unknown cache 'nothing'; known: bert-embeddings" in err.getvalue()

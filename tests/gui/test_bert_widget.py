@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from engine.jobs import Cancelled, Finished, LabResult, LabSpec, Progress
 from engine.labs import LABS
@@ -268,7 +269,7 @@ def test_a_real_run_fills_every_view_with_the_results_numbers(qtbot, widget):
     column = [
         float(widget.predictions.table.item(r, 1).text()) for r in range(widget.predictions.table.rowCount())
     ]
-    assert column == pytest.approx(probabilities, abs=5e-4)
+    assert column == pytest.approx(probabilities, abs=5.01e-4)  # shown with 3 decimals
     bars = widget.predictions.counts.values
     assert bars == [
         new["class_counts"]["negative"],
@@ -338,6 +339,10 @@ def test_stop_ends_the_embedding_extraction(qtbot, widget):
     widget.form.set_value("sample_size", 2000)
     widget.start_job()
     qtbot.waitUntil(lambda: "Extracting embeddings" in widget.progress.format(), timeout=180_000)
+    # Once a batch is done the bar says how fast and how long: "… 64/1,990 · 150 reviews/s · 0:12 left".
+    qtbot.waitUntil(lambda: "reviews/s ·" in widget.progress.format(), timeout=60_000)
+    assert widget.progress.format().endswith(" left")
+    assert not widget.store_bar.clear_button.isEnabled()  # nothing is cleared under a running job
     asked = time.monotonic()
     with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=15_000) as blocker:
         widget.stop_button.click()
@@ -345,3 +350,40 @@ def test_stop_ends_the_embedding_extraction(qtbot, widget):
     assert time.monotonic() - asked < 5.0
     assert not widget.epoch_events
     qtbot.waitUntil(lambda: not widget.runner.running, timeout=10_000)
+
+
+def test_the_store_bar_shows_what_is_stored_and_clear_empties_it(qtbot, tmp_store, tmp_path, monkeypatch):
+    import numpy as np
+
+    from engine.labs.bert import store
+    from gui.labs.bert import store_bar
+
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path / "cache"))
+    space = store.EmbeddingStore(store.store_root() / "space", {"encoder": "e", "max_len": 55})
+    with space.writer() as writer:
+        writer.append([store.text_key(str(i)) for i in range(1500)], np.ones((1500, 384), np.float32))
+    lab = BertLabWidget(LABS["bert"], tmp_store)
+    qtbot.addWidget(lab)
+    bar = lab.store_bar
+    assert bar.label.text() == "Embeddings stored: 1,500 reviews · 2.4 MB"
+    assert "1,500 vectors (e, max_len 55" in bar.label.toolTip()
+    asked: list[str] = []
+
+    def answer(button):
+        def question(_parent, _title, text):
+            asked.append(text)
+            return button
+
+        return question
+
+    monkeypatch.setattr(store_bar.QMessageBox, "question", answer(store_bar.QMessageBox.StandardButton.No))
+    qtbot.mouseClick(bar.clear_button, Qt.MouseButton.LeftButton)
+    assert asked == [
+        "Delete 1,500 stored review embeddings (2.4 MB)? They are computed again when a run needs them."
+    ]
+    assert store.stored_vectors() == 1500  # "No" keeps them
+    monkeypatch.setattr(store_bar.QMessageBox, "question", answer(store_bar.QMessageBox.StandardButton.Yes))
+    qtbot.mouseClick(bar.clear_button, Qt.MouseButton.LeftButton)
+    assert store.stored_vectors() == 0
+    assert bar.label.text() == "Embeddings stored: 0 reviews · 0 B" and not bar.clear_button.isEnabled()
+    assert lab.message_bar.text == "Embedding store cleared: 2.4 MB freed"

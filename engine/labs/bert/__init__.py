@@ -62,7 +62,9 @@ class Params:
         choices=POOLINGS,
     )
     encoder_path: str = param(
-        "", "A TF Hub BERT SavedModel folder or TFHUB_CACHE_DIR handle; empty: all-MiniLM-L6-v2 (offline)"
+        "",
+        "A TF Hub BERT SavedModel folder or TFHUB_CACHE_DIR handle; empty: all-MiniLM-L6-v2 (offline). "
+        "A SavedModel runs its own graph: load only models you trust",
     )
     data_path: str = param("", "Reviews.csv (Score and Text columns); empty: the generated reviews")
     new_reviews_path: str = param("", "A CSV with a Text column to predict; empty: the generated new reviews")

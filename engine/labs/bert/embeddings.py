@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_hub as hub
 
-from engine.assets import resolve, sha256_of
+from engine.assets import sha256_of
 from engine.jobs import Emit
 from engine.labs.bert import POOLINGS, convert
 from engine.labs.bert.checks import INPUT_NAMES
@@ -37,8 +37,8 @@ class Encoder:
         label: What to tell the learner (``all-MiniLM-L6-v2 (ours)`` or the directory name).
         model: The restored object (call it with a dict of the three inputs).
         tokenizer: WordPiece tokenizer on the encoder's own vocab and casing.
-        cache_key: Identity of the graph and weights (hashes of their files, not the folder's path):
-            the embedding store's space depends on it, so a copy of an encoder shares its vectors.
+        cache_key: Identity of the graph and weights, not of the folder's path (see ``_identity``):
+            the embedding store's space depends on it.
         takes_training: Whether the model's call takes ``training=`` (TF Hub's Keras-saved encoders
             do; ours has a fixed input signature).
     """
@@ -59,7 +59,9 @@ def encoder_dir(encoder_path: str, emit: Emit) -> Path:
         EncoderError: Nothing usable is found offline.
     """
     user = user_encoder_dir(encoder_path)
-    return user if user is not None else resolve(convert.ASSET_NAME, emit)
+    # Ours goes through its preparation every time: it checks the export against its manifest
+    # (once per process) and converts again when a file was damaged.
+    return user if user is not None else convert.prepare_export(emit)
 
 
 def _lower_case_of(model: Any, path: Path) -> bool:
@@ -84,11 +86,8 @@ def _load(path: Path) -> Encoder:
     model = hub.load(str(path))
     ours = (path / convert.INFO_FILE).is_file()
     label = "all-MiniLM-L6-v2 (ours, converted)" if ours else path.name
-    pb = sha256_of(path / "saved_model.pb")
-    index = path / "variables" / "variables.index"
-    weights = sha256_of(index) if index.is_file() else ""
     tokenizer = tokenizer_for(_vocab_of(model, path), _lower_case_of(model, path))
-    encoder = Encoder(path, label, model, tokenizer, f"{pb}|{weights}")
+    encoder = Encoder(path, label, model, tokenizer, _identity(path, ours))
     encoder = replace(encoder, takes_training=_takes_training(model))
     # One [CLS] [SEP] call checks the outputs (and warms the encoder up).
     probe = {name: np.array([[tokenizer.cls_id, tokenizer.sep_id]], np.int32) for name in INPUT_NAMES}
@@ -102,6 +101,18 @@ def _load(path: Path) -> Encoder:
     if not {"pooled_output", "sequence_output"} <= set(outputs):
         raise EncoderError(f"{path}: outputs {sorted(outputs)}, not pooled_output/sequence_output")
     return encoder
+
+
+def _identity(path: Path, ours: bool) -> str:
+    """What the numbers depend on. Ours: the weights' SHA-256 and the export format (a conversion
+    writes a new ``saved_model.pb`` each time, with other function names, but computes the same
+    numbers, so a re-conversion keeps the stored embeddings). Others: their graph's and index's hashes.
+    """
+    if ours:
+        return f"{convert.ASSET_NAME}|{convert.WEIGHTS_SHA256}|v{convert.EXPORT_FORMAT}"
+    index = path / "variables" / "variables.index"
+    weights = sha256_of(index) if index.is_file() else ""
+    return f"{sha256_of(path / 'saved_model.pb')}|{weights}"
 
 
 def _takes_training(model: Any) -> bool:

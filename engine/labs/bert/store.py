@@ -306,6 +306,11 @@ def store_root() -> Path:
     return cache_dir("bert", "embeddings")
 
 
+def stored_vectors() -> int:
+    """Vectors in every space (from file headers: cheap enough for a GUI label)."""
+    return sum(space.vectors for space in report(store_root()))
+
+
 def describe() -> str:
     """One line for the size report: vectors per space."""
     spaces = report(store_root())

@@ -26,6 +26,7 @@ from gui.labs.bert.jobs import (
     encoder_ready,
 )
 from gui.labs.bert.predict import PredictionsView
+from gui.labs.bert.store_bar import StoreBar
 from gui.labs.bert.tokens import TokenView
 from gui.labs.bert.views import DataView, EmbeddingView
 from gui.widgets.training_lab import TrainingLabWidget
@@ -58,6 +59,8 @@ class BertLabWidget(TrainingLabWidget):
         self.views.insertTab(3, self.embeddings, "Embeddings")
         self.views.insertTab(4, self.predictions, "Predictions")
         self.views.setCurrentWidget(self.tokens)
+        self.store_bar = StoreBar()
+        self.controls_box.addWidget(self.store_bar)
         self.run_params: Any = None  # the settings of the run being shown (its head predicts)
         self.head_path = ""
         self.pending_run: Any = None  # a Run pressed while the token view converts the encoder
@@ -72,6 +75,7 @@ class BertLabWidget(TrainingLabWidget):
         self.side.runner.sig_running_changed.connect(self._on_side_running_changed)
         self.runner.sig_running_changed.connect(self._on_main_running_changed)
         self.form.sig_value_changed.connect(self._on_field_changed)
+        self.store_bar.sig_cleared.connect(self._on_store_cleared)
         self._label_encoder_field()
         app = QCoreApplication.instance()
         if app is not None:
@@ -171,8 +175,16 @@ class BertLabWidget(TrainingLabWidget):
 
     @Slot(bool)
     def _on_main_running_changed(self, running: bool) -> None:
+        self._update_store_bar()
         if not running:
             self.side.start_next()  # side jobs held back while the run converted the encoder
+
+    def _update_store_bar(self) -> None:
+        self.store_bar.set_busy(self.runner.running or self.side.runner.running)
+
+    @Slot(str)
+    def _on_store_cleared(self, message: str) -> None:
+        self.message_bar.show_message(message, "info")
 
     # --- side jobs ------------------------------------------------------------------------------
 
@@ -182,6 +194,7 @@ class BertLabWidget(TrainingLabWidget):
 
     @Slot(bool)
     def _on_side_running_changed(self, running: bool) -> None:
+        self._update_store_bar()
         if not running and self.pending_run is not None and not self.runner.running:
             self._start(self.pending_run)
 

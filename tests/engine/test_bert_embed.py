@@ -92,17 +92,31 @@ def test_a_texts_vector_is_bit_identical_whatever_its_batch_mates(encoder) -> No
     from engine.labs.bert.extract import ROW_MULTIPLE, padded_rows
 
     texts = _texts(40)
-    together = _embed(encoder, texts, batch_size=32, use_cache=False).vectors
-    for size in (1, 3, 8, 13):
+    for pooling in ("mean", "pooled"):
+        together = _embed(encoder, texts, batch_size=32, pooling=pooling, use_cache=False).vectors
+        for size in (1, 3, 8, 13):
+            again = _embed(encoder, texts, batch_size=size, pooling=pooling, use_cache=False).vectors
+            np.testing.assert_array_equal(again, together)
+        shuffled = texts[::-1][:17]
         np.testing.assert_array_equal(
-            _embed(encoder, texts, batch_size=size, use_cache=False).vectors, together
+            _embed(encoder, shuffled, batch_size=5, pooling=pooling, use_cache=False).vectors,
+            together[::-1][:17],
         )
-    shuffled = texts[::-1][:17]
-    np.testing.assert_array_equal(
-        _embed(encoder, shuffled, batch_size=5, use_cache=False).vectors, together[::-1][:17]
-    )
     assert [padded_rows(r, w) * w % ROW_MULTIPLE for r, w in ((1, 7), (3, 26), (5, 8))] == [0, 0, 0]
     assert padded_rows(32, 7) == 32 and padded_rows(3, 26) == 4 and padded_rows(1, 7) == 8
+
+
+def test_the_pooled_shortcut_equals_the_standard_calls_pooled_output(encoder) -> None:
+    from engine.labs.bert.embeddings import call_encoder, embed_batch
+
+    assert hasattr(encoder.model, "pooled_embedding")  # ours offers the shortcut; TF Hub's do not
+    for rows, width in ((8, 7), (3, 26), (32, 12)):
+        ids = encoder.tokenizer.encode(_texts(rows), width)["input_word_ids"]
+        ids[:, -1] = encoder.tokenizer.sep_id  # every row full: no padding, as extraction feeds it
+        full = call_encoder(
+            encoder, {"input_word_ids": ids, "input_mask": np.ones_like(ids), "input_type_ids": 0 * ids}
+        )["pooled_output"]
+        np.testing.assert_allclose(embed_batch(encoder, ids, "pooled"), full, atol=2e-6)
 
 
 def test_batches_hold_one_exact_length_at_most_batch_size_in_a_seeded_order() -> None:

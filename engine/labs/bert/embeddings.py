@@ -145,15 +145,28 @@ def pool(outputs: Mapping[str, Any], mask: np.ndarray, pooling: str) -> np.ndarr
     if pooling != "mean":
         raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}; got {pooling!r}")
     seq = np.asarray(outputs["sequence_output"], dtype=np.float32)
-    weights = mask[:, : seq.shape[1], None].astype(np.float32)
-    return (seq * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+    weights = np.asarray(mask)[:, : seq.shape[1]].astype(np.float32)
+    # Position by position, in order: numpy's sum(axis=1) picks its order by the array's shape, which
+    # would make a review's mean depend (in the last bit) on how many reviews share its batch.
+    total = np.zeros((seq.shape[0], seq.shape[2]), np.float32)
+    for position in range(seq.shape[1]):
+        total += seq[:, position] * weights[:, position, None]
+    return total / np.maximum(weights.sum(axis=1, keepdims=True), 1.0)
 
 
 def embed_batch(encoder: Encoder, word_ids: np.ndarray, pooling: str) -> np.ndarray:
-    """Embeddings ``[rows, hidden]`` of one batch of unpadded rows (all tokens real, one segment)."""
+    """Embeddings ``[rows, hidden]`` of one batch of unpadded rows (all tokens real, one segment).
+
+    The pooled output comes from the encoder's ``pooled_embedding`` when it has one (ours does: it
+    skips the last block's work on positions other than [CLS]); otherwise from the standard call.
+    """
     inputs = {
         "input_word_ids": word_ids,
         "input_mask": np.ones_like(word_ids),
         "input_type_ids": np.zeros_like(word_ids),
     }
+    fast = getattr(encoder.model, "pooled_embedding", None) if pooling == "pooled" else None
+    if fast is not None:
+        feed = {name: tf.convert_to_tensor(inputs[name], tf.int32) for name in INPUT_NAMES}
+        return np.asarray(fast(feed), dtype=np.float32)
     return pool(call_encoder(encoder, inputs), inputs["input_mask"], pooling)

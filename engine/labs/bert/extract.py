@@ -10,14 +10,17 @@
    (measured: with other multiples they differ in the 7th digit), so a vector does not depend on
    which run computed it.
 4. Batches run in a seeded, shuffled order, so every stretch of the run mixes short and long reviews
-   and the reviews/s and the remaining time shown are steady from the start.
-5. Every batch is appended to the store as it is done: a Stop or a crash loses at most that batch.
+   and the reviews/s and the remaining time shown are steady from the start; two are in flight at once.
+5. Every batch is appended to the store as it is done: a Stop or a crash loses at most the batches
+   being computed.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
@@ -35,6 +38,8 @@ TOKENIZE_PHASE = "Tokenizing"
 ROW_MULTIPLE = 8
 #: Texts tokenized at a time (their padded arrays are ~5 MB at max_len 55).
 TOKENIZE_CHUNK = 8192
+#: Batches encoded at once (see :func:`encode_batches`).
+IN_FLIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -120,17 +125,45 @@ def plan_batches(lengths: np.ndarray, batch_size: int, seed: int = 0) -> list[np
     return [batches[i] for i in order]
 
 
+def _batch_ids(tokens: Tokens, which: np.ndarray) -> np.ndarray:
+    """The rows of one planned batch, topped up to a multiple of ROW_MULTIPLE positions."""
+    width = int(tokens.lengths[which[0]])
+    ids = tokens.rows(which, width)
+    rows = padded_rows(len(which), width)
+    if rows > len(which):
+        ids = np.concatenate([ids, np.repeat(ids[-1:], rows - len(which), axis=0)])
+    return ids
+
+
 def encode_batches(
-    encoder: Encoder, tokens: Tokens, pooling: str, batch_size: int
+    encoder: Encoder, tokens: Tokens, pooling: str, batch_size: int, token: CancelToken
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``(indices, vectors)`` per planned batch of ``tokens`` (see the module docstring)."""
-    for which in plan_batches(tokens.lengths, batch_size):
-        width = int(tokens.lengths[which[0]])
-        ids = tokens.rows(which, width)
-        rows = padded_rows(len(which), width)
-        if rows > len(which):
-            ids = np.concatenate([ids, np.repeat(ids[-1:], rows - len(which), axis=0)])
-        yield which, embed_batch(encoder, ids, pooling)[: len(which)]
+    """``(indices, vectors)`` per planned batch of ``tokens``, in plan order (see the module docstring).
+
+    :data:`IN_FLIGHT` batches are encoded at once on worker threads: a lone call leaves the cores idle
+    between its many small operations, two calls fill those gaps (measured ~1.2x on 2 cores). The
+    token is checked before each batch starts; after a Stop the batches already running are still
+    handed over (and stored), then :class:`JobCancelled` is raised.
+    """
+    plan = iter(plan_batches(tokens.lengths, batch_size))
+    with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="embed") as pool:
+        running: deque[tuple[np.ndarray, Future[np.ndarray]]] = deque()
+        try:
+            while True:
+                while len(running) < IN_FLIGHT and not token.cancelled:
+                    which = next(plan, None)
+                    if which is None:
+                        break
+                    ids = _batch_ids(tokens, which)
+                    running.append((which, pool.submit(embed_batch, encoder, ids, pooling)))
+                if not running:
+                    token.raise_if_cancelled()  # after the batches that were running are handed over
+                    return
+                which, future = running.popleft()
+                yield which, future.result()[: len(which)]
+        finally:
+            for _, future in running:  # the consumer stopped early: start nothing new
+                future.cancel()
 
 
 def embed_texts(
@@ -175,7 +208,7 @@ def embed_texts(
         emit(Progress(PHASE, 0, len(missing), "reviews"))
         done = 0
         with _writer(space) as writer:
-            for which, vectors in _cancellable(encode_batches(encoder, tokens, pooling, batch_size), token):
+            for which, vectors in encode_batches(encoder, tokens, pooling, batch_size, token):
                 if out is None:
                     out = np.zeros((len(unique), vectors.shape[1]), np.float32)
                 rows = missing[which]
@@ -195,17 +228,6 @@ def embed_texts(
         where = {text: i for i, text in enumerate(unique)}
         out = out[[where[t] for t in texts]]
     return Embedded(out, len(unique), reused, len(missing), seconds)
-
-
-def _cancellable(
-    batches: Iterator[tuple[np.ndarray, np.ndarray]], token: CancelToken
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    while True:
-        token.raise_if_cancelled()  # before each batch: a Stop waits for one batch at most
-        try:
-            yield next(batches)
-        except StopIteration:
-            return
 
 
 def _writer(space: EmbeddingStore | None) -> AbstractContextManager[StoreWriter | None]:

@@ -282,6 +282,10 @@ def test_a_real_run_fills_every_view_with_the_results_numbers(qtbot, widget):
         for r in range(widget.results_table.rowCount())
     }
     assert results["test auc"] == f"{result.test['auc']:.4f}" and results["embeddings"] == "120 × 384"
+    extraction = extra["extraction"]
+    assert results["embedded now · from the store"].endswith(f" · {extraction['reused']:,}")
+    assert extraction["computed"] + extraction["reused"] == extraction["distinct"] <= 120
+    assert widget.store_bar.label.text().startswith("Embeddings stored: ")  # refreshed after the run
     texts = [widget.predictions.table.item(r, 3).text() for r in range(widget.predictions.table.rowCount())]
     assert texts == [*new["texts"], *pasted["texts"]]
 

@@ -97,8 +97,9 @@ def train_head(
         token: Cancellation token.
         emit: Event sink.
     """
-    x, y = train
-    model = build_head(x.astype(np.float32), config)
+    # asarray, not astype: 100,000 float32 embeddings are 150 MB, and astype would copy them each time.
+    x, y = np.asarray(train[0], np.float32), np.asarray(train[1], np.float32)
+    model = build_head(x, config)
     checkpoint = CheckpointOnImprovement(checkpoint_dir, monitor="val_auc", mode="max", emit=emit)
     callbacks: list[Any] = [checkpoint]
     stopper = None
@@ -107,15 +108,15 @@ def train_head(
         callbacks.append(stopper)
     history = fit_with_events(
         model,
-        x.astype(np.float32),
-        y.astype(np.float32),
+        x,
+        y,
         token=token,
         emit=emit,
         epochs=epochs,
         steps_per_epoch=int(np.ceil(len(x) / batch_size)),
         callbacks=callbacks,
         batch_size=batch_size,
-        validation_data=(val[0].astype(np.float32), val[1].astype(np.float32)),
+        validation_data=(np.asarray(val[0], np.float32), np.asarray(val[1], np.float32)),
         shuffle=True,
     )
     if checkpoint.best_path is None:
@@ -139,5 +140,5 @@ def predict_proba(head: Any, embeddings: np.ndarray, batch_size: int = 256) -> n
     """P(positive) per embedding, as a 1-D float array."""
     if len(embeddings) == 0:
         return np.zeros(0, np.float32)
-    out = head.predict(embeddings.astype(np.float32), batch_size=batch_size, verbose=0)
+    out = head.predict(np.asarray(embeddings, np.float32), batch_size=batch_size, verbose=0)
     return np.asarray(out, dtype=np.float32).reshape(-1)

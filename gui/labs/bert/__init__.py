@@ -146,6 +146,7 @@ class BertLabWidget(TrainingLabWidget):
             ("encoder", f"{encoder.get('label', '?')} ({encoder.get('path', '?')})"),
             ("pooling · max length", f"{encoder.get('pooling', '?')} · {encoder.get('max_len', '?')}"),
             ("embeddings", " × ".join(str(n) for n in extra.get("embedding_shape", []))),
+            ("embedded now · from the store", _extraction(extra.get("extraction", {}))),
             ("best epoch (val AUC)", str(extra.get("best_epoch", "?"))),
             ("test set per class", _counts(extra.get("test_class_counts", {}))),
             (
@@ -286,6 +287,12 @@ class BertLabWidget(TrainingLabWidget):
             self.run_params = params
             self.run_in_this_thread({}, params)
         self.views.setCurrentWidget(pages[view])
+
+
+def _extraction(extraction: dict[str, Any]) -> str:
+    computed, reused = extraction.get("computed", 0), extraction.get("reused", 0)
+    speed = f" ({extraction['reviews_per_second']:,.0f} reviews/s)" if computed else ""
+    return f"{computed:,}{speed} · {reused:,}"
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -158,6 +158,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     token = CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: token.cancel())
     store = None if args.no_record else RunStore()
+    if store is not None and store.problem:  # said once; the run goes on either way
+        print(f"warning: {store.problem}", file=err, flush=True)
     try:
         outcome = execute(spec, params, token, _epoch_printer(progress), store)
     finally:

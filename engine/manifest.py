@@ -172,7 +172,7 @@ def ensure(
         label: What the entry is, for messages ("the embedded rings data").
         expect: See :func:`check`; the built entry must match it too. Defaults to nothing.
         note: Receives one line when an existing entry was damaged and is rebuilt (the lab's log);
-            it is also logged as a warning. Defaults to None.
+            it is also logged. Defaults to None.
 
     Returns:
         True when the entry was already intact (a cache hit), False when it was built now.
@@ -186,7 +186,7 @@ def ensure(
         return True
     if problem is not None:
         message = f"{label}: the cached copy in {folder} is damaged ({problem}); rebuilding it"
-        log.warning("%s", message)
+        log.info("%s", message)
         if note is not None:
             note(message)
     try:

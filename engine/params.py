@@ -144,16 +144,16 @@ def _convert_kind(kind: type, value: Any) -> Any:
         except ValueError:
             raise ValueError(f"expected a whole number, got {clip_repr(value)}") from None
         if not INT_MIN <= number <= INT_MAX:
-            raise ValueError(f"{clip(number)} does not fit in a 64-bit whole number (at most {INT_MAX})")
+            raise ValueError(f"{clip(number, 40)} does not fit in a 64-bit whole number (at most {INT_MAX})")
         return number
     if kind is float:
         try:
-            number = float(value)
+            real = float(value)
         except (ValueError, OverflowError):
             raise ValueError(f"expected a number, got {clip_repr(value)}") from None
-        if number != number or number in (float("inf"), float("-inf")):
+        if real != real or real in (float("inf"), float("-inf")):
             raise ValueError(f"expected a finite number, got {clip_repr(value)}")
-        return number
+        return real
     if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
         raise ValueError(f"{len(value):,} characters is too long (at most {MAX_TEXT_CHARS:,})")
     if kind is tuple:

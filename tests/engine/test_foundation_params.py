@@ -79,5 +79,7 @@ def test_text_params_have_a_length_limit_and_echoes_are_capped():
 def test_check_memory_refuses_with_the_estimate_and_the_advice(monkeypatch):
     monkeypatch.setattr(P, "physical_memory", lambda: 8 * 2**30)
     P.check_memory("a small thing", 3 * 2**30, "lower it")
-    with pytest.raises(ValueError, match=r"a big thing needs about 5.0 GB of memory; this computer has 8.0 GB. lower it"):
+    with pytest.raises(
+        ValueError, match=r"a big thing needs about 5.0 GB of memory; this computer has 8.0 GB. lower it"
+    ):
         P.check_memory("a big thing", 5 * 2**30, "lower it")

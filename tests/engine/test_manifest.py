@@ -26,7 +26,9 @@ def test_build_then_hit(tmp_path):
     calls, notes = [], []
     entry = tmp_path / "entry"
     assert manifest.ensure(entry, _builder(calls), label="test data", expect={"version": 1}) is False
-    assert manifest.ensure(entry, _builder(calls), label="test data", expect={"version": 1}, note=notes.append)
+    assert manifest.ensure(
+        entry, _builder(calls), label="test data", expect={"version": 1}, note=notes.append
+    )
     assert len(calls) == 1 and notes == []
     info = manifest.read_info(entry)
     assert info == {"rows": 4, "version": 1}
@@ -113,7 +115,9 @@ def test_an_unwritable_cache_says_where(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(manifest, "write_manifest", no_space)
-    with pytest.raises(manifest.CacheWriteError, match=r"cannot write the cache entry .*entry \(No space left"):
+    with pytest.raises(
+        manifest.CacheWriteError, match=r"cannot write the cache entry .*entry \(No space left"
+    ):
         manifest.ensure(tmp_path / "entry", _builder([]), label="x")
     assert list(tmp_path.iterdir()) == []
 

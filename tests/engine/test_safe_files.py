@@ -66,7 +66,7 @@ def test_special_files_are_refused_before_a_byte_is_read_and_never_block(tmp_pat
 def test_a_pipe_with_a_writer_is_refused_too(tmp_path):
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
-    writer = threading.Thread(target=lambda: open(fifo, "wb").close(), daemon=True)  # noqa: SIM115
+    writer = threading.Thread(target=lambda: open(fifo, "wb").close(), daemon=True)
     writer.start()
     with pytest.raises(sf.InputFileError, match="named pipe"):
         sf.open_regular(fifo)

@@ -129,10 +129,14 @@ def open_regular(path: str | Path, error: ErrorType = InputFileError, what: str 
 
 
 def open_text(
-    path: str | Path, error: ErrorType = InputFileError, what: str = "file", encoding: str = "utf-8-sig"
+    path: str | Path,
+    error: ErrorType = InputFileError,
+    what: str = "file",
+    encoding: str = "utf-8-sig",
+    errors: str = "strict",
 ) -> TextIO:
     """:func:`open_regular` as text; ``utf-8-sig`` drops a byte-order mark (Excel writes one)."""
-    return io.TextIOWrapper(open_regular(path, error, what), encoding=encoding, newline="")
+    return io.TextIOWrapper(open_regular(path, error, what), encoding=encoding, errors=errors, newline="")
 
 
 def read_limited(

@@ -61,6 +61,7 @@ def csv_rows(
     *,
     delimiters: str = ",",
     what: str = "CSV file",
+    label: str | None = None,
 ) -> Iterator[tuple[int, list[str]]]:
     """``(line, cells)`` for every row of a UTF-8 CSV file; ``line`` is where the row starts (1-based).
 
@@ -70,12 +71,13 @@ def csv_rows(
         delimiters: The separator, or several candidates: the one the first line uses most wins
             (spreadsheets in many locales save ";"-separated "CSV"). Defaults to ",".
         what: What the file is, for messages. Defaults to "CSV file".
+        label: How messages name the file. Defaults to its name (without the folder).
 
     Raises:
         ``error``: The file cannot be opened, is not UTF-8 (naming the line), has a line longer than
             :data:`engine.safe_files.MAX_LINE_CHARS` or a field above the CSV limit, or bad quoting.
     """
-    name = Path(path).name
+    name = label if label is not None else Path(path).name
     with open_text(path, error, what) as handle:
         reader: Any = None
         try:

@@ -150,5 +150,5 @@ def test_bad_inputs_are_clear(tmp_path: Path) -> None:
     (tmp_path / "resources.csv").write_text("id,description,quantity,price\np1,x,1,2\n")
     with pytest.raises(ValueError, match=r"train\.csv: missing column\(s\) school_state"):
         _run(data_dir=str(tmp_path))
-    with pytest.raises(ValueError, match="no such file"):
+    with pytest.raises(ValueError, match="GloVe file not found"):
         _run(glove_path=str(tmp_path / "missing.txt"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -188,6 +189,11 @@ def test_vectors_file_is_parsed_once_then_read_from_the_npy_cache(tmp_path: Path
         ("a 1 2\nb 1\n", "line 2 has 1 numbers, expected 2"),
         ("a 1 2\nb 1 x\n", "line 2, column 3: 'x' is not a number"),
         ("\n\n", "no vectors"),
+        ("a 1 2\nb nan 2\n", "line 2, column 2: nan is not a finite number"),
+        ("a 1 2\nb 1 -inf\n", "line 2, column 3: -inf is not a finite number"),
+        ("a 1 2\nb 1 3e38\n", r"line 2, column 3: 3e38 is beyond ±10000"),
+        ("a 1 2\nb 1 1e39\n", "line 2, column 3: 1e39 is beyond"),
+        ("a " + " ".join(["0.5"] * 5000) + "\n", "line 1 has 5,000 numbers; vectors of at most 4,096"),
     ],
 )
 def test_bad_vectors_files_name_the_line(tmp_path: Path, content: str, message: str) -> None:
@@ -195,6 +201,50 @@ def test_bad_vectors_files_name_the_line(tmp_path: Path, content: str, message: 
     path.write_text(content, encoding="utf-8")
     with pytest.raises(EmbeddingFileError, match=message):
         load_vectors(path)
+
+
+def test_a_bom_is_not_part_of_the_first_word_and_special_files_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffthe 0.1 0.2\ncar 1 2\n".encode())
+    assert load_vectors(path).tokens == ("the", "car")
+    one_line = tmp_path / "one-line.txt"
+    one_line.write_text("w " + "1 " * 3_000_000, encoding="utf-8")  # 6 MB without a line break
+    with pytest.raises(EmbeddingFileError, match="line 1 is longer than"):
+        load_vectors(one_line)
+    with pytest.raises(EmbeddingFileError, match="is a device"):
+        load_vectors("/dev/zero")
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(EmbeddingFileError, match="is a named pipe"):
+        load_vectors(fifo)
+
+
+def test_a_damaged_vectors_cache_is_parsed_again_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "vec.txt"
+    path.write_text("the 0.1 0.2 0.3\ncar -1 0 1\n", encoding="utf-8")
+    load_vectors(path)
+    cached = next(p for p in embeddings_cache_dir().rglob("vectors.npy") if p.parent.name == first_key(path))
+    data = bytearray(cached.read_bytes())
+    data[-4:] = np.float32("nan").tobytes()  # the last number scrambled, the size unchanged
+    cached.write_bytes(bytes(data))
+    events: list[object] = []
+    again = load_vectors(path, emit=events.append)
+    assert not again.from_cache and np.isfinite(again.vectors).all()
+    notes = [e.text for e in events if isinstance(e, LogLine)]
+    assert len(notes) == 1 and "SHA-256" in notes[0] and "rebuilding" in notes[0]
+
+
+def embeddings_cache_dir() -> Path:
+    from engine.paths import cache_dir
+
+    return cache_dir("text_cnn", "vectors-v2")
+
+
+def first_key(path: Path) -> str:
+    import hashlib
+
+    stat = path.stat()
+    return hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
 
 
 def test_vector_parsing_reports_progress_and_is_cancellable(tmp_path: Path) -> None:

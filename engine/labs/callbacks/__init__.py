@@ -130,7 +130,11 @@ def load_data(params: Params, emit: Emit) -> tuple[Any, Any, str]:
     """The rings data ``(x, y, description)``: the user's CSV or the embedded default."""
     from engine.labs.callbacks import data as rings
 
-    path = Path(params.data_path) if params.data_path else rings.default_csv()
+    path = (
+        Path(params.data_path)
+        if params.data_path
+        else rings.default_csv(note=lambda text: emit(LogLine(text, "warning")))
+    )
     x, y = rings.load_csv(path)
     source = str(path) if params.data_path else f"embedded rings data ({path.name})"
     emit(LogLine(f"data: {source}: {len(y)} rows, {int(y.sum())} of class 1"))

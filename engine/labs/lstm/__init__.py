@@ -175,6 +175,8 @@ def diagram(params: Params, token: CancelToken | None = None, emit: Emit | None 
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     """Train the chosen model, restore its best validation-AUC epoch and test it once."""
+    if params.glove_path:  # a bad GloVe file is named before the data is read, not after
+        glove.glove_width(params.glove_path)
     prepared = _prepare(params, token, emit)
     markers = [_band_marker(prepared.band)] if prepared.band is not None else []
     for marker in markers:

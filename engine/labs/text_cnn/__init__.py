@@ -24,7 +24,7 @@ from engine.labs.text_cnn.pipeline import (
     word_diff,
 )
 from engine.params import param
-from engine.text.embeddings import EmbeddingFileError
+from engine.text.embeddings import vector_width
 
 __all__ = [
     "LAB",
@@ -123,10 +123,11 @@ class Params:
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     """Preprocess and split the corpus, train Model-1 or Model-2, and test the best epoch once."""
     params.validate()
-    # Fail before minutes of preprocessing and the TensorFlow import, naming the file.
+    # Fail before minutes of preprocessing and the TensorFlow import, naming the file: a missing or
+    # special file, or a first line that is not a vector (the rest is checked while it is parsed).
     for path in (params.glove_path, params.char_vectors_path):
-        if path and not Path(path).expanduser().is_file():
-            raise EmbeddingFileError(f"{path}: no such vectors file")
+        if path:
+            vector_width(Path(path).expanduser())
     prepared = prepare_corpus(
         data_dir=params.data_dir,
         skip_steps=[int(s) for s in params.skip_steps],

@@ -179,6 +179,7 @@ def ensure(
 
     Raises:
         CacheWriteError: The entry could not be written (the message names the folder and why).
+        ValueError: ``build`` reported a value (a row count) that contradicts ``expect``.
         Whatever ``build`` raises (a Stop, a generator error): nothing is left behind.
     """
     problem = check(folder, expect) if folder.exists() else None
@@ -195,8 +196,11 @@ def ensure(
     except OSError as exc:
         raise CacheWriteError(f"cannot write the cache in {folder.parent} ({_reason(exc)})") from None
     try:
-        info = {**(build(partial) or {}), **(expect or {})}
-        write_manifest(partial, entry_files(partial), info)
+        built = dict(build(partial) or {})
+        for name, wanted in (expect or {}).items():
+            if name in built and built[name] != wanted:  # e.g. the generator wrote fewer rows
+                raise ValueError(f"{label}: built with {name} = {built[name]}, expected {wanted}")
+        write_manifest(partial, entry_files(partial), {**built, **(expect or {})})
         _publish(partial, folder, expect)
     except OSError as exc:
         if isinstance(exc, CacheWriteError):

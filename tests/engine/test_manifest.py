@@ -132,3 +132,9 @@ def test_verified_files_are_not_hashed_twice(tmp_path, monkeypatch):
     assert manifest.check(entry) is None and hashed == []
     (entry / "sub" / "names.txt").write_text("b\na\n")  # same size, new mtime: hashed again
     assert "SHA-256" in manifest.check(entry) and hashed
+
+
+def test_a_builder_that_contradicts_the_expectation_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="built with rows = 3, expected 4"):
+        manifest.ensure(tmp_path / "entry", _builder([], rows=3), label="x", expect={"rows": 4})
+    assert list(tmp_path.iterdir()) == []

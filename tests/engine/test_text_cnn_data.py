@@ -42,7 +42,7 @@ def test_generator_is_deterministic_and_has_the_real_format(tmp_path: Path) -> N
 
 def test_default_corpus_is_cached_with_a_few_invalid_utf8_files() -> None:
     folder = newsgroups.default_corpus()
-    assert (folder / "COMPLETE").exists()
+    assert (folder.parent / "manifest.json").exists()
     corpus = load_folder(folder)
     assert len(corpus.texts) == newsgroups.POSTS_PER_CLASS * len(newsgroups.CLASS_NAMES)
     assert 0 < corpus.invalid_utf8_files < len(corpus.texts) // 10
@@ -62,6 +62,7 @@ def test_two_threads_generating_the_default_corpus_do_not_clash(
         return real(folder, seed, per_class=8, emit=emit)
 
     monkeypatch.setattr(newsgroups, "generate_corpus", both_at_once)
+    monkeypatch.setattr(newsgroups, "POSTS_PER_CLASS", 8)
     results: list[Path] = []
     threads = [threading.Thread(target=lambda: results.append(newsgroups.default_corpus(7))) for _ in "ab"]
     for thread in threads:
@@ -72,7 +73,8 @@ def test_two_threads_generating_the_default_corpus_do_not_clash(
     assert len(set(written)) == 2 and results[0] not in written  # each wrote its own private copy
     corpus = load_folder(results[0])
     assert len(corpus.texts) == 8 * len(newsgroups.CLASS_NAMES) and not corpus.problems
-    assert sorted(p.name for p in results[0].parent.iterdir()) == [results[0].name]  # no copy left
+    entry = results[0].parent
+    assert sorted(p.name for p in entry.parent.iterdir()) == [entry.name]  # no copy left
 
 
 def test_a_stopped_generation_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,10 +112,57 @@ def test_one_subfolder_per_class(tmp_path: Path) -> None:
     _write(tmp_path, "rec.autos/101", b"my clutch")
     _write(tmp_path, "rec.autos/102", b"my brakes")
     _write(tmp_path, "sci.med/7", b"migraine")
-    _write(tmp_path, "stray_1.txt", b"outside")
+    _write(tmp_path, "README", b"about these posts")
     corpus = load_folder(tmp_path)
     assert corpus.layout == "folders" and corpus.counts() == {"rec.autos": 2, "sci.med": 1}
-    assert any("stray_1.txt" in p for p in corpus.problems)
+    assert any("README: outside the class sub-folders" in p for p in corpus.problems)
+
+
+def test_posts_at_the_top_and_in_class_folders_are_refused_not_dropped(tmp_path: Path) -> None:
+    _write(tmp_path, "rec.autos/101", b"my clutch")
+    _write(tmp_path, "sci.med/7", b"migraine")
+    _write(tmp_path, "rec.autos_55.txt", b"a top-level post")
+    with pytest.raises(CorpusError, match=r"posts both at the top level \(1, e\.g\. rec\.autos_55\.txt\)"):
+        load_folder(tmp_path)
+
+
+def test_special_and_huge_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    import os
+
+    _write(tmp_path, "a_1.txt", b"alpha")
+    _write(tmp_path, "b_1.txt", b"beta")
+    os.mkfifo(tmp_path / "a_2.txt")
+    os.symlink(tmp_path / "b_2.txt", tmp_path / "b_2.txt")
+    os.symlink("/dev/zero", tmp_path / "a_3.txt")
+    with open(tmp_path / "b_3.txt", "wb") as handle:
+        handle.truncate(11 << 20)  # 11 MB, sparse
+    _write(tmp_path, "notes.md", b"not a post")
+    corpus = load_folder(tmp_path)
+    assert len(corpus.texts) == 2
+    problems = " | ".join(corpus.problems)
+    assert (
+        "a_2.txt: is a named pipe" in problems
+        and "b_2.txt: cannot read the post (a symbolic link loop)" in problems
+    )
+    assert "a_3.txt: is a device" in problems and "b_3.txt: the post is 11,534,336 bytes" in problems
+    assert "1 entries without the .txt ending were ignored (e.g. notes.md)" in problems
+
+
+def test_a_damaged_default_corpus_is_generated_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path))
+    real = newsgroups.generate_corpus
+    monkeypatch.setattr(
+        newsgroups, "generate_corpus", lambda folder, seed, emit=None: real(folder, seed, 2, emit)
+    )
+    monkeypatch.setattr(newsgroups, "POSTS_PER_CLASS", 2)
+    folder = newsgroups.default_corpus(7)
+    victim = sorted(folder.iterdir())[3]
+    victim.write_bytes(victim.read_bytes()[:10])
+    events: list[object] = []
+    assert newsgroups.default_corpus(7, events.append) == folder
+    notes = [e.text for e in events if isinstance(e, LogLine)]
+    assert len(notes) == 1 and f"posts/{victim.name} is" in notes[0]
+    assert len(load_folder(folder).texts) == 2 * len(newsgroups.CLASS_NAMES)
 
 
 def test_unreadable_file_is_reported_not_fatal(tmp_path: Path) -> None:
@@ -121,7 +170,7 @@ def test_unreadable_file_is_reported_not_fatal(tmp_path: Path) -> None:
     _write(tmp_path, "b_1.txt", b"beta")
     (tmp_path / "b_2.txt").mkdir()  # a folder named like a post cannot be read as one
     corpus = load_folder(tmp_path)
-    assert len(corpus.texts) == 2 and any("b_2.txt: cannot be read" in p for p in corpus.problems)
+    assert len(corpus.texts) == 2 and any("b_2.txt: is a folder" in p for p in corpus.problems)
 
 
 @pytest.mark.parametrize(

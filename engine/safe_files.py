@@ -77,6 +77,19 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def file_problem(path: str | Path, what: str = "file") -> str | None:
+    """Why ``path`` is not a readable regular file (symlinks followed), in words; None when it is one."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return f"{what} not found"
+    except OSError as exc:
+        return f"cannot read the {what} ({describe_os_error(exc)})"
+    if not stat.S_ISREG(info.st_mode):
+        return f"is {_kind_of(info.st_mode)}, expected a regular {what}"
+    return None
+
+
 def check_regular_file(path: str | Path, error: ErrorType = InputFileError, what: str = "file") -> int:
     """The size of ``path`` if it is a regular file (symlinks followed); otherwise ``error`` naming why.
 
@@ -85,41 +98,45 @@ def check_regular_file(path: str | Path, error: ErrorType = InputFileError, what
         error: The exception type raised (a loader's own error type). Defaults to InputFileError.
         what: What the file is, for the message ("label file", "image"). Defaults to "file".
     """
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise error(f"{clip(path)}: {what} not found") from None
-    except OSError as exc:
-        raise error(f"{clip(path)}: cannot read the {what} ({describe_os_error(exc)})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise error(f"{clip(path)}: is {_kind_of(info.st_mode)}, expected a regular {what}")
-    return info.st_size
+    problem = file_problem(path, what)
+    if problem is not None:
+        raise error(f"{clip(path)}: {problem}")
+    return os.stat(path).st_size
 
 
-def open_regular(path: str | Path, error: ErrorType = InputFileError, what: str = "file") -> BinaryIO:
+def open_regular(
+    path: str | Path, error: ErrorType = InputFileError, what: str = "file", label: str | None = None
+) -> BinaryIO:
     """Open ``path`` for reading in binary, refusing anything but a regular file before reading a byte.
 
     The file is opened non-blocking (a named pipe without a writer would otherwise block the open
     forever) and checked with ``fstat`` on the open descriptor, so nothing can swap it between the
     check and the read.
 
+    Args:
+        path: The file.
+        error: The exception type raised. Defaults to InputFileError.
+        what: What the file is, for messages. Defaults to "file".
+        label: How messages name the file. Defaults to the path.
+
     Raises:
         ``error``: Missing, unreadable, or a folder, pipe, device, socket or symlink loop.
     """
+    name = clip(path if label is None else label)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise error(f"{clip(path)}: {what} not found") from None
+        raise error(f"{name}: {what} not found") from None
     except IsADirectoryError:
-        raise error(f"{clip(path)}: is a folder, expected a regular {what}") from None
+        raise error(f"{name}: is a folder, expected a regular {what}") from None
     except OSError as exc:
-        raise error(f"{clip(path)}: cannot read the {what} ({describe_os_error(exc)})") from None
+        raise error(f"{name}: cannot read the {what} ({describe_os_error(exc)})") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise error(f"{clip(path)}: is {_kind_of(mode)}, expected a regular {what}")
+            raise error(f"{name}: is {_kind_of(mode)}, expected a regular {what}")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)  # regular files never block; keep ordinary reads
         return os.fdopen(fd, "rb")
@@ -140,16 +157,24 @@ def open_text(
 
 
 def read_limited(
-    path: str | Path, max_bytes: int, error: ErrorType = InputFileError, what: str = "file"
+    path: str | Path,
+    max_bytes: int,
+    error: ErrorType = InputFileError,
+    what: str = "file",
+    label: str | None = None,
 ) -> bytes:
-    """All bytes of a regular file of at most ``max_bytes`` (checked before reading)."""
-    with open_regular(path, error, what) as handle:
+    """All bytes of a regular file of at most ``max_bytes`` (checked before reading).
+
+    ``label`` names the file in messages (defaults to the path).
+    """
+    name = clip(path if label is None else label)
+    with open_regular(path, error, what, label) as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > max_bytes:
-            raise error(f"{clip(path)}: the {what} is {size:,} bytes; at most {max_bytes:,} are accepted")
+            raise error(f"{name}: the {what} is {size:,} bytes; at most {max_bytes:,} are accepted")
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:  # grew while we read it
-        raise error(f"{clip(path)}: the {what} is larger than {max_bytes:,} bytes")
+        raise error(f"{name}: the {what} is larger than {max_bytes:,} bytes")
     return data
 
 

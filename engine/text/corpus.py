@@ -57,10 +57,9 @@ def _read(path: Path, root: Path, problems: list[str]) -> tuple[str, bool] | Non
     """
     name = path.relative_to(root).as_posix()
     try:
-        data = read_limited(path, MAX_POST_BYTES, CorpusError, "post")
+        data = read_limited(path, MAX_POST_BYTES, CorpusError, "post", label=name)
     except CorpusError as exc:
-        reason = str(exc).split(": ", 1)[-1]  # the message starts with the full path
-        problems.append(f"{name}: {reason} — skipped")
+        problems.append(f"{exc} — skipped")
         return None
     if not data.strip():
         problems.append(f"{name}: empty file — skipped")

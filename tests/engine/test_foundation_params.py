@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from engine import params as P
@@ -83,3 +85,27 @@ def test_check_memory_refuses_with_the_estimate_and_the_advice(monkeypatch):
         ValueError, match=r"a big thing needs about 5.0 GB of memory; this computer has 8.0 GB. lower it"
     ):
         P.check_memory("a big thing", 5 * 2**30, "lower it")
+
+
+@pytest.mark.parametrize(
+    ("lab", "values", "words"),
+    [
+        ("callbacks", {"widths": "5000"}, "5,000 units is more than 4,096"),
+        ("callbacks", {"widths": "4096,4096,4096,4096,4096,4096,4096,4096,4096,4096"}, "widths 4096,"),
+        (
+            "lstm",
+            {"max_words": "1000000", "embedding_dim": "1024"},
+            "max_words 1,000,000 × embedding_dim 1024",
+        ),
+        ("lstm", {"head_units": "100000"}, "above the maximum 4096"),
+        ("text_cnn", {"max_words": "1000000", "embedding_dim": "1024"}, "max_words 1,000,000 × 1024"),
+        ("text_cnn", {"max_words": str(2**40)}, "above the maximum 1e+06"),
+    ],
+)
+def test_sizes_that_would_exhaust_memory_are_refused_at_parse_time(monkeypatch, lab, values, words):
+    from engine.labs import LABS
+
+    monkeypatch.setattr(P, "physical_memory", lambda: 4 * 2**30)
+    with pytest.raises(P.ParamError, match=re.escape(words)):
+        P.build(LABS[lab].params_type, values)
+    P.build(LABS[lab].params_type, {})  # the defaults fit a 4 GB laptop

@@ -8,6 +8,7 @@ is imported only inside :func:`run`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import tempfile
 from collections.abc import Mapping
@@ -24,10 +25,13 @@ from engine.labs.callbacks.models import (
     DenseConfig,
     preset,
 )
-from engine.params import param
+from engine.params import check_memory, param
+from engine.safe_files import clip
 
 AUTO = "auto"
 MAX_LAYERS = 10
+#: Widest hidden layer: the rings are two numbers per sample; 4096 units is far past useful.
+MAX_WIDTH = 4096
 
 #: The TensorBoard viewer is not a dependency (it is only needed to browse the logs): how to get it,
 #: from the app's folder, and the version our logs were opened in (scalars and histograms all listed).
@@ -110,7 +114,15 @@ class Params:
         except (TypeError, ValueError):
             raise ValueError(f"widths: expected whole numbers like 32,32,16,16,8, got {given}") from None
         if not 1 <= len(widths) <= MAX_LAYERS or min(widths) < 1:
-            raise ValueError(f"widths: expected 1 to {MAX_LAYERS} positive layer sizes, got {given}")
+            raise ValueError(
+                f"widths: expected 1 to {MAX_LAYERS} positive layer sizes, got {clip(given, 80)}"
+            )
+        if max(widths) > MAX_WIDTH:
+            raise ValueError(f"widths: {max(widths):,} units is more than {MAX_WIDTH:,} in one layer")
+        sizes = (2, *widths, 1)
+        weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        # Weights, gradients and two optimizer slots (Adam), in float32.
+        check_memory(f"a model with widths {clip(given, 80)}", 16 * weights, "Use narrower layers.")
         return widths
 
     def config(self) -> DenseConfig:

@@ -23,7 +23,8 @@ from engine.labs.text_cnn.pipeline import (
     vocabulary_size,
     word_diff,
 )
-from engine.params import param
+from engine.params import check_memory, param
+from engine.safe_files import clip, clip_repr
 from engine.text.embeddings import vector_width
 
 __all__ = [
@@ -71,7 +72,9 @@ class Params:
         minimum=0,
         maximum=1024,
     )
-    max_words: int = param(20000, "Largest word vocabulary (most frequent words); 0 = all.", minimum=0)
+    max_words: int = param(
+        20000, "Largest word vocabulary (most frequent words); 0 = all.", minimum=0, maximum=1_000_000
+    )
     filters: int = param(
         16, "Filters per convolution (the sheet recommends at most 16).", minimum=1, maximum=256
     )
@@ -111,13 +114,22 @@ class Params:
         sizes = [k for k in self.kernel_sizes if k.isdigit() and 1 <= int(k) <= 15]
         if len(self.kernel_sizes) != 3 or len(sizes) != 3:
             raise ValueError(
-                f"kernel_sizes: expected three whole numbers 1-15, got {','.join(self.kernel_sizes)}"
+                "kernel_sizes: expected three whole numbers 1-15, "
+                f"got {clip(','.join(self.kernel_sizes), 80)}"
             )
         for step in self.skip_steps:
             if not step.isdigit() or int(step) not in STEP_NUMBERS:
                 raise ValueError(
-                    f"skip_steps: {step!r} is not a step; steps are {', '.join(map(str, STEP_NUMBERS))}"
+                    f"skip_steps: {clip_repr(step, 40)} is not a step; "
+                    f"steps are {', '.join(map(str, STEP_NUMBERS))}"
                 )
+        if self.model == 1 and self.max_words:
+            # The word embedding's weights, gradients and two Adam slots, in float32.
+            check_memory(
+                f"a word embedding of max_words {self.max_words:,} × {self.embedding_dim or 300} dimensions",
+                16 * self.max_words * (self.embedding_dim or 300),
+                "Lower max_words or embedding_dim.",
+            )
 
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:

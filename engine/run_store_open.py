@@ -2,7 +2,8 @@
 
 :func:`open_store` always returns a usable connection and says, in one line, what it had to do:
 
-- the store opens and ``PRAGMA quick_check`` passes: nothing to say;
+- the store opens and ``PRAGMA quick_check`` passes (on stores up to :data:`QUICK_CHECK_MAX_BYTES`,
+  or after damage was seen): nothing to say;
 - the file cannot be a store (random bytes, truncated, "database disk image is malformed", a folder,
   a pipe or a symlink loop in its place): it is moved aside as ``runs.sqlite.corrupt-<time>`` (kept
   for the user, with its ``-wal`` file) and a fresh store is created;
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -29,6 +31,10 @@ _DAMAGED_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 _DAMAGED_WORDS = ("malformed", "not a database", "corrupt")
 #: How long a connection waits for another process's write (two runs at once) before giving up.
 BUSY_TIMEOUT_S = 10.0
+#: ``PRAGMA quick_check`` reads every page: ~10 ms per MB here (bench/manifest_verify.py), so it runs at
+#: open up to this size (about 20,000 epochs of runs) and keeps startup within its second; a larger
+#: store is checked when a read or write found damage (:func:`flag_damage`) and on the next open.
+QUICK_CHECK_MAX_BYTES = 8 << 20
 
 
 @dataclass
@@ -83,16 +89,39 @@ def _not_a_file(path: Path) -> str | None:
     return "a folder is in its place" if stat.S_ISDIR(mode) else "it is not a regular file"
 
 
+def damage_flag(path: Path) -> Path:
+    """The file whose presence asks the next open for a full ``quick_check``."""
+    return path.with_name(path.name + ".check")
+
+
+def flag_damage(path: Path) -> None:
+    """Remember that SQLite reported damage in ``path`` while the app ran (best effort)."""
+    with contextlib.suppress(OSError):
+        damage_flag(path).touch()
+
+
+def _needs_check(path: Path) -> bool:
+    try:
+        return path.stat().st_size <= QUICK_CHECK_MAX_BYTES or damage_flag(path).exists()
+    except OSError:
+        return True
+
+
 def _open_writable(path: Path, schema: str) -> sqlite3.Connection:
+    check = _needs_check(path)
     db = _connect(str(path))
     try:
-        _quick_check(db)
+        if check:
+            _quick_check(db)
+        else:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the header and the schema
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(schema)
     except BaseException:
         db.close()
         raise
+    damage_flag(path).unlink(missing_ok=True)
     return db
 
 

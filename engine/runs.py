@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import paths
-from engine.run_store_open import describe_sqlite_error, open_store
+from engine.run_store_open import describe_sqlite_error, flag_damage, is_damage, open_store
 from engine.safe_files import atomic_path, clip
 
 _SCHEMA = """
@@ -135,6 +135,9 @@ class RunStore:
                     if self._db.in_transaction:
                         self._db.execute("ROLLBACK")
                 message = f"could not {doing} in the run store {self.path} ({describe_sqlite_error(exc)})"
+                if is_damage(exc):
+                    flag_damage(self.path)
+                    message += "; it will be checked, and set aside if damaged, when the app next starts"
                 if write:
                     self.problem = message
                 raise StoreError(message) from None

@@ -38,7 +38,7 @@ def _damaged_page(path):
     _store_with_runs(path, runs=20)
     sqlite3.connect(path).execute("PRAGMA wal_checkpoint(TRUNCATE)").connection.close()
     data = bytearray(path.read_bytes())
-    data[4096 * 2 : 4096 * 2 + 600] = os.urandom(600)  # a b-tree page, header of the file intact
+    data[4096 * 2 : 4096 * 2 + 600] = b"\x5a" * 600  # a b-tree page, header of the file intact
     path.write_bytes(bytes(data))
 
 
@@ -219,3 +219,27 @@ def test_export_is_written_whole_or_not_at_all(tmp_store, tmp_path):
         tmp_store.export_csv([1, 99], target)
     assert target.read_text() == "previous export\n"
     assert tmp_store.export_csv([1], target) == 4
+
+
+def test_a_large_store_is_checked_after_damage_was_seen(tmp_path, monkeypatch):
+    import engine.run_store_open as opening
+
+    path = tmp_path / "runs.sqlite"
+    _store_with_runs(path, runs=20)
+    sqlite3.connect(path).execute("PRAGMA wal_checkpoint(TRUNCATE)").connection.close()
+    monkeypatch.setattr(opening, "QUICK_CHECK_MAX_BYTES", 0)  # as if the store were large
+    data = bytearray(path.read_bytes())
+    data[4096 * 3 : 4096 * 3 + 800] = b"\xa5" * 800  # a b-tree page overwritten (fixed: no flakiness)
+    path.write_bytes(bytes(data))
+    store = RunStore(path)  # no quick_check on a large store: opens, damage unseen yet
+    assert store.problem is None
+    with pytest.raises(StoreError, match="when the app next starts"):
+        for run in store.runs():
+            store.history(run.id)
+            store.markers(run.id)
+    store.close()
+    assert opening.damage_flag(path).exists()
+    again = RunStore(path)  # now checked in full, and set aside
+    assert again.problem is not None and "moved aside" in again.problem
+    assert not opening.damage_flag(path).exists()
+    again.close()

@@ -11,11 +11,14 @@ import json
 import math
 import signal
 import sys
+import time
+import traceback
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from engine import params as params_module
 from engine.jobs import Cancelled, CancelToken, EpochEnded, Failed, LabResult, LogLine, Marker, Progress
+from engine.safe_files import clip
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -68,7 +71,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Run one CLI command; returns the process exit code."""
+    """Run one CLI command; returns the process exit code. A bug prints one line, never a traceback
+    (which goes to ``errors.log`` in the user data dir)."""
+    try:
+        return _command(argv, out, err)
+    except BrokenPipeError:
+        raise  # main.py: the reader left, nothing is wrong
+    except Exception as exc:
+        print(f"error: unexpected {type(exc).__name__}: {clip(exc)} ({_log_traceback()})", file=err)
+        return EXIT_FAILED
+
+
+def _log_traceback() -> str:
+    from engine import paths
+
+    path = paths.data_dir() / "errors.log"
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} command line\n{traceback.format_exc()}\n")
+    except OSError as exc:
+        return f"the details could not be written to {path}: {exc.strerror or exc}"
+    return f"details in {path}"
+
+
+def _command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(list(argv))

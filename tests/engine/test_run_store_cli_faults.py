@@ -139,3 +139,41 @@ def test_a_seed_beyond_64_bits_is_refused_at_parse_time(tmp_path):
     done = _cli(tmp_path, tmp_path / "data", ["run", "backprop", "--seed", str(2**63)])
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: backprop: seed: 9223372036854775808 does not fit in a 64-bit")
+
+
+@pytest.mark.skipif(not capabilities.AVAILABLE, reason="capabilities are Linux-only")
+def test_a_read_only_home_still_runs_a_lab_with_one_warning(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chmod(home, 0o555)
+    env = {**_env(tmp_path, home / "data"), "DLLAB_CACHE_DIR": str(home / "cache")}
+    try:
+        argv, preexec = capabilities.restricted_command([sys.executable, str(ROOT / "main.py"), *RUN])
+        done = subprocess.run(
+            argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, preexec_fn=preexec
+        )
+    finally:
+        os.chmod(home, 0o755)
+    line = _assert_ran_with_one_warning(done, "not being saved")
+    assert "its folder cannot be created: Permission denied" in line
+    assert "not cached" in json.loads(done.stdout)["data"]["source"]
+
+
+def test_an_unexpected_error_is_one_line_and_the_traceback_goes_to_the_log(monkeypatch, tmp_path):
+    import io
+
+    from engine import cli
+
+    monkeypatch.setenv("DLLAB_DATA_DIR", str(tmp_path))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "_list", broken)
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.main(["list"], out, err) == 1
+    assert err.getvalue() == f"error: unexpected RuntimeError: boom (details in {tmp_path / 'errors.log'})\n"
+    assert (
+        "Traceback" in (tmp_path / "errors.log").read_text()
+        and "boom" in (tmp_path / "errors.log").read_text()
+    )

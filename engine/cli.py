@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from engine import params as params_module
 from engine.jobs import Cancelled, CancelToken, EpochEnded, Failed, LabResult, LogLine, Marker, Progress
-from engine.safe_files import clip
+from engine.safe_files import clip, clip_repr
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -162,13 +162,13 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     spec = LABS.get(args.lab)
     if spec is None:
-        print(f"error: unknown lab {args.lab!r}; known: {', '.join(LABS)}", file=err)
+        print(f"error: unknown lab {clip_repr(args.lab)}; known: {', '.join(LABS)}", file=err)
         return EXIT_USAGE
     values: dict[str, Any] = {}
     for setting in args.settings:
         name, sep, value = setting.partition("=")
         if not sep or not name.strip():
-            print(f"error: --set expects NAME=VALUE, got {setting!r}", file=err)
+            print(f"error: --set expects NAME=VALUE, got {clip_repr(setting)}", file=err)
             return EXIT_USAGE
         values[name.strip()] = value
     for name in ("epochs", "seed"):

@@ -63,8 +63,8 @@ __all__ = [
 
 def main(
     argv: Sequence[str],
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
     *,
     commands: Sequence[Command] = COMMANDS,
     app: Command | None = None,
@@ -81,4 +81,4 @@ def main(
             none: no command is then a usage error.
         prog: The program name in help and messages. Defaults to ``python main.py``.
     """
-    return run_commands(argv, out, err, commands, app, prog)
+    return run_commands(argv, out or sys.stdout, err or sys.stderr, commands, app, prog)

@@ -94,7 +94,14 @@ def wrap(text: str, width: int, indent: str, later_indent: str | None = None) ->
     """``text`` as lines of at most ``width`` columns, the first starting with ``indent``, the others
     with ``later_indent`` (defaults to ``indent``)."""
     later = indent if later_indent is None else later_indent
-    lines = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=later, break_on_hyphens=False)
+    lines = textwrap.wrap(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=later,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
     return lines or [indent.rstrip()]
 
 
@@ -151,8 +158,11 @@ def _examples(examples: Iterable[Example], prog: str, width: int) -> list[str]:
     return lines
 
 
-def _exit_codes() -> list[str]:
-    return ["exit codes:", *(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES)]
+def _exit_codes(width: int) -> list[str]:
+    lines = ["exit codes:"]
+    for code, meaning in EXIT_CODES:
+        lines.extend(wrap(meaning, width, f"  {code:<4} ", " " * 7))
+    return lines
 
 
 def command_parser(command: Command, prog: str = PROG) -> Parser:
@@ -183,12 +193,15 @@ def root_parser(commands: Sequence[Command], app: Command | None = None, prog: s
     if app is not None:
         usage.insert(0, f"{prog} {app.usage}".rstrip())
         intro += f" {app.summary}"
+    tip = f"'{prog} COMMAND --help' shows a command's options and examples"
+    if any(command.name == "run" for command in commands):
+        tip += f"; '{prog} run LAB --help' also the lab's parameters"
     epilog = [
         *_examples(examples, prog, width),
         "",
-        *_exit_codes(),
+        *_exit_codes(width),
         "",
-        f"'{prog} COMMAND --help' shows a command's options; '{prog} run LAB --help' a lab's parameters.",
+        *wrap(tip, width, ""),
     ]
     parser = Parser(
         prog=prog,

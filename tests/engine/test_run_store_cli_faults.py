@@ -166,14 +166,12 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_goes_to_the_log(monke
 
     monkeypatch.setenv("DLLAB_DATA_DIR", str(tmp_path))
 
-    def broken(*args, **kwargs):
+    def broken(args, out, err):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "_list", broken)
+    command = cli.Command("boom", "a command with a bug", lambda parser: None, broken)
     out, err = io.StringIO(), io.StringIO()
-    assert cli.main(["list"], out, err) == 1
+    assert cli.main(["boom"], out, err, commands=[command]) == 1
     assert err.getvalue() == f"error: unexpected RuntimeError: boom (details in {tmp_path / 'errors.log'})\n"
-    assert (
-        "Traceback" in (tmp_path / "errors.log").read_text()
-        and "boom" in (tmp_path / "errors.log").read_text()
-    )
+    log = (tmp_path / "errors.log").read_text()
+    assert "Traceback" in log and "boom" in log

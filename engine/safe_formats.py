@@ -48,10 +48,16 @@ _DAMAGED_ZIP = (
 )
 
 
+#: Longest CSV field accepted: the csv module's default limit, enforced here too because the limit is
+#: process-wide and another reader may raise it.
+MAX_FIELD_CHARS = 131_072
+_TOO_LONG = f"a field is longer than {MAX_FIELD_CHARS:,} characters (the CSV limit)"
+
+
 def _csv_problem(exc: csv.Error) -> str:
     text = str(exc)
     if "field larger than field limit" in text:
-        return f"a field is longer than {csv.field_size_limit():,} characters (the CSV limit)"
+        return _TOO_LONG
     return f"not valid CSV ({clip(text)})"
 
 
@@ -87,6 +93,8 @@ def csv_rows(
             reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
             start = 1
             for cells in reader:
+                if any(len(cell) > MAX_FIELD_CHARS for cell in cells):
+                    raise error(f"{name}: line {start}: {_TOO_LONG}")
                 yield start, cells
                 start = reader.line_num + 1
         except UnicodeDecodeError as exc:

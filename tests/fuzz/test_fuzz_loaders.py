@@ -24,6 +24,7 @@ from engine.labs.transfer import images as transfer_images
 from engine.labs.transfer.data import encode_png, render_page
 from engine.labs.transfer.decode import MAX_IMAGE_PIXELS, ImageError, decode_image
 from engine.paths import cache_dir
+from engine.safe_formats import MAX_FIELD_CHARS
 from engine.text import corpus, embeddings
 from tests.fuzz.conftest import EXAMPLES
 from tests.fuzz.malformed import MAX_MESSAGE, NASTY, assert_clean_message, malformed
@@ -227,4 +228,4 @@ def test_images_of_every_format(workdir: Path, data: bytes) -> None:
 
 
 def test_the_nasty_fragments_include_a_field_above_the_csv_limit() -> None:
-    assert max(len(piece) for piece in NASTY) > csv.field_size_limit()
+    assert max(len(piece) for piece in NASTY) > MAX_FIELD_CHARS

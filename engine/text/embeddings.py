@@ -52,7 +52,9 @@ class Vectors:
 def _vector_lines(handle: TextIO, name: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, space-separated parts) of every vector line: blank lines and a word2vec-style
     "count dim" first line are skipped; a line longer than the reader's limit is refused."""
-    for line_no, line in enumerate(bounded_lines(handle, name, EmbeddingFileError), 1):
+    for line_no, raw in enumerate(bounded_lines(handle, name, EmbeddingFileError), 1):
+        # A byte-order mark inside the file (two files joined with cat) must not glue to a word either.
+        line = raw.lstrip("\ufeff")
         parts = line.rstrip("\r\n").rstrip(" ").split(" ")
         if line_no == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
             continue

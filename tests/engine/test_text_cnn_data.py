@@ -346,3 +346,9 @@ def test_evaluation_lists_the_most_confident_mistakes_and_counts_them_all() -> N
     shown = [item["confidence"] for item in result["misclassified"]]
     wrong_confidences = probabilities.max(axis=1)[probabilities.argmax(axis=1) != y_true]
     assert shown == sorted(wrong_confidences.tolist(), reverse=True)[:5]
+
+
+def test_a_bom_in_the_middle_of_a_joined_vectors_file_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "joined.txt"
+    path.write_bytes("\ufeffthe 1 2\n".encode() + b"\r" + "\ufeffcar 3 4\n".encode())
+    assert load_vectors(path).tokens == ("the", "car")

@@ -1,4 +1,4 @@
-"""Deep Learning Lab: ``python main.py`` opens the app; ``list``, ``run``, ``assets`` are the CLI;
+"""Deep Learning Lab: ``python main.py`` opens the app; ``list``, ``run``, ``assets``, ``grade`` are the CLI;
 ``--screenshot out.png [--tab LAB] [--size 1400x900]`` renders a tab and exits;
 ``screenshots DIR`` writes one PNG per tab."""
 
@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-CLI_COMMANDS = ("list", "run", "assets")
+CLI_COMMANDS = ("list", "run", "assets", "grade")
 #: Extra README screenshots of a lab in a particular state (``LAB:VIEW``, see gui.app.screenshots).
 SCREENSHOT_VIEWS = (
     "backprop:race",

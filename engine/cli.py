@@ -1,4 +1,5 @@
-"""The command line (no Qt): ``list``, ``run LAB``, ``assets``. ``main.py`` dispatches here.
+"""The command line (no Qt): ``list``, ``run LAB``, ``assets``, ``grade LAB FILE``; ``main.py`` dispatches
+here.
 
 Instructors use it to prepare sessions and for scripted checks; it runs the same ``run`` functions as
 the GUI and records every run in the same store. Bad input prints one clear line on stderr and exits 2.
@@ -16,6 +17,7 @@ from typing import Any, TextIO
 
 from engine import params as params_module
 from engine.jobs import Cancelled, CancelToken, EpochEnded, Failed, LabResult, LogLine, Marker, Progress
+from engine.practice import command as practice_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -64,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-record", action="store_true", help="do not record the run in the store")
     assets = sub.add_parser("assets", help="the offline pretrained assets")
     assets.add_argument("--prepare", metavar="NAME", help="build an asset that needs a conversion")
+    practice_command.add_parser(sub)
     return parser
 
 
@@ -78,6 +81,8 @@ def main(argv: Sequence[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr
         return _list(out)
     if args.command == "assets":
         return _assets(args.prepare, out, err)
+    if args.command == "grade":
+        return practice_command.run(args, out, err)
     return _run(args, out, err)
 
 

@@ -115,10 +115,9 @@ def arrays(names: Sequence[str], rel: float = REL_TOL, abs_tol: float = ABS_TOL)
             bad = ~np.isclose(array, ours_array, rtol=rel, atol=abs_tol, equal_nan=True)
             if bad.any():
                 i = int(np.flatnonzero(bad.ravel())[0])
-                text = (
-                    f"{name}[{i}] is {show(float(array.ravel()[i]))}, ours {show(float(ours_array.ravel()[i]))}"
-                    f" ({int(bad.sum())} of {bad.size} values differ)"
-                )
+                yours_i, ours_i = float(array.ravel()[i]), float(ours_array.ravel()[i])
+                count = f"{int(bad.sum())} of {bad.size} differ"
+                text = f"{name}[{i}] is {show(yours_i)}, ours {show(ours_i)} ({count})"
                 return Mismatch(text, {"wrong": [name], "index": i})
         return None
 
@@ -140,7 +139,7 @@ def text(ignore_spacing: bool = True) -> Check:
         first = next((i for i, (a, b) in enumerate(zip(ours, yours, strict=False)) if a != b), None)
         if first is None:
             first = min(len(ours), len(yours))
-        where = f"word {first + 1}: yours {show(' '.join(yours[first:first + 3]))}, ours " + show(
+        where = f"word {first + 1}: yours {show(' '.join(yours[first : first + 3]))}, ours " + show(
             " ".join(ours[first : first + 3])
         )
         return Mismatch(f"differs at {where}", {"yours": got, "ours": expected})

@@ -38,7 +38,8 @@ def template(lab: str) -> str:
     """The starter file for ``lab``: a header, the preamble and every exercise's skeleton."""
     exercises = lab_exercises(lab)
     header = (
-        f'"""Practice: the {lab} lab\'s exercises. Replace each `raise NotImplementedError` with your code.\n\n'
+        f'"""Practice: the {lab} lab\'s exercises. Replace each `raise NotImplementedError` with your\n'
+        "code.\n\n"
         f"Grade it in the app (the lab's Practice tab) or with:  python main.py grade {lab} THIS_FILE\n"
         '"""\n\n'
     )
@@ -132,7 +133,9 @@ def grade_file(
         raise FileNotFoundError(f"{path}: no such file")
     extra = extra_cases or {}
     cases = [list(e.cases()) + list(extra.get(e.name, ())) for e in exercises.exercises]
-    runs = run_exercises(file, [_job(e, c) for e, c in zip(exercises.exercises, cases, strict=True)], timeout, token)
+    runs = run_exercises(
+        file, [_job(e, c) for e, c in zip(exercises.exercises, cases, strict=True)], timeout, token
+    )
     results = tuple(
         judge(exercise, exercise_cases, run)
         for exercise, exercise_cases, run in zip(exercises.exercises, cases, runs, strict=True)
@@ -146,7 +149,9 @@ def _load_failure(exercise: Exercise, detail: dict[str, Any]) -> ExerciseResult:
     if kind == "syntax":
         message = f"syntax error on line {line}: {detail.get('message')}"
     elif kind == "timeout":
-        message = f"loading the file did not finish within {detail.get('seconds'):g} s (top-level code loops?)"
+        message = (
+            f"loading the file did not finish within {detail.get('seconds'):g} s (top-level code loops?)"
+        )
     elif kind == "crashed":
         message = f"the file's top-level code ended the Python process ({_how_it_ended(detail)})"
     elif kind == "unreadable":
@@ -184,17 +189,17 @@ def judge(exercise: Exercise, cases: Sequence[Case], run: ExerciseRun) -> Exerci
         message = f"did not finish within {seconds:g} s on {case_name(cases, case)}: an endless loop?"
         return ExerciseResult(name, title, False, True, message, {"case": case + 1, **_output(calls)})
     if run.status == "crashed":
-        case = len(calls)
-        message = f"the Python process ended ({_how_it_ended(run.detail)}) on {case_name(cases, case)}"
-        return ExerciseResult(name, title, False, True, message, {"case": case + 1, **_trimmed(run.detail)})
+        at = len(calls)
+        message = f"the Python process ended ({_how_it_ended(run.detail)}) on {case_name(cases, at)}"
+        return ExerciseResult(name, title, False, True, message, {"case": at + 1, **_trimmed(run.detail)})
     for index, call in enumerate(calls):
         result = _call_failure(exercise, cases, index, call)
         if result is not None:
             return result
     outcomes = []
-    for case, call in zip(cases, calls, strict=True):
-        expected = _call(exercise.reference, case)
-        outcomes.append(CaseOutcome(case, expected, call.get("value"), exercise.check(case, expected, call.get("value"))))
+    for graded, call in zip(cases, calls, strict=True):
+        expected, got = _call(exercise.reference, graded), call.get("value")
+        outcomes.append(CaseOutcome(graded, expected, got, exercise.check(graded, expected, got)))
     return _verdict(exercise, outcomes, calls)
 
 
@@ -221,10 +226,12 @@ def _call_failure(
         return ExerciseResult(name, title, False, True, message, {"case": index + 1})
     if error is None and not mutated:
         return None
-    if error is not None and error.get("modified_input") or mutated:
+    if (error is not None and error.get("modified_input")) or mutated:
         aliases = (error or {}).get("aliases") or []
         what = ", ".join(mutated) or (error or {}).get("argument") or "one of its array arguments"
-        message = f"changes its input {what} in place; the caller's {what} must stay as it was (work on a copy)"
+        message = (
+            f"changes its input {what} in place; the caller's {what} must stay as it was (work on a copy)"
+        )
         if aliases:
             message = (
                 f"changes its input {what} in place: {aliases[0]} (an alias, not a copy), so the caller's "
@@ -237,7 +244,9 @@ def _call_failure(
     assert error is not None
     where = f" on line {error['line']}" if error.get("line") else ""
     message = f"raised {error['type']}{where}: {error['message']}, on {case_name(cases, index)}"
-    return ExerciseResult(name, title, False, True, message, {"case": index + 1, **_error_details(error), **_output([call])})
+    return ExerciseResult(
+        name, title, False, True, message, {"case": index + 1, **_error_details(error), **_output([call])}
+    )
 
 
 def _error_details(error: dict[str, Any] | None) -> dict[str, Any]:
@@ -247,19 +256,25 @@ def _error_details(error: dict[str, Any] | None) -> dict[str, Any]:
     return {k: error[k] for k in keep if error.get(k) not in (None, "", [])}
 
 
-def _verdict(exercise: Exercise, outcomes: list[CaseOutcome], calls: Sequence[dict[str, Any]]) -> ExerciseResult:
+def _verdict(
+    exercise: Exercise, outcomes: list[CaseOutcome], calls: Sequence[dict[str, Any]]
+) -> ExerciseResult:
     name, title = exercise.name, exercise.title
     wrong = [o for o in outcomes if o.mismatch is not None]
     details: dict[str, Any] = {"cases": len(outcomes), **_output(calls)}
     seconds = sum(float(c.get("seconds", 0.0)) for c in calls)
     details["seconds"] = round(seconds, 4)
     if not wrong:
-        return ExerciseResult(name, title, True, True, f"correct on all {len(outcomes)} hidden cases", details)
+        return ExerciseResult(
+            name, title, True, True, f"correct on all {len(outcomes)} hidden cases", details
+        )
     first = wrong[0]
     assert first.mismatch is not None
     index = outcomes.index(first)
     cases = [o.case for o in outcomes]
-    message = f"{first.mismatch.text}, on {case_name(cases, index)}; {len(wrong)} of {len(outcomes)} cases wrong"
+    message = (
+        f"{first.mismatch.text}, on {case_name(cases, index)}; {len(wrong)} of {len(outcomes)} cases wrong"
+    )
     details.update(first.mismatch.fields)
     details.update(wrong_cases=len(wrong), first_wrong_case=index + 1)
     if exercise.diagnose is not None:

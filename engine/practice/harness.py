@@ -14,6 +14,7 @@ a function that changes an input in place fails at that line; the report names t
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import io
@@ -151,11 +152,7 @@ def describe_error(exc: BaseException, path: str, named_arrays: dict[str, Any]) 
     """The learner's exception: type, message, their innermost line, and an in-place change of an input."""
     frames = _learner_frames(exc.__traceback__, path)
     line = frames[-1].f_lineno if frames else None
-    learner_tb = [
-        entry
-        for entry in traceback.extract_tb(exc.__traceback__)
-        if entry.filename == path
-    ]
+    learner_tb = [entry for entry in traceback.extract_tb(exc.__traceback__) if entry.filename == path]
     error: dict[str, Any] = {
         "type": type(exc).__name__,
         "message": str(exc)[:500],
@@ -262,10 +259,8 @@ def _limit_memory(limit: int) -> None:
         import resource
     except ImportError:  # Windows: no rlimits; the timeout still applies
         return
-    try:
+    with contextlib.suppress(ValueError, OSError):  # a hard limit lower than ours already applies
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):  # a hard limit lower than ours already applies
-        pass
 
 
 def main(fd: int, job_path: str) -> int:

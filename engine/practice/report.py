@@ -117,7 +117,11 @@ def format_report(report: Report) -> str:
     lines = [f"{report.lab} · {report.file}: {report.passed}/{report.total} passed"]
     width = max((len(r.name) for r in report.results), default=0)
     first = report.results[0] if report.results else None
-    if first is not None and first.details.get("kind") and all(r.message == first.message for r in report.results):
+    if (
+        first is not None
+        and first.details.get("kind")
+        and all(r.message == first.message for r in report.results)
+    ):
         # The file did not load (a syntax error, top-level code that crashed): one cause, said once.
         lines.append(f"  ✗ every exercise: {first.message}")
         lines.extend(f"      {line}" for line in detail_lines(first))
@@ -153,6 +157,13 @@ def detail_lines(result: ExerciseResult) -> list[str]:
 
 def summary_row(report: Report, width: int) -> str:
     """One row of a class's summary: file, score, failed and not attempted exercises, mistakes."""
+    first = report.results[0] if report.results else None
+    if (
+        first is not None
+        and first.details.get("kind")
+        and all(r.message == first.message for r in report.results)
+    ):
+        return f"{report.file:<{width}}  0/{report.total}  could not load: {first.message}"
     failed = [r.name for r in report.results if r.attempted and not r.passed]
     skipped = [r.name for r in report.results if not r.attempted]
     parts = [f"{report.file:<{width}}  {report.passed}/{report.total}"]

@@ -65,6 +65,12 @@ def _prepare(graph: Graph, case: GradientCase, candidates: Sequence[str]) -> _Pr
     return _Prepared(grads, sensitivity, delta, tolerance)
 
 
+def _wrong_weights(prepared: _Prepared) -> list[str]:
+    if prepared.delta is None:
+        return list(WEIGHTS)
+    return [w for w, d, tol in zip(WEIGHTS, prepared.delta, prepared.tolerance, strict=True) if abs(d) > tol]
+
+
 def _fit(prepared: _Prepared, nodes: Sequence[str]) -> np.ndarray | None:
     """The δ per node that reproduces this case's errors, or None when no δ does."""
     if prepared.delta is None:
@@ -106,18 +112,16 @@ def localise(cases: Sequence[GradientCase], shown: int | None = None) -> dict[st
     """
     graph = assignment_graph()
     candidates = [
-        n for n in reversed(graph.order) if graph.needs_grad(n) and n != graph.output and graph.nodes[n].kind != "input"
+        n
+        for n in reversed(graph.order)
+        if graph.needs_grad(n) and n != graph.output and graph.nodes[n].kind != "input"
     ]
     prepared = [_prepare(graph, case, candidates) for case in cases]
-    wrong_cases = [i for i, p in enumerate(prepared) if p.delta is None or np.any(np.abs(p.delta) > p.tolerance)]
+    wrong_cases = [
+        i for i, p in enumerate(prepared) if p.delta is None or np.any(np.abs(p.delta) > p.tolerance)
+    ]
     wrong = sorted(
-        {
-            f"d{w}"
-            for i in wrong_cases
-            for k, w in enumerate(WEIGHTS)
-            if prepared[i].delta is None or abs(prepared[i].delta[k]) > prepared[i].tolerance[k]
-        },
-        key=lambda name: int(name[2:]),
+        {f"d{w}" for i in wrong_cases for w in _wrong_weights(prepared[i])}, key=lambda n: int(n[2:])
     )
     result: dict[str, Any] = {"wrong": wrong}
     if not wrong_cases:
@@ -135,8 +139,10 @@ def localise(cases: Sequence[GradientCase], shown: int | None = None) -> dict[st
     index = shown if shown is not None and shown in wrong_cases else wrong_cases[0]
     deltas = deltas_per_case[index]
     grads = prepared[index].grads
-    numbers = {n: {"ours": grads[n], "yours": grads[n] + float(d)} for n, d in zip(nodes, deltas, strict=True)}
-    for k, w in enumerate(WEIGHTS):
+    numbers: dict[str, dict[str, float | None]] = {
+        n: {"ours": grads[n], "yours": grads[n] + float(d)} for n, d in zip(nodes, deltas, strict=True)
+    }
+    for w in WEIGHTS:
         theirs = cases[index].learner.get(f"d{w}")
         numbers[w] = {"ours": grads.get(w, 0.0), "yours": theirs}
     result.update(
@@ -196,7 +202,9 @@ def _first_step(
             local_ours=term.local,
             local_yours=local_yours,
         )
-        implied = f" (as if ∂{term.consumer}/∂{chosen} were {fmt(local_yours)})" if local_yours is not None else ""
+        implied = (
+            f" (as if ∂{term.consumer}/∂{chosen} were {fmt(local_yours)})" if local_yours is not None else ""
+        )
         info["text"] = (
             f"∂{out}/∂{chosen} = ∂{out}/∂{term.consumer} · ∂{term.consumer}/∂{chosen}: ours "
             f"{fmt(term.upstream)} · {fmt(term.local)} = {fmt(ours)}; yours {fmt(yours)}{implied}. "

@@ -19,7 +19,16 @@ from engine.graph.library import WEIGHTS
 from engine.labs.backprop.data import generate_embedded
 from engine.labs.backprop.localise import GradientCase, localise
 from engine.practice import compare
-from engine.practice.exercise import Array, Case, CaseOutcome, Exercise, KnownMistake, Mismatch, Ref, takes_case
+from engine.practice.exercise import (
+    Array,
+    Case,
+    CaseOutcome,
+    Exercise,
+    KnownMistake,
+    Mismatch,
+    Ref,
+    takes_case,
+)
 
 FORWARD_KEYS = ("exp", "tanh", "sigmoid", "loss", "dl")
 GRADIENT_KEYS = tuple(f"d{w}" for w in WEIGHTS)
@@ -193,7 +202,10 @@ def backward_dw9_doubled(x: Any, w: Any, d: Mapping[str, float]) -> dict[str, fl
 
 
 _STAND_INS = {
-    None: {"forward_propagation": Ref(f"{_HERE}:_forward_ref"), "backward_propagation": Ref(f"{_HERE}:_backward_ref")},
+    None: {
+        "forward_propagation": Ref(f"{_HERE}:_forward_ref"),
+        "backward_propagation": Ref(f"{_HERE}:_backward_ref"),
+    },
     "wrong tanh derivative": {
         "forward_propagation": Ref(f"{_HERE}:_forward_ref"),
         "backward_propagation": Ref(f"{_HERE}:backward_wrong_tanh"),
@@ -209,7 +221,9 @@ _backward_ref = ours.backward_propagation
 
 def _checking_cases() -> list[Case]:
     cases = []
-    for (x, y, w, label), bug in zip(_settings(), (None, None, "wrong tanh derivative", None, "dw9 doubled"), strict=True):
+    for (x, y, w, label), bug in zip(
+        _settings(), (None, None, "wrong tanh derivative", None, "dw9 doubled"), strict=True
+    ):
         words = f"{label}, our backward pass" if bug is None else f"{label}, a backward pass with a {bug}"
         cases.append(Case((Array(x), y, Array(w)), stand_ins=_STAND_INS[bug], label=words, meta={"bug": bug}))
     return cases
@@ -249,8 +263,8 @@ def _check_checking(case: Case, expected: Any, got: Any) -> Mismatch | None:
         if value < CORRECT_BELOW:
             return None
         return Mismatch(
-            f"reports {compare.show(value)} for correct gradients; the norm formula gives {compare.show(expected)} "
-            f"(< {CORRECT_BELOW:g})",
+            f"reports {compare.show(value)} for correct gradients; the norm formula gives "
+            f"{compare.show(expected)} (< {CORRECT_BELOW:g})",
             {"yours": value, "ours": expected},
         )
     if compare.close(expected, value, rel=1e-2):
@@ -258,7 +272,8 @@ def _check_checking(case: Case, expected: Any, got: Any) -> Mismatch | None:
     what = f"a backward pass with a {bug}" if bug else "these gradients"
     verdict = "flags the bug" if value > BUG_ABOVE else f"misses the bug (> {BUG_ABOVE:g} means a bug)"
     return Mismatch(
-        f"reports {compare.show(value)} for {what} and {verdict}; the norm formula gives {compare.show(expected)}",
+        f"reports {compare.show(value)} for {what} and {verdict}; the norm formula gives "
+        f"{compare.show(expected)}",
         {"yours": value, "ours": expected},
     )
 
@@ -282,7 +297,9 @@ Returns ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂): below 1e-7 the gradien
             when_modifies_input=True,
         ),
         KnownMistake(
-            "ratio_per_weight", "a ratio per weight instead of the norm formula over all nine", _per_weight_ratio
+            "ratio_per_weight",
+            "a ratio per weight instead of the norm formula over all nine",
+            _per_weight_ratio,
         ),
     ),
 )

@@ -25,7 +25,10 @@ TRAIN_ROWS, TRAIN_EPOCHS = 12, 3
 
 def _draws(count: int, seed: int) -> list[tuple[np.ndarray, ...]]:
     rng = np.random.default_rng(seed)
-    return [(rng.normal(0, 0.5, 9), rng.normal(0, 2.0, 9), rng.normal(0, 0.3, 9), rng.random(9)) for _ in range(count)]
+    return [
+        (rng.normal(0, 0.5, 9), rng.normal(0, 2.0, 9), rng.normal(0, 0.3, 9), rng.random(9))
+        for _ in range(count)
+    ]
 
 
 # --- SGD --------------------------------------------------------------------------------------------
@@ -38,7 +41,10 @@ def sgd_update(w: Any, g: Any, lr: float) -> np.ndarray:
 
 def _sgd_cases() -> list[Case]:
     rates = (0.001, 0.01, 0.1, 0.5)
-    return [Case((Array(w), Array(g), lr), label=f"η = {lr:g}") for (w, g, _, _), lr in zip(_draws(4, 1), rates, strict=True)]
+    return [
+        Case((Array(w), Array(g), lr), label=f"η = {lr:g}")
+        for (w, g, _, _), lr in zip(_draws(4, 1), rates, strict=True)
+    ]
 
 
 SGD = Exercise(
@@ -50,7 +56,9 @@ SGD = Exercise(
     cases=_sgd_cases,
     check=compare.arrays(("w",)),
     mistakes=(
-        KnownMistake("sgd_ascent", "w + lr·g climbs the loss: step against the gradient", lambda w, g, lr: w + lr * g),
+        KnownMistake(
+            "sgd_ascent", "w + lr·g climbs the loss: step against the gradient", lambda w, g, lr: w + lr * g
+        ),
     ),
 )
 
@@ -61,7 +69,9 @@ SGD = Exercise(
 def momentum_update(w: Any, g: Any, v: Any, lr: float, mu: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
     """Our answer: v ← μv − η·g; w ← w + v."""
     state = {"v": np.array(v, dtype=np.float64)}
-    new_w = make_optimizer("momentum", lr=lr, mu=mu).step(np.array(w, dtype=np.float64), np.asarray(g), state, 1)
+    new_w = make_optimizer("momentum", lr=lr, mu=mu).step(
+        np.array(w, dtype=np.float64), np.asarray(g), state, 1
+    )
     return new_w, state["v"]
 
 
@@ -70,7 +80,9 @@ def _momentum_cases() -> list[Case]:
     for index, (w, g, v, _) in enumerate(_draws(4, 2)):
         velocity = v if index else np.zeros(9)
         words = "first step (v = 0)" if index == 0 else "a later step"
-        cases.append(Case((Array(w), Array(g), Array(velocity), 0.01), {"mu": 0.9}, label=f"{words}, η = 0.01"))
+        cases.append(
+            Case((Array(w), Array(g), Array(velocity), 0.01), {"mu": 0.9}, label=f"{words}, η = 0.01")
+        )
     return cases
 
 
@@ -100,7 +112,9 @@ v is the velocity from the previous step (zeros before the first). Returns (w_ne
             _momentum_opposite_velocity,
         ),
         KnownMistake(
-            "stale_velocity", "w moved with the previous step's velocity instead of the new one", _momentum_old_velocity
+            "stale_velocity",
+            "w moved with the previous step's velocity instead of the new one",
+            _momentum_old_velocity,
         ),
     ),
 )
@@ -110,7 +124,15 @@ v is the velocity from the previous step (zeros before the first). Returns (w_ne
 
 
 def adam_update(
-    w: Any, g: Any, m: Any, v: Any, t: int, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    w: Any,
+    g: Any,
+    m: Any,
+    v: Any,
+    t: int,
+    lr: float = 0.001,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Our answer: the race's Adam rule with bias correction by the step count ``t``."""
     state = {"m": np.array(m, dtype=np.float64), "v": np.array(v, dtype=np.float64)}
@@ -123,11 +145,17 @@ def _adam_cases() -> list[Case]:
     cases = []
     for index, ((w, g, m, v), t) in enumerate(zip(_draws(5, 3), (1, 2, 7, 50, 1000), strict=True)):
         moments = (np.zeros(9), np.zeros(9)) if index == 0 else (m, v * 0.1)
-        cases.append(Case((Array(w), Array(g), Array(moments[0]), Array(moments[1]), t), {"lr": 0.01}, label=f"t = {t}"))
+        cases.append(
+            Case(
+                (Array(w), Array(g), Array(moments[0]), Array(moments[1]), t), {"lr": 0.01}, label=f"t = {t}"
+            )
+        )
     return cases
 
 
-def _adam_no_correction(w: Any, g: Any, m: Any, v: Any, t: int, lr: float = 0.001, **_: Any) -> tuple[Any, ...]:
+def _adam_no_correction(
+    w: Any, g: Any, m: Any, v: Any, t: int, lr: float = 0.001, **_: Any
+) -> tuple[Any, ...]:
     m = 0.9 * np.asarray(m) + 0.1 * np.asarray(g)
     v = 0.999 * np.asarray(v) + 0.001 * np.asarray(g) ** 2
     return np.asarray(w) - lr * m / (np.sqrt(v) + 1e-8), m, v
@@ -148,7 +176,9 @@ Returns (w_new, m_new, v_new).""",
     cases=_adam_cases,
     check=compare.arrays(MOMENT_NAMES),
     mistakes=(
-        KnownMistake("adam_no_bias_correction", "no bias correction: m and v used as they are", _adam_no_correction),
+        KnownMistake(
+            "adam_no_bias_correction", "no bias correction: m and v used as they are", _adam_no_correction
+        ),
     ),
 )
 
@@ -188,11 +218,16 @@ def train_adam(w: Any, gradient: Any, rows: int, epochs: int, lr: float = 0.001)
 def _train_cases() -> list[Case]:
     rng = np.random.default_rng(4)
     gradient = Ref(f"{_HERE}:row_gradient")
+    ours_adam = {"adam_update": Ref(f"{_HERE}:adam_update")}
     return [
-        Case((Array(rng.normal(0, 0.01, 9)), gradient, TRAIN_ROWS, TRAIN_EPOCHS), {"lr": lr},
-             stand_ins={"adam_update": Ref(f"{_HERE}:adam_update")}, label=f"{TRAIN_EPOCHS} epochs × {TRAIN_ROWS} rows, η = {lr:g}")
+        Case(
+            (Array(rng.normal(0, 0.01, 9)), gradient, TRAIN_ROWS, TRAIN_EPOCHS),
+            {"lr": lr},
+            stand_ins=ours_adam,
+            label=f"{TRAIN_EPOCHS} epochs × {TRAIN_ROWS} rows, η = {lr:g}",
+        )
         for lr in (0.01, 0.05)
-    ]  # fmt: skip
+    ]
 
 
 TRAIN_ADAM = Exercise(
@@ -209,12 +244,16 @@ Start with m = v = zeros; returns the final weights.""",
         KnownMistake(
             "adam_epoch_correction",
             "bias correction with the epoch number instead of the step number t",
-            lambda w, gradient, rows, epochs, lr=0.001: _train(w, gradient, rows, epochs, lr, lambda t, e, r: e),
+            lambda w, gradient, rows, epochs, lr=0.001: _train(
+                w, gradient, rows, epochs, lr, lambda t, e, r: e
+            ),
         ),
         KnownMistake(
             "adam_step_reset",
             "t restarted at 1 every epoch: it must count every update",
-            lambda w, gradient, rows, epochs, lr=0.001: _train(w, gradient, rows, epochs, lr, lambda t, e, r: r + 1),
+            lambda w, gradient, rows, epochs, lr=0.001: _train(
+                w, gradient, rows, epochs, lr, lambda t, e, r: r + 1
+            ),
         ),
     ),
 )

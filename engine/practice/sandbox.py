@@ -124,7 +124,7 @@ class _Session:
         self.selector.register(self.process.stdout, selectors.EVENT_READ, "stdout")
         self.selector.register(self.process.stderr, selectors.EVENT_READ, "stderr")
         self.pending = b""
-        self.open_streams = 3
+        self.ended = False  # our pipe reached its end: the harness is gone
         self.current: int | None = None
         self.calls: list[dict[str, Any]] = []
 
@@ -140,7 +140,7 @@ class _Session:
                 if isinstance(message, dict):
                     return message
                 continue
-            if self.open_streams == 0:
+            if self.ended:
                 return None
             if token is not None:
                 token.raise_if_cancelled()
@@ -151,9 +151,7 @@ class _Session:
                 chunk = os.read(key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
                 if not chunk:
                     self.selector.unregister(key.fileobj)
-                    self.open_streams -= 1
-                    if key.data == "lines":
-                        self.open_streams = 0  # the harness is gone; no need to wait for its pipes
+                    self.ended = self.ended or key.data == "lines"
                 elif key.data == "lines":
                     self.pending += chunk
                 else:

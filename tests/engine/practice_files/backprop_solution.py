@@ -82,7 +82,7 @@ def train_adam(w, gradient, rows, epochs, lr=0.001):
     m = np.zeros(len(w))
     v = np.zeros(len(w))
     step = 0
-    for epoch in range(1, epochs + 1):
+    for epoch in range(1, epochs + 1):  # noqa: B007 (a mistake variant reads it)
         for r in range(rows):
             step += 1
             w, m, v = adam_update(w, gradient(w, r), m, v, step, lr)  # MISTAKE-epoch

@@ -172,6 +172,8 @@ def describe_error(exc: BaseException, path: str, named_arrays: dict[str, Any]) 
 
 
 def _changed(before: Any, after: Any) -> bool:
+    if before is after:  # immutable values (NaN included, which is not equal to itself)
+        return False
     try:
         return bool(before != after)
     except Exception:  # e.g. comparing arrays inside lists: treat as unchanged, arrays are read-only

@@ -300,3 +300,10 @@ def recognise(exercise: Exercise, outcomes: Sequence[CaseOutcome]) -> MistakeMat
         if matched:
             return MistakeMatch(mistake.name, mistake.text, exercise.name)
     return None
+
+
+def task_text(lab: str, name: str) -> str:
+    """The Markdown task text of exercise ``name`` (``resources/labs/<lab>/exercises/<name>.md``)."""
+    from engine.prose import resource_text
+
+    return resource_text("labs", lab, "exercises", f"{name}.md")

@@ -48,7 +48,8 @@ def _essay_cases() -> list[Case]:
 
 
 def _joined_with_nan(row: dict[str, Any]) -> str:
-    return " ".join(str(row.get(column, "nan")) for column in _ESSAYS)
+    # What pandas gives: a missing essay is NaN, and str(NaN) is "nan".
+    return " ".join(str(row[column]) for column in _ESSAYS if column in row)
 
 
 JOIN_ESSAYS = Exercise(

@@ -4,7 +4,7 @@ Each lab declares its exercises as data (:mod:`engine.practice.exercise`, in
 ``engine/labs/<lab>/exercises``); :func:`grade_file` runs a learner's file in a separate process
 (:mod:`engine.practice.sandbox`) and judges every result against our engine, naming the known
 mistakes it recognises; :mod:`engine.practice.report` turns that into JSON and text. The ``grade``
-command (:mod:`engine.practice.command`) and the Practice tab share all of it.
+command (:mod:`engine.cli.grade_cmd`) and the Practice tab share all of it.
 """
 
 from __future__ import annotations

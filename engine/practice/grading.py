@@ -281,7 +281,6 @@ def _verdict(
         details.update(exercise.diagnose(outcomes))
     mistake = recognise(exercise, outcomes)
     if mistake is not None:
-        message += f"; looks like a known mistake: {mistake.text}"
         details["mistake"] = mistake.name
     return ExerciseResult(name, title, False, True, message, details, mistake)
 

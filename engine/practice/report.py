@@ -129,17 +129,18 @@ def format_report(report: Report) -> str:
     for result in report.results:
         lines.append(f"  {_MARKS[result.status]} {result.name:<{width}}  {result.message}")
         lines.extend(f"      {line}" for line in detail_lines(result))
-    for mistake in report.mistakes:
-        lines.append(f"  known mistake in {mistake.exercise}: {mistake.text}")
     return "\n".join(lines)
 
 
-def detail_lines(result: ExerciseResult) -> list[str]:
-    """What the terminal and the Practice tab show under a failed exercise, line by line."""
+def detail_lines(result: ExerciseResult, mistake: bool = True) -> list[str]:
+    """What the terminal and the Practice tab show under a failed exercise, line by line (the known
+    mistake first, unless ``mistake`` is False because the caller shows it its own way)."""
     details = result.details
     lines: list[str] = []
     if result.passed:
         return lines
+    if mistake and result.mistake is not None:
+        lines.append(f"known mistake: {result.mistake.text}")
     if details.get("suspects"):
         lines.append(f"suspect node(s): {', '.join(details['suspects'])}")
     step = details.get("step")

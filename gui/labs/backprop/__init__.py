@@ -94,7 +94,7 @@ class BackpropLabWidget(TrainingLabWidget):
     @Slot(int)
     def _on_view_changed(self, index: int) -> None:
         widget = self.views.widget(index)
-        race_side = widget not in (self.explorer, self.check, self.rules)
+        race_side = widget not in (self.explorer, self.check, self.rules, self.practice)
         splitter = self.settings_column
         assert isinstance(splitter, QSplitter)
         total = sum(splitter.sizes())

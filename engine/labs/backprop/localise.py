@@ -139,18 +139,21 @@ def localise(cases: Sequence[GradientCase], shown: int | None = None) -> dict[st
     index = shown if shown is not None and shown in wrong_cases else wrong_cases[0]
     deltas = deltas_per_case[index]
     grads = prepared[index].grads
+    implied = {n: grads[n] + float(d) for n, d in zip(nodes, deltas, strict=True)}
+    step = _first_step(graph, cases[index].feeds, nodes, grads, implied)
+    # The chosen step's node and every weight: the numbers a view can put beside ours.
     numbers: dict[str, dict[str, float | None]] = {
-        n: {"ours": grads[n], "yours": grads[n] + float(d)} for n, d in zip(nodes, deltas, strict=True)
+        step["node"]: {"ours": step["ours"], "yours": step["yours"]}
     }
     for w in WEIGHTS:
-        theirs = cases[index].learner.get(f"d{w}")
-        numbers[w] = {"ours": grads.get(w, 0.0), "yours": theirs}
+        numbers[w] = {"ours": grads.get(w, 0.0), "yours": cases[index].learner.get(f"d{w}")}
     result.update(
         suspects=suspects,
         explained=list(nodes),
         numbers=numbers,
         case=index + 1,
-        step=_first_step(graph, cases[index].feeds, nodes, numbers),
+        shown=index == shown,
+        step=step,
     )
     return result
 
@@ -179,7 +182,11 @@ def _explain(
 
 
 def _first_step(
-    graph: Graph, feeds: Mapping[str, float], nodes: Sequence[str], numbers: Mapping[str, Mapping[str, Any]]
+    graph: Graph,
+    feeds: Mapping[str, float],
+    nodes: Sequence[str],
+    grads: Mapping[str, float],
+    implied: Mapping[str, float],
 ) -> dict[str, Any]:
     """The first backward step (output side) among ``nodes`` that reads a non-trivial local derivative."""
     steps = {s.node: s for s in graph.backward_steps(feeds)}
@@ -189,7 +196,7 @@ def _first_step(
         ordered[0],
     )
     step = steps[chosen]
-    ours, yours = numbers[chosen]["ours"], numbers[chosen]["yours"]
+    ours, yours = grads[chosen], implied[chosen]
     out = graph.output
     info: dict[str, Any] = {"node": chosen, "ours": ours, "yours": yours}
     if len(step.terms) == 1:
@@ -202,12 +209,12 @@ def _first_step(
             local_ours=term.local,
             local_yours=local_yours,
         )
-        implied = (
+        as_if = (
             f" (as if ∂{term.consumer}/∂{chosen} were {fmt(local_yours)})" if local_yours is not None else ""
         )
         info["text"] = (
             f"∂{out}/∂{chosen} = ∂{out}/∂{term.consumer} · ∂{term.consumer}/∂{chosen}: ours "
-            f"{fmt(term.upstream)} · {fmt(term.local)} = {fmt(ours)}; yours {fmt(yours)}{implied}. "
+            f"{fmt(term.upstream)} · {fmt(term.local)} = {fmt(ours)}; yours {fmt(yours)}{as_if}. "
             f"Rule: {term.rule}"
         )
     else:

@@ -171,11 +171,12 @@ class TrainingLabWidget(QWidget):
     @Slot(int)
     def _make_room_for_practice(self, index: int) -> None:
         # The Practice tab needs the width for its editor; the run settings return with any other view.
-        splitter = self.views.parentWidget()
+        views = getattr(self, "views", None)  # tabs removed while the widget is being torn down
+        splitter = views.parentWidget() if views is not None else None
         if not isinstance(splitter, QSplitter):
             return
         sizes = splitter.sizes()
-        if self.views.widget(index) is self.practice:
+        if views.widget(index) is getattr(self, "practice", None):
             if sizes[0] > 0:
                 self._settings_width = sizes[0]
                 splitter.setSizes([0, sum(sizes)])

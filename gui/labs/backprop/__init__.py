@@ -117,7 +117,8 @@ class BackpropLabWidget(TrainingLabWidget):
         """Opening the tab puts focus on the graph, so → ← Space Home step right away."""
         super().showEvent(event)
         if self.views.currentWidget() is self.explorer:
-            QTimer.singleShot(0, self.explorer.view.setFocus)
+            view = self.explorer.view
+            QTimer.singleShot(0, view, view.setFocus)  # with the view as context: dropped once it is gone
 
     @Slot()
     def show_graph(self) -> None:

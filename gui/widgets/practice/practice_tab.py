@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine.jobs import Cancelled, Failed, Finished
 from engine.paths import data_dir
-from engine.practice import Case, Report, lab_exercises, template
+from engine.practice import DEFAULT_TIMEOUT, Case, Report, lab_exercises, template
 from engine.practice.job import GRADE_JOB, GradeParams
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.practice.code_editor import CodeEditor
@@ -83,6 +83,8 @@ class PracticeTab(QWidget):
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(DEBOUNCE_MS)
         self.graded_at = 0.0
+        self.timeout = DEFAULT_TIMEOUT
+        self.saved_text = ""  # the file's text as last read or written
 
         self.message_bar = MessageBar()
         self.results = ReportView(self.exercises)
@@ -166,7 +168,7 @@ class PracticeTab(QWidget):
         self.path = path
         self.watcher.addPath(str(path))
         self.editor.setPlainText(text)
-        self.editor.document().setModified(False)
+        self.saved_text = text
         self.file_label.setText(f"{_short(path)}  (watched: saving in any editor re-grades)")
         self.file_label.setToolTip(str(path))
         if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
@@ -174,6 +176,11 @@ class PracticeTab(QWidget):
                 f"{_short(path)} is not UTF-8; unreadable bytes are shown as �", "warning"
             )
         return True
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether the editor holds edits the file does not have."""
+        return self.editor.toPlainText() != self.saved_text
 
     @Slot()
     def choose_file(self) -> None:
@@ -208,7 +215,7 @@ class PracticeTab(QWidget):
         except OSError as exc:
             self.message_bar.show_message(f"Cannot save {_short(self.path)}: {exc}", "error")
             return False
-        self.editor.document().setModified(False)
+        self.saved_text = self.editor.toPlainText()
         self.watcher.addPath(str(self.path))  # a replaced file drops out of the watch list
         if self.grade_on_save.isChecked():
             self.grade()
@@ -235,7 +242,7 @@ class PracticeTab(QWidget):
             return
         if text == self.editor.toPlainText():
             return  # our own save
-        if self.editor.document().isModified():
+        if self.unsaved:
             self.message_bar.show_message(
                 f"{_short(self.path)} changed on disk; your unsaved edits here are kept (Save overwrites the "
                 "file, Open… reads it again)",
@@ -244,7 +251,7 @@ class PracticeTab(QWidget):
             return
         cursor = self.editor.textCursor().position()
         self.editor.setPlainText(text)
-        self.editor.document().setModified(False)
+        self.saved_text = text
         moved = self.editor.textCursor()
         moved.setPosition(min(cursor, len(text)))
         self.editor.setTextCursor(moved)
@@ -258,7 +265,7 @@ class PracticeTab(QWidget):
         """Save unsaved edits, then grade the file on the worker thread."""
         if self.path is None:
             return
-        if self.editor.document().isModified() and not self._save_quietly():
+        if self.unsaved and not self._save_quietly():
             return
         try:
             extra = dict(self.extra_cases())
@@ -266,7 +273,7 @@ class PracticeTab(QWidget):
             extra = {}
             self.message_bar.show_message(f"Grading without the screen's case: {exc}", "warning")
         self.graded_at = time.monotonic()
-        self.runner.start(GRADE_JOB, GradeParams(self.lab, str(self.path), extra_cases=extra))
+        self.runner.start(GRADE_JOB, GradeParams(self.lab, str(self.path), self.timeout, extra))
 
     def _save_quietly(self) -> bool:
         grade_on_save = self.grade_on_save.isChecked()

@@ -10,7 +10,7 @@ command (:mod:`engine.cli.grade_cmd`) and the Practice tab share all of it.
 from __future__ import annotations
 
 from engine.practice.exercise import Array, Case, Exercise, KnownMistake, LabExercises, Mismatch, Ref
-from engine.practice.grading import grade_file, lab_exercises, task_text, template
+from engine.practice.grading import grade_file, has_exercises, lab_exercises, task_text, template
 from engine.practice.report import ExerciseResult, MistakeMatch, Report, format_report
 from engine.practice.sandbox import DEFAULT_TIMEOUT
 
@@ -28,6 +28,7 @@ __all__ = [
     "Report",
     "format_report",
     "grade_file",
+    "has_exercises",
     "lab_exercises",
     "task_text",
     "template",

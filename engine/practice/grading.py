@@ -8,6 +8,7 @@ back its results as JSON.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,11 @@ def lab_exercises(lab: str) -> LabExercises:
     module = importlib.import_module(f"engine.labs.{lab}.exercises")
     exercises: LabExercises = module.EXERCISES
     return exercises
+
+
+def has_exercises(lab: str) -> bool:
+    """Whether ``lab`` declares exercises (every registered lab does; a test's fake lab does not)."""
+    return lab in LAB_IDS and importlib.util.find_spec(f"engine.labs.{lab}.exercises") is not None
 
 
 def template(lab: str) -> str:

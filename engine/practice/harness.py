@@ -1,7 +1,9 @@
-"""The learner's side of grading: a script run as ``python -I harness.py FD JOB`` in a separate process.
+"""The learner's side of grading: a script run as ``python -I harness.py JOB`` in a separate process.
 
 It reads one job (the JSON file ``JOB``), loads the learner's file as a module, calls the requested
-functions on the hidden cases and writes one JSON line per event to file descriptor ``FD``:
+functions on the hidden cases and writes one JSON line per event to its standard output, which it
+keeps for itself (file descriptor 1 is pointed at stderr first, so nothing the learner's code writes,
+not even from C, can mix into those lines):
 ``loaded`` / ``load_failed``, then per exercise ``start``, one ``call`` per case and ``done``. The
 app's process never imports the learner's code; it only reads these lines (see
 :mod:`engine.practice.sandbox`, which also enforces the timeouts and caps the output).
@@ -265,12 +267,13 @@ def _limit_memory(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def main(fd: int, job_path: str) -> int:
-    """Run the job in the file ``job_path``, reporting to ``fd``."""
+def main(job_path: str) -> int:
+    """Run the job in the file ``job_path``, reporting on the original standard output."""
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)  # from here on fd 1 is stderr: the parent reads it as raw output, capped
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)
     sys.stdin = io.StringIO("")  # input() in the learner's code gets EOF instead of waiting
-    out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
 
     def send(message: dict[str, Any]) -> None:
         out.write(json.dumps(message) + "\n")
@@ -298,4 +301,4 @@ def main(fd: int, job_path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]), sys.argv[2]))
+    sys.exit(main(sys.argv[1]))

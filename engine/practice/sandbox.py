@@ -1,28 +1,30 @@
 """Runs a learner's file in a separate Python process, one exercise after another, with timeouts.
 
 The app never imports the learner's code: :func:`run_exercises` starts ``python -I harness.py`` (see
-:mod:`engine.practice.harness`), hands it the job in a temporary file and reads its JSON lines from a
-pipe of its own. Each exercise (all of its cases together) has ``timeout`` seconds; loading the file
-has the same. An exercise that runs out of time, or a process that dies under it (a crash,
-``os._exit``, running out of memory), is that exercise's failure: the process is killed and a fresh
-one carries on with the exercises after it. What the learner's code writes to the real stdout or
-stderr is read continuously and capped, so an endless ``print`` loop cannot fill memory or a disk.
+:mod:`engine.practice.harness`), hands it the job in a temporary file and reads its JSON lines from
+its stdout (the harness keeps that for itself). Each exercise (all of its cases together) has
+``timeout`` seconds; loading the file has the same. An exercise that runs out of time, or a process
+that dies under it (a crash, ``os._exit``, running out of memory), is that exercise's failure: the
+process is killed and a fresh one carries on with the exercises after it. What the learner's code
+writes to the real stdout or stderr is read continuously and capped, so an endless ``print`` loop
+cannot fill memory or a disk.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import selectors
+import queue
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from engine.jobs import CancelToken
 
@@ -61,14 +63,17 @@ class ExerciseRun:
 
 
 class _Capped:
+    """The first ``limit`` bytes of a stream; the rest is read and dropped (the pipe never fills)."""
+
     def __init__(self, limit: int) -> None:
         self.data = bytearray()
         self.limit = limit
 
-    def add(self, chunk: bytes) -> None:
-        room = self.limit - len(self.data)
-        if room > 0:
-            self.data += chunk[:room]
+    def drain(self, stream: IO[bytes]) -> None:
+        for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
+            room = self.limit - len(self.data)
+            if room > 0:
+                self.data += chunk[:room]
 
     def text(self) -> str:
         return self.data.decode("utf-8", "replace")
@@ -88,7 +93,8 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 
 
 class _Session:
-    """One harness process: started on a job, read line by line with deadlines."""
+    """One harness process, read by two threads (no select(): it does not work on pipes on Windows):
+    its protocol lines go to a queue, its stderr (everything the learner's code wrote) to a cap."""
 
     def __init__(self, path: Path, jobs: Sequence[ExerciseJob]) -> None:
         job = {
@@ -101,61 +107,56 @@ class _Session:
         handle, self.job_file = tempfile.mkstemp(prefix="dllab-grade-", suffix=".json")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(job, out)
-        read_end, write_end = os.pipe()
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-I", str(HARNESS), str(write_end), self.job_file],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                pass_fds=(write_end,),
-                cwd=str(path.parent),
-                env=env,
-                start_new_session=sys.platform != "win32",
-            )
-        finally:
-            os.close(write_end)
-        self.lines = os.fdopen(read_end, "rb", buffering=0)
-        self.selector = selectors.DefaultSelector()
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(HARNESS), self.job_file],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=str(path.parent),
+            env=env,
+            start_new_session=sys.platform != "win32",
+        )
         assert self.process.stdout is not None and self.process.stderr is not None
-        self.raw = {"stdout": _Capped(OUTPUT_LIMIT), "stderr": _Capped(OUTPUT_LIMIT)}
-        self.selector.register(self.lines, selectors.EVENT_READ, "lines")
-        self.selector.register(self.process.stdout, selectors.EVENT_READ, "stdout")
-        self.selector.register(self.process.stderr, selectors.EVENT_READ, "stderr")
-        self.pending = b""
-        self.ended = False  # our pipe reached its end: the harness is gone
+        self.messages: queue.Queue[bytes | None] = queue.Queue()
+        self.stderr = _Capped(OUTPUT_LIMIT)
+        self.readers = [
+            threading.Thread(target=self._read_lines, args=(self.process.stdout,), daemon=True),
+            threading.Thread(target=self.stderr.drain, args=(self.process.stderr,), daemon=True),
+        ]
+        for reader in self.readers:
+            reader.start()
+        self.ended = False
         self.current: int | None = None
         self.calls: list[dict[str, Any]] = []
 
+    def _read_lines(self, stream: IO[bytes]) -> None:
+        for line in stream:  # a line longer than memory allows cannot come: results are capped
+            self.messages.put(line)
+        self.messages.put(None)
+
     def next_message(self, deadline: float, token: CancelToken | None) -> dict[str, Any] | None:
         """The next JSON line; ``None`` at the end of the stream. Raises TimeoutError at ``deadline``."""
-        while True:
-            if b"\n" in self.pending:
-                line, _, self.pending = self.pending.partition(b"\n")
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    continue  # not ours: the learner wrote to our descriptor
-                if isinstance(message, dict):
-                    return message
-                continue
-            if self.ended:
-                return None
+        while not self.ended:
             if token is not None:
                 token.raise_if_cancelled()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            for key, _ in self.selector.select(min(remaining, 0.1)):
-                chunk = os.read(key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
-                if not chunk:
-                    self.selector.unregister(key.fileobj)
-                    self.ended = self.ended or key.data == "lines"
-                elif key.data == "lines":
-                    self.pending += chunk
-                else:
-                    self.raw[key.data].add(chunk)
+            try:
+                line = self.messages.get(timeout=min(remaining, 0.1))
+            except queue.Empty:
+                continue
+            if line is None:
+                self.ended = True
+                break
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not one of ours
+            if isinstance(message, dict):
+                return message
+        return None
 
     def read(
         self,
@@ -197,10 +198,11 @@ class _Session:
                 self.current = None
 
     def close(self) -> dict[str, Any]:
-        """Kill the process if it still runs; its exit code and the start of its raw output."""
+        """Kill the process if it still runs; its exit code and the start of what it wrote to stderr."""
         _kill(self.process)
-        self.selector.close()
-        for stream in (self.lines, self.process.stdout, self.process.stderr):
+        for reader in self.readers:
+            reader.join(5)
+        for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
         Path(self.job_file).unlink(missing_ok=True)
@@ -211,9 +213,8 @@ class _Session:
                 detail["signal"] = signal.Signals(-code).name
             except ValueError:
                 detail["signal"] = str(-code)
-        for name, capped in self.raw.items():
-            if capped.data:
-                detail[name] = capped.text()
+        if self.stderr.data:
+            detail["stderr"] = self.stderr.text()
         return detail
 
 

@@ -44,6 +44,7 @@ from engine.jobs import (
     Started,
 )
 from engine.params import ParamError
+from engine.practice import has_exercises
 from engine.progress import ProgressTracker, format_eta
 from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
@@ -123,8 +124,10 @@ class TrainingLabWidget(QWidget):
         explanation = markdown_label(first_paragraph(text), "labExplanation")
         if "\n\n" in text.strip():
             self.add_view("About", AboutView(text))
-        self.practice = PracticeTab(spec.id)
-        self.add_view("Practice", self.practice)
+        self.practice: PracticeTab | None = None
+        if has_exercises(spec.id):
+            self.practice = PracticeTab(spec.id)
+            self.add_view("Practice", self.practice)
         left = QWidget()
         left_box = QVBoxLayout(left)
         left_box.addWidget(explanation)
@@ -281,8 +284,9 @@ class TrainingLabWidget(QWidget):
 
     def prepare_practice_screenshot(self, _view: str = "practice") -> None:
         """The Practice tab with a sample learner file graded (only for README screenshots)."""
-        self.views.setCurrentWidget(self.practice)
-        self.practice.prepare_screenshot()
+        if self.practice is not None:
+            self.views.setCurrentWidget(self.practice)
+            self.practice.prepare_screenshot()
 
     def run_in_this_thread(self, settings: dict[str, Any], params: Any = None) -> LabResult | None:
         """Put ``settings`` into the form and run the lab synchronously, feeding its events to the

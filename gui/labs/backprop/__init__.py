@@ -70,6 +70,7 @@ class BackpropLabWidget(TrainingLabWidget):
         explorer_box = self.explorer.layout()
         assert isinstance(explorer_box, QVBoxLayout)
         explorer_box.insertWidget(1, self.quiz)
+        assert self.practice is not None  # every registered lab has exercises
         self.practice_on_graph = PracticeOnGraph(self.practice, self.explorer, self.views)
         self._on_view_changed(self.views.currentIndex())
 

@@ -15,6 +15,7 @@ from engine.labs.text_cnn.newsgroups import CLASS_NAMES, generate_corpus
 from engine.params import ParamError, build
 from engine.text.corpus import CorpusError
 from engine.text.embeddings import EmbeddingFileError
+from tests.tensorboard_events import assert_default_logs
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +92,9 @@ def test_model2_one_epoch_is_reproducible(tiny_corpus: Path) -> None:
     assert "randomly initialised" in first.extra["embedding"]["label"]
     assert first.extra["vocabulary_size"] <= 30  # padding, [UNK], a-z, "_" and space at most
     assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [1]
+    logs = [assert_default_logs(run.artifacts["tensorboard"]) for run in (first, second)]
+    assert {"epoch_accuracy", "epoch_f1", "weights/conv1_1"} <= set(logs[0])
+    assert first.artifacts["tensorboard"] != second.artifacts["tensorboard"]  # a folder per run
 
 
 def test_bad_folder_or_vectors_file_fail_early_with_a_named_error(tmp_path: Path) -> None:

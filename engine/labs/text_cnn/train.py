@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine import tfrt
+from engine.callbacks.tensorboard_logger import TensorBoardLogger
 from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LogLine, Marker
 from engine.keras_fit import fit_with_events
 from engine.labs.text_cnn.data import PreparedCorpus, evaluation, one_hot
@@ -26,6 +27,7 @@ from engine.labs.text_cnn.models import (
     layer_table,
 )
 from engine.paths import data_dir
+from engine.tensorboard_logs import run_log_dir
 from engine.text.embeddings import char_vocabulary, embedding_matrix, encode_chars, load_vectors
 
 WORD_DIM, CHAR_DIM = 300, 32
@@ -154,7 +156,7 @@ def _build(params: Any, encoded: Encoded, n_classes: int) -> Any:
 
 
 def _callbacks(params: Any, best: BestEpoch) -> tuple[list[Any], Any, dict[str, str]]:
-    """Best-epoch tracking, the best-model checkpoint, early stopping and TensorBoard (optional)."""
+    """Best-epoch tracking, the best-model checkpoint, early stopping and TensorBoard (default on)."""
     folder = data_dir() / "text_cnn"
     folder.mkdir(parents=True, exist_ok=True)
     artifacts = {"best_model": str(folder / f"best_model{params.model}_seed{params.seed}.keras")}
@@ -169,8 +171,9 @@ def _callbacks(params: Any, best: BestEpoch) -> tuple[list[Any], Any, dict[str, 
         stopper = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=params.patience)
         callbacks.append(stopper)
     if params.tensorboard:
-        artifacts["tensorboard"] = str(folder / f"tensorboard_model{params.model}_seed{params.seed}")
-        callbacks.append(keras.callbacks.TensorBoard(artifacts["tensorboard"]))
+        log_dir = run_log_dir("text_cnn", f"model{params.model}-seed{params.seed}")
+        artifacts["tensorboard"] = str(log_dir)
+        callbacks.append(TensorBoardLogger(log_dir, validation_keys=()))
     return callbacks, stopper, artifacts
 
 

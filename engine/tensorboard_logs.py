@@ -8,6 +8,7 @@ all of its runs side by side. The events themselves are written by
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 import time
@@ -45,3 +46,8 @@ def run_log_dir(lab: str, label: str) -> Path:
 def view_command(log_dir: str | os.PathLike[str]) -> str:
     """The command, run in the app's folder, that serves ``log_dir`` in TensorBoard."""
     return f'.venv/bin/tensorboard --logdir "{log_dir}"'
+
+
+def viewer_installed() -> bool:
+    """Whether the ``tensorboard`` viewer is installed beside the app (looked up, not imported)."""
+    return importlib.util.find_spec("tensorboard") is not None

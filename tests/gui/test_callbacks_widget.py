@@ -50,26 +50,6 @@ def test_model_picker_fills_the_form_and_fields_stay_editable(widget):
     assert widget.form.params().config().activation == "elu"
 
 
-def test_tensorboard_is_spelled_right_and_the_panel_says_how_to_get_the_viewer(widget):
-    layout = widget.form.layout()
-    label = layout.labelForField(widget.form.editors["tensorboard"])
-    assert label.text() == "TensorBoard"
-    widget.tensorboard.show_logs(
-        {
-            "tensorboard_log_dir": "/runs/x/tensorboard",
-            "tensorboard_command": '.venv/bin/tensorboard --logdir "/runs/x/tensorboard"',
-            "tensorboard_install": ".venv/bin/pip install tensorboard",
-        }
-    )
-    text = widget.tensorboard.text.text()
-    assert "not installed with this app" in text and ".venv/bin/pip install tensorboard" in text
-    assert text.index("pip install") < text.index('--logdir "/runs/x/tensorboard"')
-    assert "readable by TensorBoard 2.21" in text
-    widget.tensorboard.show_logs({"tensorboard_log_dir": "", "tensorboard_command": ""})
-    assert "no TensorBoard logs" in widget.tensorboard.text.text()
-    assert not widget.tensorboard.copy_button.isEnabled()
-
-
 def test_events_draw_curves_markers_and_layer_views(widget):
     widget.reset_views()
     widget.on_event(BatchProgress(1, 5, 10, {"loss": 0.9}))

@@ -72,8 +72,10 @@ def test_model1_one_epoch_with_a_glove_file(tiny_corpus: Path, tmp_path: Path) -
         assert item["true"] != item["predicted"] and item["original"].startswith("From:")
     assert extra["embedding"]["kind"] == "pretrained" and extra["embedding"]["dim"] == 6
     assert 0 < extra["embedding"]["coverage"] < 1
-    embedding_row = next(r for r in extra["model_layers"] if r["name"] == "embedding")
-    assert embedding_row["trainable"] is False
+    layers = {layer["name"]: layer for layer in extra["model_diagram"]["layers"]}
+    assert layers["embedding"]["trainable_params"] == 0 and layers["embedding"]["frozen_params"] > 0
+    assert layers["concat1"]["inputs"] == ["conv1_k3", "conv1_k4", "conv1_k5"]
+    assert extra["model_diagram"]["frozen_params"] == layers["embedding"]["frozen_params"]
     assert extra["sequence_length"] == extra["proposed_length"] and extra["length_reason"]
     assert "chunker" in extra["chunker"]
     assert Path(result.artifacts["best_model"]).is_file()

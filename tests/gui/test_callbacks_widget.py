@@ -160,6 +160,8 @@ def test_a_real_run_plots_each_epoch_and_every_decision(qtbot, widget, tiny_csv,
     assert widget.curves.marker_count == len(result.result.markers) == widget.timeline.count() > 0
     assert len(widget.layers.records) == 2
     assert widget.tensorboard.copy_button.isEnabled() and str(tmp_path) in widget.tensorboard.text.text()
+    names = [layer["name"] for layer in result.result.extra["model_diagram"]["layers"]]
+    assert list(widget.model_diagram.boxes) == names and names[0] == "features" and names[-1] == "output"
     assert widget.compare.shown == {3: widget.compare.shown[3]}
 
 

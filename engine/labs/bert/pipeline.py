@@ -21,6 +21,7 @@ from engine.labs.bert.corpus import default_new_reviews, default_reviews
 from engine.labs.bert.data import ReviewSplit, clean_text, counts_of, load_reviews, read_texts
 from engine.labs.bert.embeddings import Encoder, cache_path, embed_texts, load_encoder
 from engine.labs.bert.head import HeadConfig, load_head, predict_proba, train_head
+from engine.model_diagram import describe_model
 from engine.paths import cache_dir
 from engine.tensorboard_logs import run_log_dir
 
@@ -246,6 +247,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "input_checks": checks,
             "embedding_shape": list(vectors.shape),
             "best_epoch": trained.best_epoch,
+            "model_diagram": describe_model(head),
             "pca": projection.as_json(),
             "new_reviews": new,
             "predicted_class_counts": new["class_counts"],

@@ -158,6 +158,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     from engine.keras_fit import fit_with_events
     from engine.labs.callbacks.models import build_dense_model
     from engine.labs.callbacks.setup import LabCallbacks  # imports Keras
+    from engine.model_diagram import describe_model
 
     tfrt.seed_everything(params.seed)
     emit(LogLine(f"Model-{params.model}: {config.activation}, {config.initializer}, {config.optimizer}"))
@@ -197,6 +198,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "first_batch_loss": first_batch.get("loss", float("nan")),
             "stopped": parts.stopped(),
             "layer_stats": parts.layer_records(),
+            "model_diagram": describe_model(model),
             "output_dir": str(folder),
         },
     )

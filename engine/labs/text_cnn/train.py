@@ -20,12 +20,8 @@ from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LogLine, Ma
 from engine.keras_fit import fit_with_events
 from engine.labs.text_cnn.data import PreparedCorpus, evaluation, one_hot
 from engine.labs.text_cnn.lengths import LengthReport
-from engine.labs.text_cnn.models import (
-    build_char_cnn,
-    build_word_cnn,
-    compile_classifier,
-    layer_table,
-)
+from engine.labs.text_cnn.models import build_char_cnn, build_word_cnn, compile_classifier
+from engine.model_diagram import describe_model
 from engine.paths import data_dir
 from engine.tensorboard_logs import run_log_dir
 from engine.text.embeddings import char_vocabulary, embedding_matrix, encode_chars, load_vectors
@@ -245,7 +241,7 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
         "embedding": {k: v for k, v in encoded.embedding.items() if k != "matrix"}
         | {"dim": int(model.get_layer("embedding").output_dim)},
         "vocabulary_size": len(encoded.vocab),
-        "model_layers": layer_table(model),
+        "model_diagram": describe_model(model),
         "best_epoch": best.best_epoch,
         "epoch_seconds": best.epoch_seconds,
         "corpus_source": prepared.source,

@@ -99,6 +99,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     from engine.labs.transfer.data import generate_documents
     from engine.labs.transfer.gradients import GradientNorms
     from engine.labs.transfer.train import TrainingData, evaluate, prepare_training
+    from engine.model_diagram import describe_model
 
     tfrt.seed_everything(params.seed)
     keras = tfrt.keras()
@@ -217,6 +218,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "split_sizes": {"train": len(train), "validation": len(val), "test": len(test)},
             "layers": [vars(row) | {"output_shape": list(row.output_shape)} for row in layer_rows],
             "param_counts": counts,
+            "model_diagram": describe_model(model),
             "trained_from": data.trained_from,
             "confusion_matrix": result.confusion.tolist(),
             "misclassified": result.misclassified,

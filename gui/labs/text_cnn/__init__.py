@@ -206,7 +206,8 @@ class TextCnnLabWidget(TrainingLabWidget):
         extra = result.extra
         self.test_view.show_result(extra, result.test)
         self.mistakes.show_examples(extra.get("misclassified", []), extra.get("misclassified_total"))
-        self.model_view.show_model(extra)
+        model = int(self.run_params.get("model", 1 if extra["length_report"]["unit"] == "words" else 2))
+        self.model_view.show_model(extra, model)
         if list(self.classes.counts) == list(extra["class_names"]):  # same posts as the explorer's
             self.classes.show_counts(self.classes.counts, extra["class_counts"])
         unit = "words" if extra["length_report"]["unit"] == "words" else "chars"

@@ -43,8 +43,10 @@ KIND_COLOURS = {
 FEATURE_TYPES = ("Conv", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "DepthwiseConv", "SeparableConv")
 SHAPING_TYPES = ("Pool", "Flatten", "Reshape", "Dropout", "Normalization", "Activation", "Softmax", "Permute")
 BOX_WIDTH, COLUMN_GAP, ROW_GAP, SEGMENT_GAP = 150.0, 16.0, 24.0, 48.0
-#: A diagram wraps into columns only when one column would draw it smaller than this.
-WRAP_BELOW_SCALE = 0.8
+#: A diagram wraps into columns only when one column would draw it smaller than this, and only when
+#: wrapping draws it at least ``WRAP_GAIN`` times larger (a wide multi-input model reads best unwrapped).
+WRAP_BELOW_SCALE = 0.7
+WRAP_GAIN = 1.25
 MAX_SCALE = 1.3
 EDGE_COLOUR = QColor("#78909c")
 
@@ -363,14 +365,12 @@ class ModelDiagramView(QWidget):
             width, height = plan.size(segments)
             return min(viewport.width() / (width + 16), viewport.height() / (height + 16), MAX_SCALE)
 
-        best = plan.segments(1)
-        if scale(best) >= WRAP_BELOW_SCALE:
-            return best
-        for count in range(2, len(plan.cuts) + 2):
-            candidate = plan.segments(count)
-            if scale(candidate) > scale(best) * 1.05:
-                best = candidate
-        return best
+        single = plan.segments(1)
+        if scale(single) >= WRAP_BELOW_SCALE:
+            return single
+        wrapped = (plan.segments(count) for count in range(2, len(plan.cuts) + 2))
+        best = max(wrapped, key=scale, default=single)  # the fewest columns among equals
+        return best if scale(best) >= scale(single) * WRAP_GAIN else single
 
     def _arrange(self) -> None:
         """Wrap the rows as fits the view best, place the boxes, draw the arrows, fit the view."""

@@ -157,8 +157,8 @@ class TransferLabWidget(TrainingLabWidget):
 
     def prepare_screenshot(self, view: str) -> None:
         """'' → the curves of a real small Model-2 run (run here, in this thread: screenshots only);
-        ``confusion``, ``misclassified``, ``gradients``, ``layers``, ``results``, ``decisions`` → that
-        view of the same run."""
+        ``confusion``, ``misclassified``, ``gradients``, ``layers``, ``model``, ``results``,
+        ``decisions`` → that view of the same run."""
         curves_page = self.curves.parentWidget()
         assert curves_page is not None
         pages: dict[str, QWidget] = {
@@ -167,6 +167,7 @@ class TransferLabWidget(TrainingLabWidget):
             "misclassified": self.misclassified,
             "gradients": self.gradients,
             "layers": self.layer_map,
+            "model": self.model_diagram,
             "results": self.results_table,
             "decisions": self.timeline,
         }

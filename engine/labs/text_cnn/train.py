@@ -21,6 +21,7 @@ from engine.keras_fit import fit_with_events
 from engine.labs.text_cnn.data import PreparedCorpus, evaluation, one_hot
 from engine.labs.text_cnn.lengths import LengthReport
 from engine.labs.text_cnn.models import build_char_cnn, build_word_cnn, compile_classifier
+from engine.labs.text_cnn.table import corpus_table, save_preprocessed_csv
 from engine.model_diagram import describe_model
 from engine.paths import data_dir
 from engine.tensorboard_logs import run_log_dir
@@ -187,9 +188,14 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
     for marker in setup_markers:
         emit(marker)
     model = _build(params, encoded, n_classes)
+    # The assignment's table of the preprocessed corpus, as a CSV beside the run (before training: a
+    # stopped run still has it).
+    table_csv = str(save_preprocessed_csv(corpus_table(prepared), token))
+    emit(ArtifactSaved("preprocessed_csv", table_csv))
     y = {name: one_hot(corpus.labels[idx], n_classes) for name, idx in vars(split).items()}
     best = BestEpoch(emit)
     callbacks, stopper, artifacts = _callbacks(params, best)
+    artifacts["preprocessed_csv"] = table_csv
     history = fit_with_events(
         model,
         encoded.x["train"],
@@ -209,7 +215,8 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
     if best.weights is not None:
         model.set_weights(best.weights)  # test the best epoch, the one saved to disk
     for name, path in artifacts.items():
-        emit(ArtifactSaved(name, path))
+        if name != "preprocessed_csv":  # announced when it was written
+            emit(ArtifactSaved(name, path))
 
     # The test split is used once, here, after all choices were made on validation data.
     probabilities = np.asarray(model.predict(encoded.x["test"], batch_size=256, verbose=0))

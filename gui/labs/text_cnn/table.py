@@ -155,7 +155,7 @@ class CorpusTableView(QWidget):
         self.view.setWordWrap(False)
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.view.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((200, 120, 220, 140)):
+        for column, width in enumerate((200, 120, 220, 170)):
             self.view.setColumnWidth(column, width)
         self.detail = QTextBrowser()
         self.detail.setPlaceholderText("Select a row to read the post and its preprocessed columns in full.")

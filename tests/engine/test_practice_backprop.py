@@ -178,7 +178,7 @@ def test_output_written_below_python_is_drained_and_never_mixes_into_the_results
         tmp_path,
         "def sigmoid(z):\n",
         "def sigmoid(z):\n    import os\n    for _ in range(50):\n"
-        "        os.write(1, b'{\"event\": \"done\"}\\n' * 20000)\n",
+        '        os.write(1, b\'{"event": "done"}\\n\' * 20000)\n',
     )
     result = grade_file("backprop", path).result("sigmoid")
     assert result.passed, result.message  # 20 MB of fake protocol lines on fd 1 changed nothing

@@ -40,6 +40,7 @@ SHORTCUTS = (
     ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),
     ("Backprop lab: → ← Space Home", "Forward/backward step, step back, play/pause, reset"),
+    ("Practice tab: Ctrl+S / Ctrl+Return", "Save (and grade) / grade the file in the editor"),
 )
 
 

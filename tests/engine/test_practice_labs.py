@@ -83,3 +83,20 @@ def test_tokenize_reports_the_graders_checks(tmp_path):
     result = grade_file("bert", path).result("tokenize")
     assert re.search(r'the graders\' check "length 20" fails', result.message)
     assert [c["name"] for c in result.details["grader_checks"]][:2] == ["three inputs", "length 20"]
+
+
+def test_exercises_load_without_tensorflow():
+    """The Practice tab reads them when a lab opens: importing TensorFlow there would cost seconds."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from engine.labs import LAB_IDS\n"
+        "from engine.practice import template\n"
+        "for lab in LAB_IDS: template(lab)\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 from engine.jobs import LabSpec
 from engine.labs import LABS
 from engine.runs import RunStore
-from gui import theme
+from gui import answer_free, theme
 from gui.home_page import HomePage
 from gui.tf_warmup import TensorFlowWarmup
+from gui.widgets.message_bar import MessageBar
 from gui.workers import LIVE_RUNNERS
 
 if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when first opened
@@ -40,6 +41,7 @@ SHORTCUTS = (
     ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),
     ("Backprop lab: → ← Space Home", "Forward/backward step, step back, play/pause, reset"),
+    ("Practice tab: Ctrl+S / Ctrl+Return", "Save (and grade) / grade the file in the editor"),
 )
 
 
@@ -81,7 +83,17 @@ class MainWindow(QMainWindow):
         self.runs_holder = QWidget()
         QVBoxLayout(self.runs_holder).setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self.runs_holder, "Runs")
-        self.setCentralWidget(self.tabs)
+        # Problems with the run store (moved aside, read-only, full disk) are said here, once each.
+        self.store_bar = MessageBar()
+        self._store_problem_shown: str | None = None
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.store_bar)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.show_store_problem()
 
         self.tf_label = QLabel("TensorFlow: not loaded")
         self.job_label = QLabel("")
@@ -162,7 +174,17 @@ class MainWindow(QMainWindow):
     def _on_job_running_changed(self, running: bool) -> None:
         if not running and self.runs_page is not None:
             self.runs_page.refresh()
+        if not running:
+            self.show_store_problem()
         self.report_tensorflow_if_loaded()
+
+    def show_store_problem(self) -> None:
+        """Show the run store's latest problem in the window's message bar, once."""
+        problem = self.store.problem
+        if problem and problem != self._store_problem_shown:
+            self._store_problem_shown = problem
+            level = "warning" if self.store.writable else "error"
+            self.store_bar.show_message(problem, level)
 
     def report_tensorflow_if_loaded(self) -> None:
         """If a job already imported TensorFlow, let the status bar say so (the warm-up is idempotent
@@ -194,6 +216,14 @@ class MainWindow(QMainWindow):
             action = self._action(view, label, lambda _=False, k=key: self.set_theme(k))
             action.setCheckable(True)
             self.theme_actions[key] = action
+        view.addSeparator()
+        self.answer_free_action = self._action(view, "&Answer-free mode", self.set_answer_free)
+        self.answer_free_action.setCheckable(True)
+        self.answer_free_action.setChecked(answer_free.mode().enabled)
+        self.answer_free_action.setToolTip(
+            "For lab sessions: hide the measured outcomes in About texts and our numbers in grades "
+            "until a learner reveals them (DLLAB_ANSWER_FREE=1 turns it on at start)"
+        )
         view.addSeparator()
         self._action(view, "&Larger font", lambda: self.set_font_size(self.font_size + 1), "Ctrl++")
         self._action(view, "&Smaller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
@@ -258,6 +288,11 @@ class MainWindow(QMainWindow):
         )
         box.setModal(False)
         box.show()
+
+    @Slot(bool)
+    def set_answer_free(self, enabled: bool) -> None:
+        """Switch answer-free mode (remembered); every About text and Practice tab follows."""
+        answer_free.mode().set_enabled(enabled)
 
     # --- theme, font, settings -----------------------------------------------------------------
 

@@ -164,7 +164,10 @@ def test_a_one_epoch_run_fills_every_view(qtbot, widget):
     assert mistakes.table.rowCount() == len(extra["misclassified"])
     shown = f"{len(extra['misclassified'])} of {extra['misclassified_total']} misclassified"
     assert extra["misclassified_total"] == 0 or shown in mistakes.summary.text()
-    assert widget.model_view.table.rowCount() == len(extra["model_layers"])
+    diagram = extra["model_diagram"]
+    assert widget.model_view.table.rowCount() == len(diagram["layers"])
+    assert set(widget.model_view.diagram.boxes) == {layer["name"] for layer in diagram["layers"]}
+    assert f"{diagram['trainable_params']:,} trainable" in widget.model_view.diagram.summary.text()
     assert extra["embedding"]["label"] in widget.model_view.embedding.text()
     assert widget.lengths.reports["words"] == extra["word_lengths"]
     rows = {
@@ -223,7 +226,7 @@ def test_bad_input_is_named_in_the_message(qtbot, widget, tmp_path, tiny_corpus)
     widget.form.set_value("glove_path", str(tmp_path / "glove.6B.300d.txt"))
     with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=30_000):
         widget.run_button.click()
-    assert "glove.6B.300d.txt: no such vectors file" in widget.message_bar.text
+    assert "glove.6B.300d.txt: vectors file not found" in widget.message_bar.text
     qtbot.waitUntil(widget.run_button.isEnabled, timeout=10_000)  # the thread's end was handled
     widget.form.set_value("glove_path", "")
 

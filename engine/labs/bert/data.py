@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.jobs import CancelToken, Emit, Progress
-from engine.labs.bert.reviews_csv import ReviewsFileError, read_rows, shown
+from engine.labs.bert.reviews_csv import ReviewsFileError, read_rows
+from engine.safe_files import clip_repr
 from engine.text.corpus import CorpusError, stratified_split
 
 CLASS_NAMES = ("negative", "positive")
@@ -116,7 +117,7 @@ def _score(path: Path, line: int, raw: str) -> int:
         score = int(raw.strip())
     except ValueError:
         raise ReviewsFileError(
-            f"{path}: line {line}, column Score: {shown(raw)} is not a whole number"
+            f"{path}: line {line}, column Score: {clip_repr(raw.strip())} is not a whole number"
         ) from None
     if not 1 <= score <= 5:
         raise ReviewsFileError(f"{path}: line {line}, column Score: {score} is outside 1–5")

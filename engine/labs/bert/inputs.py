@@ -11,7 +11,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from engine.labs.bert.reviews_csv import check_file, shown
+from engine.labs.bert.reviews_csv import check_file
+from engine.safe_files import clip_repr
 
 
 class EncoderError(ValueError):
@@ -41,7 +42,7 @@ def user_encoder_dir(encoder_path: str) -> Path | None:
     if hub_cache and (cached / "saved_model.pb").is_file():
         return cached
     raise EncoderError(
-        f"encoder {shown(encoder_path)} was not found: give a SavedModel directory, or a TF Hub handle "
+        f"encoder {clip_repr(encoder_path)} was not found: give a SavedModel directory, or a TF Hub handle "
         "already in TFHUB_CACHE_DIR (nothing is downloaded)"
     )
 

@@ -23,7 +23,9 @@ from engine.labs.bert.embeddings import Encoder, load_encoder
 from engine.labs.bert.extract import Embedded, embed_texts, store_for
 from engine.labs.bert.head import HeadConfig, load_head, predict_proba, train_head
 from engine.labs.bert.inputs import check_paths
+from engine.model_diagram import describe_model
 from engine.paths import cache_dir
+from engine.tensorboard_logs import run_log_dir
 
 #: The run's result carries the new-reviews texts whole (the GUI tokenizes the one a learner picks) while
 #: they add up to at most this many characters, ~1 MB of JSON; the assignment's 352-review test file is
@@ -188,6 +190,9 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
 
     run_dir = cache_dir("bert", "heads", f"seed{params.seed}")
     shutil.rmtree(run_dir, ignore_errors=True)  # old checkpoints of an earlier run with this seed
+    log_dir = run_log_dir("bert", f"seed{params.seed}") if params.tensorboard else None
+    if log_dir is not None:
+        emit(ArtifactSaved("tensorboard", str(log_dir)))
     trained = train_head(
         (x_train, split.train_labels),
         (x_val, split.val_labels),
@@ -198,6 +203,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         checkpoint_dir=run_dir,
         token=token,
         emit=emit,
+        log_dir=log_dir,
     )
     markers.extend(trained.markers)
     head = load_head(trained.path)
@@ -246,6 +252,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "head": str(trained.path),
             "data": str(data_path),
             "new_reviews": str(new_path),
+            **({"tensorboard": str(log_dir)} if log_dir is not None else {}),
             **(
                 {"embeddings": str(store_for(encoder, params.max_len, params.pooling).folder)}
                 if params.use_cache
@@ -272,6 +279,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
                 "reviews_per_second": round(embedded.rate, 1),
             },
             "best_epoch": trained.best_epoch,
+            "model_diagram": describe_model(head),
             "pca": projection.as_json(),
             "new_reviews": new,
             "predicted_class_counts": new["class_counts"],

@@ -8,6 +8,7 @@ is imported only inside :func:`run`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import tempfile
 from collections.abc import Mapping
@@ -24,15 +25,13 @@ from engine.labs.callbacks.models import (
     DenseConfig,
     preset,
 )
-from engine.params import param
+from engine.params import check_memory, param
+from engine.safe_files import clip
 
 AUTO = "auto"
 MAX_LAYERS = 10
-
-#: The TensorBoard viewer is not a dependency (it is only needed to browse the logs): how to get it,
-#: from the app's folder, and the version our logs were opened in (scalars and histograms all listed).
-TENSORBOARD_INSTALL = ".venv/bin/pip install tensorboard"
-TENSORBOARD_VERIFIED = "2.21.0"
+#: Widest hidden layer: the rings are two numbers per sample; 4096 units is far past useful.
+MAX_WIDTH = 4096
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,15 @@ class Params:
         except (TypeError, ValueError):
             raise ValueError(f"widths: expected whole numbers like 32,32,16,16,8, got {given}") from None
         if not 1 <= len(widths) <= MAX_LAYERS or min(widths) < 1:
-            raise ValueError(f"widths: expected 1 to {MAX_LAYERS} positive layer sizes, got {given}")
+            raise ValueError(
+                f"widths: expected 1 to {MAX_LAYERS} positive layer sizes, got {clip(given, 80)}"
+            )
+        if max(widths) > MAX_WIDTH:
+            raise ValueError(f"widths: {max(widths):,} units is more than {MAX_WIDTH:,} in one layer")
+        sizes = (2, *widths, 1)
+        weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        # Weights, gradients and two optimizer slots (Adam), in float32.
+        check_memory(f"a model with widths {clip(given, 80)}", 16 * weights, "Use narrower layers.")
         return widths
 
     def config(self) -> DenseConfig:
@@ -130,7 +137,11 @@ def load_data(params: Params, emit: Emit) -> tuple[Any, Any, str]:
     """The rings data ``(x, y, description)``: the user's CSV or the embedded default."""
     from engine.labs.callbacks import data as rings
 
-    path = Path(params.data_path) if params.data_path else rings.default_csv()
+    path = (
+        Path(params.data_path)
+        if params.data_path
+        else rings.default_csv(note=lambda text: emit(LogLine(text, "warning")))
+    )
     x, y = rings.load_csv(path)
     source = str(path) if params.data_path else f"embedded rings data ({path.name})"
     emit(LogLine(f"data: {source}: {len(y)} rows, {int(y.sum())} of class 1"))
@@ -163,6 +174,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     from engine.keras_fit import fit_with_events
     from engine.labs.callbacks.models import build_dense_model
     from engine.labs.callbacks.setup import LabCallbacks  # imports Keras
+    from engine.model_diagram import describe_model
 
     tfrt.seed_everything(params.seed)
     emit(LogLine(f"Model-{params.model}: {config.activation}, {config.initializer}, {config.optimizer}"))
@@ -202,11 +214,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "first_batch_loss": first_batch.get("loss", float("nan")),
             "stopped": parts.stopped(),
             "layer_stats": parts.layer_records(),
-            "tensorboard_log_dir": str(parts.log_dir) if params.tensorboard else "",
-            "tensorboard_command": (
-                f'.venv/bin/tensorboard --logdir "{parts.log_dir}"' if params.tensorboard else ""
-            ),
-            "tensorboard_install": TENSORBOARD_INSTALL if params.tensorboard else "",
+            "model_diagram": describe_model(model),
             "output_dir": str(folder),
         },
     )

@@ -301,4 +301,4 @@ def test_the_cli_reports_the_cache_and_clears_it(tmp_path: Path, monkeypatch) ->
     )  # 12 vectors of 8, index, header, space.json
     assert store_module.describe() == "empty"
     assert main(["assets", "--clear", "nothing"], out, err) == 2
-    assert "unknown cache 'nothing'; known: bert-embeddings" in err.getvalue()
+    assert "unknown cache 'nothing'; the caches are bert-embeddings" in err.getvalue()

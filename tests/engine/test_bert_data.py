@@ -290,3 +290,15 @@ def test_the_generated_default_holds_120000_distinct_reviews_like_todays_lengths
     # The first generator's shape: median ~19 words, ~10 % of 50 words or more (dropped), a long tail.
     assert 17 <= np.median(words) <= 23 and 0.08 < np.mean(words >= 50) < 0.12
     assert 20 <= words.mean() <= 27
+
+
+def test_a_damaged_generated_file_is_generated_again_with_a_note(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path))
+    first = default_new_reviews()
+    original = first.read_bytes()
+    first.write_bytes(original[: len(original) // 2])  # cut short: 60 rows of 120 would still "load"
+    notes: list[str] = []
+    again = default_new_reviews(note=notes.append)
+    assert again == first and again.read_bytes() == original
+    assert len(notes) == 1 and "is damaged" in notes[0] and "rebuilding" in notes[0]
+    assert default_new_reviews(note=notes.append) == first and len(notes) == 1  # intact now: no note

@@ -136,33 +136,34 @@ def test_a_new_export_removes_exports_of_older_formats(tmp_path: Path) -> None:
 def test_a_damaged_export_is_found_and_converted_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
+    from engine import manifest
     from engine.jobs import LogLine
 
     monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(convert, "_verified", set())
     first = convert.prepare_export(lambda _e: None)
-    manifest = json.loads((first / convert.INFO_FILE).read_text())["files"]
-    assert {"saved_model.pb", "variables/variables.index", "assets/vocab.txt"} <= set(manifest)
+    recorded = json.loads((first / manifest.MANIFEST_NAME).read_text())["files"]
+    assert {"saved_model.pb", "variables/variables.index", "assets/vocab.txt", convert.INFO_FILE} <= set(
+        recorded
+    )
     assert convert.export_problem(first) is None
     if damage == "flip a weight byte":
         (data,) = first.glob("variables/variables.data-*")
         raw = bytearray(data.read_bytes())
         raw[len(raw) // 2] ^= 0x01  # same size: only the SHA-256 can tell
         data.write_bytes(bytes(raw))
-        monkeypatch.setattr(convert, "_verified", set())  # a new process
-        assert convert.locate_export() == first and "fails its SHA-256" in convert.export_problem(first)
+        assert "does not match its SHA-256" in convert.export_problem(first)
     elif damage == "truncate the graph":
         (first / "saved_model.pb").write_bytes((first / "saved_model.pb").read_bytes()[:100])
-        assert convert.locate_export() is None  # the size tells at once
+        assert "truncated" in convert.export_problem(first)
     else:
-        (first / convert.INFO_FILE).write_text("{not json")
-        assert convert.locate_export() is None
+        (first / manifest.MANIFEST_NAME).write_text("{not json")
+        assert "damaged" in convert.export_problem(first)
     events: list[object] = []
     again = convert.prepare_export(events.append)
     warnings = [e.text for e in events if isinstance(e, LogLine) and e.level == "warning"]
-    assert len(warnings) == 1 and "is damaged" in warnings[0] and "converting again" in warnings[0]
+    assert len(warnings) == 1 and "is damaged" in warnings[0] and "rebuilding" in warnings[0]
     assert again == first and convert.export_problem(again) is None
-    rebuilt = json.loads((again / convert.INFO_FILE).read_text())["files"]
-    assert set(rebuilt) == set(manifest)
+    rebuilt = json.loads((again / manifest.MANIFEST_NAME).read_text())["files"]
+    assert set(rebuilt) == set(recorded)
     for name in ("variables/variables.index", "assets/vocab.txt"):  # the graph's function names differ
-        assert rebuilt[name] == manifest[name]
+        assert rebuilt[name] == recorded[name]

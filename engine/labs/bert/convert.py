@@ -15,12 +15,11 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
-import os
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 
+from engine import manifest
 from engine.assets import Asset, AssetError, register_asset, sha256_of
 from engine.jobs import Emit, LogLine, Progress
 from engine.paths import cache_dir
@@ -38,6 +37,8 @@ INFO_FILE = "dllab_encoder.json"
 #: provenance file), so old exports are converted again.
 EXPORT_FORMAT = 3
 PHASE = "Converting all-MiniLM-L6-v2 to TensorFlow"
+#: What an export's manifest must record: the weights it was made from and the graph's format.
+_EXPECT = {"weights_sha256": WEIGHTS_SHA256, "format": EXPORT_FORMAT}
 _convert_lock = threading.Lock()
 
 
@@ -70,66 +71,18 @@ def export_dir() -> Path:
     return cache_dir("bert", "encoders") / f"{ASSET_NAME}-{WEIGHTS_SHA256[:12]}-v{EXPORT_FORMAT}"
 
 
-def _export_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != INFO_FILE)
-
-
-def _manifest(folder: Path) -> dict[str, dict[str, object]]:
-    """Size and SHA-256 of every file of an export (recorded when it is written)."""
-    return {
-        p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "sha256": sha256_of(p)}
-        for p in _export_files(folder)
-    }
-
-
-def _recorded_files(folder: Path) -> dict[str, dict[str, object]] | None:
-    """The manifest in an export's provenance file, or None when it is missing or unreadable."""
-    try:
-        info = json.loads((folder / INFO_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    files = info.get("files") if isinstance(info, dict) else None
-    return files if isinstance(files, dict) and files else None
-
-
 def locate_export() -> Path | None:
-    """The finished SavedModel directory, or None when it is not converted, or not whole (cheap:
-    every recorded file must be there with its recorded size; contents are checked on first use)."""
+    """The finished SavedModel directory, or None when it has not been converted yet (cheap: its
+    manifest is there; every file is checked against the manifest when the encoder is prepared)."""
     path = export_dir()
-    files = _recorded_files(path)
-    if files is None or not (path / "saved_model.pb").is_file():
-        return None
-    for name, entry in files.items():
-        try:
-            if (path / name).stat().st_size != entry.get("size"):
-                return None
-        except OSError:
-            return None
-    return path
-
-
-_verified: set[tuple[str, ...]] = set()
+    finished = (path / manifest.MANIFEST_NAME).is_file() and (path / "saved_model.pb").is_file()
+    return path if finished else None
 
 
 def export_problem(path: Path) -> str | None:
-    """What is wrong with an export's files against its manifest (None: every SHA-256 matches).
-
-    Hashing ~90 MB takes a fraction of a second; a process does it once per unchanged export.
-    """
-    files = _recorded_files(path)
-    if files is None:
-        return "its provenance file has no manifest"
-    stamp = tuple(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in _export_files(path))
-    if stamp in _verified:
-        return None
-    present = {p.relative_to(path).as_posix() for p in _export_files(path)}
-    if present != set(files):
-        return f"its files differ from its manifest ({', '.join(sorted(present ^ set(files)))})"
-    for name, entry in files.items():
-        if sha256_of(path / name) != entry.get("sha256"):
-            return f"{name} fails its SHA-256"
-    _verified.add(stamp)
-    return None
+    """What is wrong with an export against its manifest (None: every file's size and SHA-256 match;
+    a file already checked in this process is not hashed again while unchanged)."""
+    return manifest.check(path, _EXPECT)
 
 
 def _missing_package() -> AssetError:
@@ -140,27 +93,32 @@ def _missing_package() -> AssetError:
 
 
 def prepare_export(emit: Emit) -> Path:
-    """Convert the packaged weights into a SavedModel once, emitting :class:`Progress` per step.
+    """The converted SavedModel, checked against its manifest (:mod:`engine.manifest`); converted
+    from the packaged weights on first use, or again when a file was damaged (the log says so).
 
     Raises:
         AssetError: The package is missing or ``model.safetensors`` fails its SHA-256 check.
     """
     with _convert_lock:  # a token view and a run may both ask for it first; convert once
-        done = locate_export()
-        problem = export_problem(done) if done is not None else None
-        if done is not None and problem is None:
-            return done
-        if done is not None or export_dir().exists():
-            why = problem or "incomplete: a file is missing or has the wrong size"
-            emit(
-                LogLine(
-                    f"The converted encoder at {export_dir()} is damaged ({why}); converting again", "warning"
-                )
+        target = export_dir()
+
+        def note(message: str) -> None:
+            emit(LogLine(message, "warning"))
+
+        try:
+            hit = manifest.ensure(
+                target, lambda partial: _convert(partial, emit), label=TITLE, expect=_EXPECT, note=note
             )
-        return _convert(emit)
+        except manifest.CacheWriteError as exc:
+            raise AssetError(str(exc)) from None
+        if not hit:
+            _remove_stale_exports(target)
+            emit(LogLine(f"Converted {TITLE} into a TF Hub-format SavedModel at {target}"))
+        return target
 
 
-def _convert(emit: Emit) -> Path:
+def _convert(folder: Path, emit: Emit) -> dict[str, object]:
+    """Write the SavedModel of the packaged weights into ``folder``; returns the manifest's info."""
     weights, vocab = weights_path(), vocab_path()
     if weights is None or vocab is None:
         raise _missing_package()
@@ -185,37 +143,12 @@ def _convert(emit: Emit) -> Path:
     # What a TF Hub BERT directory carries besides the weights: its tokenizer's vocab and casing.
     encoder.vocab_file = tf.saved_model.Asset(str(vocab))
     encoder.do_lower_case = tf.Variable(True, trainable=False, name="do_lower_case")
-
-    target = export_dir()
-    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
-    try:
-        tf.saved_model.save(encoder, str(staging), signatures={"serving_default": encoder.serve})
-        emit(Progress(PHASE, total - 1, total))
-        info = {
-            "name": ASSET_NAME,
-            "title": TITLE,
-            "source": SOURCE,
-            "weights_sha256": WEIGHTS_SHA256,
-            "config": dataclasses.asdict(config),
-            "files": _manifest(staging),
-        }
-        (staging / INFO_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
-        # Publish atomically: a half-written export is never found by locate_export. A leftover
-        # folder without the provenance file (an interrupted older publish) is replaced.
-        if target.exists():
-            shutil.rmtree(target)
-        try:
-            os.replace(staging, target)
-        except OSError:
-            if locate_export() is None:  # not another process's finished export: a real failure
-                raise
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    _remove_stale_exports(target)
+    tf.saved_model.save(encoder, str(folder), signatures={"serving_default": encoder.serve})
+    emit(Progress(PHASE, total - 1, total))
+    info = {"name": ASSET_NAME, "title": TITLE, "source": SOURCE, "config": dataclasses.asdict(config)}
+    (folder / INFO_FILE).write_text(json.dumps({**info, **_EXPECT}, indent=2), encoding="utf-8")
     emit(Progress(PHASE, total, total))
-    emit(LogLine(f"Converted {TITLE} into a TF Hub-format SavedModel at {target}"))
-    return target
+    return dict(_EXPECT)
 
 
 def _remove_stale_exports(current: Path) -> None:

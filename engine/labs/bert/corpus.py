@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import manifest
 from engine.paths import cache_dir
 
 _VERSION = 2  # bump when the generator changes, so cached files are regenerated
@@ -211,13 +212,38 @@ def write_reviews_csv(
     return path
 
 
-def default_reviews(on_rows: Callable[[int], None] | None = None, seed: int = 0) -> Path:
+def _generated(
+    name: str,
+    rows: int,
+    seed: int,
+    with_scores: bool,
+    on_rows: Callable[[int], None] | None,
+    note: Callable[[str], None] | None,
+) -> Path:
+    """A generated file as a cache entry with a manifest (:mod:`engine.manifest`): written once, and
+    checked on every use against its SHA-256 and its generator's row count, so a truncated or edited
+    copy is generated again (``note`` is told) instead of being read as data."""
+    kind = "reviews" if with_scores else "new_reviews"
+    folder = cache_dir("bert", "data") / f"{kind}-v{_VERSION}-{rows}-seed{seed}"
+
+    def build(partial: Path) -> dict[str, int]:
+        write_reviews_csv(partial / name, rows, seed, with_scores, on_rows)
+        return {"rows": rows}
+
+    label = f"the generated {kind.replace('_', ' ')} ({rows:,} rows)"
+    manifest.ensure(
+        folder, build, label=label, expect={"rows": rows, "seed": seed, "version": _VERSION}, note=note
+    )
+    return folder / name
+
+
+def default_reviews(
+    on_rows: Callable[[int], None] | None = None, seed: int = 0, note: Callable[[str], None] | None = None
+) -> Path:
     """The generated Reviews.csv of :data:`GENERATED_ROWS` rows (written on first use to the cache dir)."""
-    path = cache_dir("bert", "data") / f"reviews_v{_VERSION}_{GENERATED_ROWS}_{seed}.csv"
-    return path if path.is_file() else write_reviews_csv(path, GENERATED_ROWS, seed, on_rows=on_rows)
+    return _generated("Reviews.csv", GENERATED_ROWS, seed, True, on_rows, note)
 
 
-def default_new_reviews(n: int = 120, seed: int = 1) -> Path:
+def default_new_reviews(n: int = 120, seed: int = 1, note: Callable[[str], None] | None = None) -> Path:
     """The generated "new reviews" file to predict (``Id,Text``, no scores), like the test CSV."""
-    path = cache_dir("bert", "data") / f"new_reviews_v{_VERSION}_{n}_{seed}.csv"
-    return path if path.is_file() else write_reviews_csv(path, n, seed, with_scores=False)
+    return _generated("new_reviews.csv", n, seed, False, None, note)

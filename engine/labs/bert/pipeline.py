@@ -46,7 +46,10 @@ def _data(params: Params, token: CancelToken, emit: Emit) -> tuple[ReviewSplit, 
         path = Path(params.data_path).expanduser()
     else:
         phase = "Generating the default reviews (once)"
-        path = default_reviews(lambda rows: emit(Progress(phase, rows, GENERATED_ROWS, "rows")))
+        path = default_reviews(
+            lambda rows: emit(Progress(phase, rows, GENERATED_ROWS, "rows")),
+            note=lambda message: emit(LogLine(message, "warning")),
+        )
     split = load_reviews(
         path,
         params.sample_size,
@@ -163,7 +166,9 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     # Every input is checked before minutes of extraction and training: paths, then the new reviews.
     check_paths(params.data_path, params.new_reviews_path, params.encoder_path)
     new_path = (
-        Path(params.new_reviews_path).expanduser() if params.new_reviews_path else default_new_reviews()
+        Path(params.new_reviews_path).expanduser()
+        if params.new_reviews_path
+        else default_new_reviews(note=lambda message: emit(LogLine(message, "warning")))
     )
     new_texts = read_texts(new_path)
     split, data_path = _data(params, token, emit)

@@ -3,23 +3,28 @@
 Reads like the lab sheet: Params → reviews (Reviews.csv or the generated default: scores mapped, 3s
 dropped, HTML stripped, < 50 words, seeded sample, stratified split) → a frozen BERT encoder (our
 converted all-MiniLM-L6-v2, or the user's TF Hub directory; one ``hub.load`` code path) → WordPiece
-inputs checked like the graders did → cached embeddings → a Keras 3 head with loss/AUC per epoch →
-test AUC, a PCA of the embeddings, and predictions for a new-reviews file and pasted text.
+inputs checked like the graders did → embeddings from a resumable store → a Keras 3 head with
+loss/AUC per epoch → test AUC, a PCA of the embeddings, and predictions for a new-reviews file and
+pasted text. Every input path is checked before anything runs.
 
 Importing this package does not import TensorFlow; :func:`run` and the helpers import it lazily.
 Beside it:
 
-- ``data``: the Reviews.csv loader and reader; ``corpus``: the generated default in that format.
+- ``data``: the Reviews.csv loader (streamed, nested seeded samples); ``reviews_csv``: the checked
+  CSV reading under it; ``corpus``: the generated default in that format; ``inputs``: path checks.
 - ``encoder``: our own TensorFlow BERT encoder (a ``tf.Module``) with the TF Hub encoder signature.
 - ``convert``: the all-MiniLM-L6-v2 safetensors weights → a TF Hub-format SavedModel in the cache dir.
 - ``tokenizer``: tensorflow-text WordPiece tokenization to the three int32 model inputs.
 - ``checks``: the graders' checks on model inputs (numpy).
-- ``embeddings``: the one encoder code path (``hub.load`` of a SavedModel dir), batched and cached.
+- ``embeddings``: the one encoder code path (``hub.load`` of a SavedModel dir), called on a batch.
+- ``extract``: extraction at scale (exact-length batches, only what the store lacks, batch by batch).
+- ``store``, ``store_writer``: the content-addressed embedding store (shards, journals, checks).
 - ``head``: the Keras 3 classifier head; ``analysis``: PCA of embeddings and predicted class counts.
 - ``pipeline``: the run's steps in order.
 
-``encoder``, ``tokenizer``, ``embeddings``, ``head`` and ``pipeline`` import TensorFlow/Keras: import
-them inside a job. ``checks``, ``analysis`` and ``convert`` (until it converts) are cheap.
+``encoder``, ``tokenizer``, ``embeddings``, ``extract``, ``head`` and ``pipeline`` import
+TensorFlow/Keras: import them inside a job. ``checks``, ``analysis``, ``store``, ``data`` and
+``convert`` (until it converts) are cheap.
 """
 
 from __future__ import annotations

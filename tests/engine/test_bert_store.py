@@ -302,3 +302,10 @@ def test_the_cli_reports_the_cache_and_clears_it(tmp_path: Path, monkeypatch) ->
     assert store_module.describe() == "empty"
     assert main(["assets", "--clear", "nothing"], out, err) == 2
     assert "unknown cache 'nothing'; the caches are bert-embeddings" in err.getvalue()
+
+
+def test_the_earlier_single_file_caches_are_removed_when_the_store_is_written(tmp_path: Path) -> None:
+    old = tmp_path / "4f0c1e0b8a7d6c5b4a392817f6e5d4c3.npy"  # one .npy per list of texts, never read now
+    old.write_bytes(b"\0" * 100)
+    _fill(EmbeddingStore(tmp_path / "space"), _keys(2))
+    assert not old.exists() and list((tmp_path / "space").glob("*.shard"))

@@ -179,6 +179,13 @@ def write_shard(folder: Path, keys: Sequence[bytes], vectors: np.ndarray) -> Pat
     return target
 
 
+def _remove_legacy_files(root: Path) -> None:
+    """The earlier cache's files (one ``.npy`` per list of texts, directly in the root): never read."""
+    for old in root.glob("*.npy") if root.is_dir() else ():
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
 def try_lock(fd: int) -> bool:
     if fcntl is None:  # pragma: no cover - Windows
         return False
@@ -254,6 +261,7 @@ class EmbeddingStore:
         """A writer for this space; sealed on exit, whatever happens (a Stop included)."""
         from engine.labs.bert.store_writer import StoreWriter
 
+        _remove_legacy_files(self.folder.parent)
         writer = StoreWriter(self)
         try:
             writer.adopt_abandoned()

@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import struct
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from engine.labs.bert.store import (
     try_lock,
     write_shard,
 )
+from engine.safe_files import atomic_write_text
 
 
 class StoreWriter:
@@ -81,11 +81,7 @@ class StoreWriter:
         folder.mkdir(parents=True, exist_ok=True)
         space = folder / SPACE_FILE
         if not space.is_file():
-            description = {**self.store.description, "dim": dim}
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(description, handle, indent=2)
-            os.replace(tmp, space)
+            atomic_write_text(space, json.dumps({**self.store.description, "dim": dim}, indent=2))
         # Locked and given its header under a temporary name: a journal is never seen unlocked and empty.
         name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         opening, path = folder / f".tmp-{name}.opening", folder / f"{name}.journal"
@@ -151,9 +147,11 @@ class StoreWriter:
                     write_shard(self.store.folder, [rows.keys[i] for i in good], rows.vectors[good])
                 path.unlink(missing_ok=True)
                 adopted += len(good)
-            except (OSError, DamagedFile):
+            except DamagedFile:
                 with contextlib.suppress(OSError):
-                    path.unlink()  # an unreadable journal of a dead writer holds nothing usable
+                    path.unlink()  # a dead writer's journal without a valid header holds nothing usable
+            except OSError:
+                continue  # cannot seal it here (read-only, full): it stays readable as it is
             finally:
                 os.close(fd)
         return adopted

@@ -172,8 +172,9 @@ class BertEncoder(tf.Module):
         mask = inputs["input_mask"]
         batch, hidden = tf.shape(x)[0], self.config.hidden_size
         x = tf.reshape(x, [-1, hidden])
+        bias = _attention_bias(mask)
         for layer in self.layers[:-1]:
-            x = self._block(x, _attention_bias(mask), layer)
+            x = self._block(x, bias, layer)
         extra = (-batch) % 8
         x = tf.reshape(tf.pad(tf.reshape(x, [batch, -1, hidden]), [[0, extra], [0, 0], [0, 0]]), [-1, hidden])
         mask = tf.pad(mask, [[0, extra], [0, 0]], constant_values=1)

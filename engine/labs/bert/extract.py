@@ -95,7 +95,9 @@ def tokenize_ragged(
     emit(Progress(TOKENIZE_PHASE, 0, len(texts), "reviews"))
     for start in range(0, len(texts), TOKENIZE_CHUNK):
         token.raise_if_cancelled()
-        chunk = encoder.tokenizer.encode(list(texts[start : start + TOKENIZE_CHUNK]), max_len, token=token)
+        part = list(texts[start : start + TOKENIZE_CHUNK])
+        # One call per chunk: a tf.data pipeline over small batches costs more than the work here.
+        chunk = encoder.tokenizer.encode(part, max_len, batch_size=len(part), token=token)
         mask = chunk["input_mask"].astype(bool)
         flats.append(chunk["input_word_ids"][mask])  # row-major: each row's real tokens stay together
         lengths.append(mask.sum(axis=1))

@@ -77,7 +77,8 @@ def _check_inputs(
     parts = []
     for start in range(0, len(texts), CHECK_CHUNK):
         token.raise_if_cancelled()
-        inputs = tokenizer.encode(list(texts[start : start + CHECK_CHUNK]), max_len, token=token)
+        part = list(texts[start : start + CHECK_CHUNK])
+        inputs = tokenizer.encode(part, max_len, batch_size=len(part), token=token)
         parts.append(check_model_inputs(inputs, max_len, tokenizer.cls_id, tokenizer.sep_id, start))
         emit(Progress("Checking model inputs", min(len(texts), start + CHECK_CHUNK), len(texts), "reviews"))
     checks = merge_checks(parts)

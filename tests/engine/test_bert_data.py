@@ -302,3 +302,23 @@ def test_a_damaged_generated_file_is_generated_again_with_a_note(tmp_path: Path,
     assert again == first and again.read_bytes() == original
     assert len(notes) == 1 and "is damaged" in notes[0] and "rebuilding" in notes[0]
     assert default_new_reviews(note=notes.append) == first and len(notes) == 1  # intact now: no note
+
+
+@pytest.mark.slow
+def test_reading_streams_memory_follows_the_sample_not_the_file(tmp_path: Path) -> None:
+    import tracemalloc
+
+    small = write_reviews_csv(tmp_path / "small.csv", 15_000, seed=0)
+    large = write_reviews_csv(tmp_path / "large.csv", 60_000, seed=0)
+
+    def peak(path: Path) -> int:
+        tracemalloc.start()
+        split = load_reviews(path, 1000, seed=0)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert sum(split.class_counts["sample"].values()) == 1000
+        return top
+
+    # Four times the rows, the same sample: the memory held is the sample's, not the file's.
+    assert peak(large) < 1.3 * peak(small)
+    assert peak(large) < large.stat().st_size / 4

@@ -149,13 +149,13 @@ class _BottomK:
         self.k, self.seed = k, seed
         self.heap: list[tuple[int, int, str, int]] = []
         self._block_start = -1
-        self._block: list[int] = []
+        self._block = np.zeros(0, np.uint64)  # 512 KB a block: a Python list of them would be 3 MB
 
     def priority(self, row: int) -> int:
         block = row - row % 65_536
         if block != self._block_start:
-            self._block_start, self._block = block, sample_priorities(self.seed, block, 65_536).tolist()
-        return self._block[row - block]
+            self._block_start, self._block = block, sample_priorities(self.seed, block, 65_536)
+        return int(self._block[row - block])
 
     def would_keep(self, row: int) -> bool:
         return len(self.heap) < self.k or self.priority(row) < -self.heap[0][0]

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 CLI_COMMANDS = ("list", "run", "assets")
+#: The second set of ``screenshots DIR`` pictures (in DIR/laptop/): a small laptop screen.
+LAPTOP_SIZE = "1280x720"
 #: Extra README screenshots of a lab in a particular state (``LAB:VIEW``, see gui.app.screenshots).
 SCREENSHOT_VIEWS = (
     "backprop:race",
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshot", metavar="PNG", help="render the window to a PNG and exit")
     parser.add_argument("--tab", default="home", help="tab for --screenshot: home, a lab id, or runs")
     parser.add_argument("--size", default="1400x900", help="window size for screenshots")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light", help="theme for screenshots")
     parser.add_argument("screenshots_dir", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args(args)
     from gui import app
@@ -63,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         from engine.labs import LABS
 
         tabs = ["home", *LABS, *SCREENSHOT_VIEWS, "runs"]
-        return app.screenshots([(tab, folder / f"{tab.replace(':', '-')}.png") for tab in tabs], size)
+        pictures = [(tab, folder / f"{tab.replace(':', '-')}.png") for tab in tabs]
+        # The same pictures at a common laptop size, to check that every view still fits there.
+        laptop = [(app.parse_size(LAPTOP_SIZE), folder / "laptop")]
+        return app.screenshots(pictures, size, more_sizes=laptop, theme_key=options.theme)
     if options.screenshot:
         from engine.labs import LABS
 
@@ -71,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         if options.tab.partition(":")[0] not in known:
             print(f"error: unknown tab {options.tab!r}; known: {', '.join(known)}", file=sys.stderr)
             return 2
-        return app.screenshots([(options.tab, Path(options.screenshot))], size)
+        return app.screenshots([(options.tab, Path(options.screenshot))], size, theme_key=options.theme)
     return app.launch()
 
 

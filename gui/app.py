@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSize
@@ -48,33 +52,72 @@ def launch() -> int:
     return int(code)
 
 
-def screenshots(targets: list[tuple[str, Path]], size: QSize, warm_tensorflow: bool = False) -> int:
+def screenshots(
+    targets: list[tuple[str, Path]],
+    size: QSize,
+    warm_tensorflow: bool = False,
+    *,
+    more_sizes: Sequence[tuple[QSize, Path]] = (),
+    theme_key: str = "light",
+) -> int:
     """Render tabs to PNG files and exit: ``[(tab, path), …]``; works with QT_QPA_PLATFORM=offscreen.
 
     A tab may be ``LAB:VIEW``; a lab widget that defines ``prepare_screenshot(view)`` puts itself in a
     telling state first (e.g. ``backprop`` shows the graph mid-backward-pass, ``backprop:race`` a
-    finished optimizer race). ``view`` is '' for a plain lab id.
+    finished optimizer race). ``view`` is '' for a plain lab id. Each ``(size, folder)`` of
+    ``more_sizes`` also gets every picture, same name, rendered at that size (one run serves both).
+
+    The pictures never depend on, nor change, the user's settings or runs: the window reads and writes
+    a throw-away settings file and records its runs in a throw-away store, in the ``theme_key`` theme
+    and the default font.
     """
     app = make_application(sys.argv)
+    from PySide6.QtCore import QSettings, Qt
+
+    from engine.runs import RunStore
     from gui.main_window import MainWindow
 
-    window = MainWindow(warm_tensorflow=warm_tensorflow)
-    window.resize(size)
-    window.show()
-    for target, path in targets:
-        tab, _, view = target.partition(":")
-        widget = window.show_tab(tab)
-        prepare = getattr(widget, "prepare_screenshot", None)
-        if callable(prepare):
-            prepare(view)
-        window.report_tensorflow_if_loaded()
-        window.warmup.wait(60)
-        for _ in range(5):
-            app.processEvents()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(path)):
-            print(f"error: could not write {path}", file=sys.stderr)
-            return 1
-        print(f"saved {path}")
-    window.close()
+    with tempfile.TemporaryDirectory(prefix="dllab-screenshots-") as scratch, _data_dir(scratch):
+        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue("theme", theme_key)
+        store = RunStore(Path(scratch) / "runs.sqlite")
+        window = MainWindow(store=store, warm_tensorflow=warm_tensorflow, settings=settings)
+        window.show()
+        try:
+            for target, path in targets:
+                tab, _, view = target.partition(":")
+                widget = window.show_tab(tab)
+                prepare = getattr(widget, "prepare_screenshot", None)
+                if callable(prepare):
+                    prepare(view)
+                window.report_tensorflow_if_loaded()
+                window.warmup.wait(60)
+                for picture_size, picture in [(size, path), *((s, f / path.name) for s, f in more_sizes)]:
+                    window.setWindowState(Qt.WindowState.WindowNoState)  # not fitted to the screen
+                    window.resize(picture_size)
+                    for _ in range(5):
+                        app.processEvents()
+                    picture.parent.mkdir(parents=True, exist_ok=True)
+                    if not window.grab().save(str(picture)):
+                        print(f"error: could not write {picture}", file=sys.stderr)
+                        return 1
+                    print(f"saved {picture}")
+        finally:
+            window.close()
+            store.close()
     return 0
+
+
+@contextlib.contextmanager
+def _data_dir(scratch: str) -> Iterator[None]:
+    """Runs, logs and checkpoints of screenshot runs go to ``scratch`` (generated data and converted
+    models stay in the user cache dir, where a later run reuses them)."""
+    before = os.environ.get("DLLAB_DATA_DIR")
+    os.environ["DLLAB_DATA_DIR"] = str(Path(scratch) / "data")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("DLLAB_DATA_DIR", None)
+        else:
+            os.environ["DLLAB_DATA_DIR"] = before

@@ -7,8 +7,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -36,7 +36,8 @@ SHORTCUTS = (
     ("Ctrl+R", "Run the current lab"),
     ("Esc", "Stop the current lab's job"),
     ("Ctrl+O", "Open data for the current lab"),
-    ("Ctrl+1 … Ctrl+8", "Go to tab 1 … 8"),
+    ("Ctrl+1 … Ctrl+8", "Go to Home, a lab (in menu order), Runs"),
+    ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous view inside a lab"),
     ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),
     ("Backprop lab: → ← Space Home", "Forward/backward step, step back, play/pause, reset"),
@@ -60,13 +61,20 @@ class MainWindow(QMainWindow):
     Args:
         store: The run store. Defaults to the one in the user data dir.
         warm_tensorflow: Import TensorFlow in the background after the first paint. Defaults to True.
+        settings: Where the theme, font, geometry and last tab are kept. Defaults to the user's
+            settings (screenshot mode passes a throw-away file, so it never changes them).
     """
 
-    def __init__(self, store: RunStore | None = None, warm_tensorflow: bool = True) -> None:
+    def __init__(
+        self,
+        store: RunStore | None = None,
+        warm_tensorflow: bool = True,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Deep Learning Lab")
         self.store = store if store is not None else RunStore()
-        self.settings = QSettings()
+        self.settings = settings if settings is not None else QSettings()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.home = HomePage(LABS)
@@ -93,6 +101,7 @@ class MainWindow(QMainWindow):
         self.first_paint_time: float | None = None
         self.tensorflow_loaded_at_first_paint: bool | None = None
 
+        self._checked_fit = False
         self._build_menus()
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._restore_settings()
@@ -198,35 +207,41 @@ class MainWindow(QMainWindow):
         self._action(view, "&Larger font", lambda: self.set_font_size(self.font_size + 1), "Ctrl++")
         self._action(view, "&Smaller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
         self._action(view, "&Default font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
-        for number in range(1, 9):
-            self._action(
-                view, f"Tab {number}", lambda _=False, n=number: self._go_to(n - 1), f"Ctrl+{number}"
-            )
+        go_to = view.addMenu("&Go to")
+        for index in range(min(self.tabs.count(), 9)):
+            name = self.tabs.tabText(index)
+            action = self._action(go_to, name, lambda _=False, n=index: self._go_to(n), f"Ctrl+{index + 1}")
+            action.setStatusTip(f"Show the {name} tab")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts)
         self._action(help_menu, "&About", self.show_about)
 
     @Slot()
-    def open_data(self, path: str | None = None) -> None:
-        """Put a chosen file/folder into the current lab's data field."""
+    def open_data(self) -> None:
+        """Ask for a file/folder and put it into the current lab's data field.
+
+        No optional argument: ``QAction.triggered(bool)`` would arrive in it as ``False``.
+        """
         lab = self.current_lab_widget()
         if lab is None:
             self.statusBar().showMessage("Open a lab's tab first, then File ▸ Open data…", 5000)
             return
-        fields = [n for n in lab.form.editors if n.endswith(("_path", "_dir", "_file"))]
-        data_fields = [n for n in fields if n.startswith(("data", "label"))] or fields
-        if not data_fields:
+        name = data_field(lab)
+        if name is None:
             lab.message_bar.show_message(f"{lab.spec.title} uses only its embedded data", "info")
             return
-        name = data_fields[0]
-        if path is None:
-            if name.endswith("_dir"):
-                path = QFileDialog.getExistingDirectory(self, f"{lab.spec.title}: data folder")
-            else:
-                path, _ = QFileDialog.getOpenFileName(self, f"{lab.spec.title}: data file")
+        if name.endswith("_dir"):
+            path = QFileDialog.getExistingDirectory(self, f"{lab.spec.title}: data folder")
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, f"{lab.spec.title}: data file")
         if path:
-            lab.form.set_value(name, path)
-            lab.message_bar.show_message(f"{name} set to {path}; press Run to use it", "info")
+            self.use_data(lab, name, path)
+
+    @staticmethod
+    def use_data(lab: TrainingLabWidget, name: str, path: str) -> None:
+        """Put ``path`` into the lab's field ``name`` and say so."""
+        lab.form.set_value(name, path)
+        lab.message_bar.show_message(f"{name} set to {path}; press Run to use it", "info")
 
     def _go_to(self, index: int) -> None:
         if index < self.tabs.count():
@@ -279,12 +294,44 @@ class MainWindow(QMainWindow):
         theme.apply_font_size(size)
         self.settings.setValue("font_size", size)
 
+    def _available_geometry(self) -> QRect:
+        screen = self.screen()
+        return screen.availableGeometry() if screen is not None else QRect(0, 0, 1400, 900)
+
+    def _restore_geometry(self) -> None:
+        """The saved geometry if it still fits this screen; otherwise most of the available screen.
+
+        Qt clamps a restored geometry to the screen but not its frame, which is known only once the
+        window is shown: the first show checks again (:meth:`showEvent`).
+        """
+        saved = self.settings.value("geometry")
+        restored = isinstance(saved, QByteArray) and self.restoreGeometry(saved)
+        fits = self.isMaximized() or self._available_geometry().contains(self.frameGeometry())
+        if not (restored and fits):
+            self.use_first_window_size()
+
+    def use_first_window_size(self) -> None:
+        """Size and place the window as on a first launch (:func:`first_window_size`)."""
+        available = self._available_geometry()
+        size, maximized = first_window_size(available.size())
+        self.setWindowState(Qt.WindowState.WindowNoState)
+        self.resize(size)
+        self.move(available.center() - self.rect().center())
+        if maximized:
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """On the first show the frame is known: a window that does not fit its screen is resized."""
+        super().showEvent(event)
+        if self._checked_fit:
+            return
+        self._checked_fit = True
+        full = self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
+        if not full and not self._available_geometry().contains(self.frameGeometry()):
+            self.use_first_window_size()
+
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        self._restore_geometry()
         self.set_theme(str(self.settings.value("theme", "system")))
         size = self.settings.value("font_size")
         if size is not None:
@@ -315,3 +362,27 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("last_tab", self.tab_names()[self.tabs.currentIndex()])
         event.accept()
+
+
+#: The window's size when the screen has room for it; smaller screens get the window maximized.
+ROOMY_SCREEN = QSize(1600, 960)
+
+
+def first_window_size(available: QSize) -> tuple[QSize, bool]:
+    """The first window's size on a screen with ``available`` room, and whether to maximize it.
+
+    A laptop screen (1366×768, 1280×720, anything under :data:`ROOMY_SCREEN`) is used whole: the window
+    is maximized (its un-maximized size still fits). A larger screen gets 90 % of each side, so
+    1920×1080 shows more of every view while the desktop stays reachable.
+    """
+    small = available.width() < ROOMY_SCREEN.width() or available.height() < ROOMY_SCREEN.height()
+    fraction = 0.94 if small else 0.9
+    size = QSize(round(available.width() * fraction), round(available.height() * fraction))
+    return size, small
+
+
+def data_field(lab: TrainingLabWidget) -> str | None:
+    """The lab's field File ▸ Open data… fills: its first data/label path field, else its first path."""
+    fields = [n for n in lab.form.editors if n.endswith(("_path", "_dir", "_file"))]
+    data_fields = [n for n in fields if n.startswith(("data", "label"))] or fields
+    return data_fields[0] if data_fields else None

@@ -132,13 +132,18 @@ class RunsPage(QWidget):
             self.message_bar.show_message(f"deleted {len(ids)} run(s)", "info")
 
     @Slot()
-    def export_selected(self, path: str | None = None) -> None:
-        """Write the selected runs (all when none is selected) to a CSV file."""
+    def export_selected(self) -> None:
+        """Ask where, then write the selected runs (all when none is selected) to a CSV file.
+
+        A slot takes no optional argument: ``clicked(bool)`` would arrive in it as ``False``.
+        """
+        path, _ = QFileDialog.getSaveFileName(self, "Export runs", "runs.csv", "CSV (*.csv)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> None:
+        """Write the selected runs (all when none is selected) to ``path`` as CSV."""
         ids = self.selected_ids() or [s.id for s in self.summaries]
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export runs", "runs.csv", "CSV (*.csv)")
-        if not path:
-            return
         try:
             rows = self.store.export_csv(ids, path)
         except OSError as exc:

@@ -99,7 +99,7 @@ class LstmLabWidget(TrainingLabWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(DEBOUNCE_MS)
         self._refresh_timer.timeout.connect(self.refresh_previews)
-        self.views.currentChanged.connect(self._refresh_timer.start)
+        self.views.currentChanged.connect(self._on_view_changed)
         self.form.sig_value_changed.connect(self._on_field_changed)
         self.explorer.sig_band_chosen.connect(self._on_band_chosen)
         self.explorer.sig_load_requested.connect(self._reload_idf)
@@ -119,6 +119,12 @@ class LstmLabWidget(TrainingLabWidget):
             # A half-typed number raises ValueError: the form marks it when Run is pressed.
             with contextlib.suppress(ValueError):
                 self.explorer.set_band(float(values["idf_low"] or 0), float(values["idf_high"] or 0))
+        self._refresh_timer.start()
+
+    @Slot(int)
+    def _on_view_changed(self, _index: int) -> None:
+        # Not connected to the timer's start directly: currentChanged(int) would pick QTimer.start(msec)
+        # and turn the tab's index into the debounce interval.
         self._refresh_timer.start()
 
     def _show_model_note(self) -> None:

@@ -38,9 +38,12 @@ class ErrorReporter(QObject):
         self.dialog: QMessageBox | None = None
         self.count = 0
         self.sig_error_reported.connect(self._show)
-        handler = logging.FileHandler(log_path(), encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger().addHandler(handler)
+        # Errors only: TensorFlow logs warnings (e.g. "triggered tf.function retracing") through Python
+        # logging, and they are not errors. The file is created with the first record.
+        self.handler = logging.FileHandler(log_path(), encoding="utf-8", delay=True)
+        self.handler.setLevel(logging.ERROR)
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(self.handler)
         self._previous_hooks = (sys.excepthook, threading.excepthook)
 
     def install(self) -> None:
@@ -49,8 +52,10 @@ class ErrorReporter(QObject):
         threading.excepthook = self._thread_excepthook
 
     def uninstall(self) -> None:
-        """Restore the previous hooks."""
+        """Restore the previous hooks and stop writing the log."""
         sys.excepthook, threading.excepthook = self._previous_hooks
+        logging.getLogger().removeHandler(self.handler)
+        self.handler.close()
 
     def _excepthook(self, kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         self.report(kind, value, tb)

@@ -175,6 +175,8 @@ class LabSpec:
         params_type: Frozen dataclass with a default for every field; must have ``seed`` and ``epochs``.
         run: ``run(params, token, emit) -> LabResult``.
         needs_tensorflow: Whether ``run`` imports TensorFlow (the CLI warms it up first).
+        test_scope: What ``LabResult.test`` measures, in words (the Results table's heading).
+            Defaults to "Test split".
     """
 
     id: str
@@ -184,6 +186,7 @@ class LabSpec:
     params_type: type
     run: RunFunction
     needs_tensorflow: bool = True
+    test_scope: str = "Test split"
 
 
 class Throttle:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from gui.plots.empty_hint import EmptyHint
+
 #: Distinct, colour-blind-friendly pens (Okabe–Ito), cycled per curve within a plot.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 MARKER_COLOURS = {
@@ -44,6 +46,8 @@ class LiveCurves(QWidget):
     Args:
         group_of: Maps a metric name to its plot's title. Defaults to :func:`default_group`.
         columns: Plots per row. Defaults to 2.
+        empty_hint: Shown in the middle while there is no curve (what will appear, and how). Defaults
+            to none.
     """
 
     def __init__(
@@ -51,6 +55,7 @@ class LiveCurves(QWidget):
         group_of: Callable[[str], str] = default_group,
         columns: int = 2,
         parent: QWidget | None = None,
+        empty_hint: str = "",
     ) -> None:
         super().__init__(parent)
         self.group_of = group_of
@@ -71,6 +76,8 @@ class LiveCurves(QWidget):
         self._marker_lines: dict[tuple[str, float], pg.InfiniteLine] = {}
         self._markers: list[tuple[float, str, str]] = []
         self.log_y = False
+        self.empty_hint = EmptyHint(self.layout_widget, empty_hint) if empty_hint else None
+        self.layout_widget.setAccessibleName("Training curves")
 
     def clear(self) -> None:
         """Remove every plot, curve and marker (the plots to show will differ)."""
@@ -94,6 +101,8 @@ class LiveCurves(QWidget):
         self._marker_lines.clear()
         self._markers.clear()
         self.marker_legend.hide()
+        if self.empty_hint is not None:
+            self.empty_hint.set_shown(True)
 
     def prepare(self, groups: Sequence[str]) -> None:
         """Create the plots of these groups now (before a run), in this order."""
@@ -131,6 +140,8 @@ class LiveCurves(QWidget):
             pen = pg.mkPen(colour, width=2, style=style) if style else pg.mkPen(colour, width=2)
             curve = plot.plot([], [], pen=pen, name=metric, symbol="o", symbolSize=4, symbolBrush=colour)
             self.curves[metric] = curve
+            if self.empty_hint is not None:
+                self.empty_hint.set_shown(False)
         curve.setData(xs, ys)
 
     def add_marker(self, epoch: float, kind: str, text: str) -> None:

@@ -10,21 +10,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -47,9 +45,20 @@ from engine.params import ParamError
 from engine.progress import ProgressTracker, format_eta
 from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
-from gui.plots.live_curves import MARKER_COLOURS, LiveCurves
+from gui.plots.live_curves import LiveCurves
+from gui.widgets.collapsible import CollapsibleSection
+from gui.widgets.decisions import DecisionList
 from gui.widgets.message_bar import MessageBar
+from gui.widgets.results_table import ResultsTable, plain_metric_name
+from gui.widgets.view_tabs import ViewTabs
 from gui.workers import JobRunner
+
+#: Hides and shows the settings column of the lab on screen.
+SETTINGS_COLUMN_KEY = "F9"
+#: QSettings key: whether the labs' explanations are folded away (one choice for every lab).
+EXPLANATION_FOLDED = "labs/explanation_folded"
+#: Width of the settings column: roomy enough for its fields, small enough for a 1280 px screen.
+SETTINGS_WIDTH = 330
 
 
 class TrainingLabWidget(QWidget):
@@ -67,6 +76,8 @@ class TrainingLabWidget(QWidget):
     hidden_params: tuple[str, ...] = ()
     #: Plot titles to build before a run starts, so the first epoch does not stall the GUI.
     plot_groups: tuple[str, ...] = ()
+    #: What the Curves view shows before the first run.
+    curves_hint = "Press Run (Ctrl+R): the loss and metrics of every epoch are drawn here as it trains."
 
     def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +85,7 @@ class TrainingLabWidget(QWidget):
         self.runner = JobRunner(store, self)
         self.tracker = ProgressTracker()
         self.result: LabResult | None = None
+        self.ended: Finished | Cancelled | Failed | None = None
         self.epoch_events: list[EpochEnded] = []
         self.started_at = 0.0
 
@@ -94,17 +106,20 @@ class TrainingLabWidget(QWidget):
         self.progress.setFormat("idle")
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
+        self.progress.setAccessibleName("Progress")
 
-        self.curves = LiveCurves()
+        self.curves = LiveCurves(empty_hint=self.curves_hint)
         self.log_y = QCheckBox("log-scale loss")
+        self.log_y.setToolTip("Draw the loss plots on a logarithmic y axis")
         self.log_y.toggled.connect(self.curves.set_log_y)
-        self.timeline = QListWidget()
+        self.timeline = DecisionList()
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
-        self.results_table = QTableWidget(0, 2)
-        self.results_table.setHorizontalHeaderLabels(["result", "value"])
-        self.results_table.horizontalHeader().setStretchLastSection(True)
-        self.views = QTabWidget()
+        self.log_view.setAccessibleName("Log")
+        self.log_view.setPlaceholderText("The run's log lines appear here.")
+        self.results_table = ResultsTable()
+        self._details_heading = False
+        self.views = ViewTabs()
         curves_page = QWidget()
         curves_box = QVBoxLayout(curves_page)
         curves_box.setContentsMargins(0, 0, 0, 0)
@@ -118,6 +133,10 @@ class TrainingLabWidget(QWidget):
         # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest.
         text = self.about_markdown()
         explanation = markdown_label(first_paragraph(text), "labExplanation")
+        self.explanation = CollapsibleSection(
+            "What this lab shows", explanation, not QSettings().value(EXPLANATION_FOLDED, False, bool)
+        )
+        self.explanation.sig_expanded_changed.connect(self._on_explanation_toggled)
         if "\n\n" in text.strip():
             about = markdown_label(text, "labAbout")
             about.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -126,13 +145,21 @@ class TrainingLabWidget(QWidget):
             about_scroll = QScrollArea()
             about_scroll.setWidgetResizable(True)
             about_scroll.setWidget(about)
+            about_scroll.setAccessibleName("About this lab")
             self.add_view("About", about_scroll)
         left = QWidget()
+        left.setObjectName("settingsColumn")
         left_box = QVBoxLayout(left)
-        left_box.addWidget(explanation)
+        left_box.setContentsMargins(6, 6, 6, 6)
+        left_box.addWidget(self.explanation)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # The fields take the focus, not the area: it scrolls itself to the focused field.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_scroll = scroll
         left_box.addWidget(scroll, 1)
         self.controls_box = left_box
         buttons = QHBoxLayout()
@@ -140,15 +167,21 @@ class TrainingLabWidget(QWidget):
         buttons.addWidget(self.stop_button)
         left_box.addLayout(buttons)
         left_box.addWidget(self.progress)
+        self.settings_column = left
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.views)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([340, 1000])
+        splitter.setSizes([SETTINGS_WIDTH, 1000])
+        splitter.setCollapsible(1, False)
+        self.splitter = splitter
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
         outer.addWidget(self.message_bar)
         outer.addWidget(splitter, 1)
+        self._add_settings_toggle()
+        self.view_actions = self.views.install_shortcuts(self)
 
         self.run_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
@@ -167,6 +200,47 @@ class TrainingLabWidget(QWidget):
     def add_view(self, title: str, widget: QWidget) -> None:
         """Add a tab to the lab's right-hand views."""
         self.views.addTab(widget, title)
+
+    def _add_settings_toggle(self) -> None:
+        self.settings_action = QAction("Settings column", self)
+        self.settings_action.setCheckable(True)
+        self.settings_action.setChecked(True)
+        self.settings_action.setShortcut(QKeySequence(SETTINGS_COLUMN_KEY))
+        self.settings_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.settings_action.setToolTip(f"Hide or show the settings column ({SETTINGS_COLUMN_KEY})")
+        self.settings_action.toggled.connect(self.set_settings_visible)
+        self.addAction(self.settings_action)
+        button = QToolButton()
+        button.setDefaultAction(self.settings_action)
+        button.setAutoRaise(True)
+        button.setObjectName("settingsToggle")
+        button.setAccessibleName("Show the settings column")
+        self.settings_button = button
+        self.views.setCornerWidget(button, Qt.Corner.TopLeftCorner)
+        self._show_settings_state(True)
+
+    @Slot(bool)
+    def set_settings_visible(self, visible: bool) -> None:
+        """Show or hide the settings column (explanation, form, Run/Stop, progress); Ctrl+R and Esc
+        still run and stop the lab, and the status bar shows its progress."""
+        if self.settings_action.isChecked() != visible:
+            self.settings_action.setChecked(visible)  # comes back here through toggled
+            return
+        self.settings_column.setVisible(visible)
+        if visible and self.splitter.sizes()[0] == 0:
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([SETTINGS_WIDTH, max(total - SETTINGS_WIDTH, 1)])
+        self._show_settings_state(visible)
+
+    def _show_settings_state(self, visible: bool) -> None:
+        self.settings_action.setText("◀" if visible else "▶ Settings")
+        verb = "Hide" if visible else "Show"
+        self.settings_button.setToolTip(f"{verb} the settings column ({SETTINGS_COLUMN_KEY})")
+        self.settings_button.setAccessibleName(f"{verb} the settings column")
+
+    @Slot(bool)
+    def _on_explanation_toggled(self, expanded: bool) -> None:
+        QSettings().setValue(EXPLANATION_FOLDED, not expanded)
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -201,9 +275,11 @@ class TrainingLabWidget(QWidget):
         self.curves.reset()
         self.timeline.clear()
         self.log_view.clear()
-        self.results_table.setRowCount(0)
+        self.results_table.clear_rows()
+        self._details_heading = False
         self.epoch_events.clear()
         self.result = None
+        self.ended = None
         self.tracker = ProgressTracker()
         self.started_at = time.monotonic()
 
@@ -220,9 +296,7 @@ class TrainingLabWidget(QWidget):
             self._refresh_progress()
         elif isinstance(event, Marker):
             self.curves.add_marker(event.epoch, event.kind, event.text)
-            item = QListWidgetItem(f"epoch {event.epoch} · {event.kind}: {event.text}")
-            item.setForeground(_qcolor(MARKER_COLOURS.get(event.kind, "#555555")))
-            self.timeline.addItem(item)
+            self.timeline.add_marker(event)
         elif isinstance(event, LogLine):
             self.log_view.appendPlainText(
                 f"[{event.level}] {event.text}" if event.level != "info" else event.text
@@ -233,36 +307,44 @@ class TrainingLabWidget(QWidget):
             self._refresh_progress()
         elif isinstance(event, Finished):
             self.result = event.result
+            self.ended = event
             self.show_result(event.result)
+            self._add_file_rows(event.result)
             seconds = time.monotonic() - self.started_at
             self.message_bar.show_message(f"{self.spec.title}: finished in {seconds:.1f} s", "success")
         elif isinstance(event, Cancelled):
+            self.ended = event
             self.message_bar.show_message(
                 f"{self.spec.title}: stopped after {event.epochs_done} epoch(s); the completed epochs are "
                 "kept in Runs",
                 "warning",
             )
         elif isinstance(event, Failed):
+            self.ended = event
             self.message_bar.show_message(f"{self.spec.title}: {event.message}", "error")
             self.log_view.appendPlainText(event.details)
 
     def show_result(self, result: LabResult) -> None:
-        """Fill the Results table with the test metrics and artifacts (subclasses add more)."""
-        rows = [(f"test {k}", f"{v:.4f}") for k, v in result.test.items()]
-        rows += [(f"file: {k}", v) for k, v in result.artifacts.items()]
-        self.results_table.setRowCount(0)
-        self.add_result_rows(rows)
+        """Fill the Results table with the test metrics under the lab's heading (subclasses add their
+        rows with :meth:`add_result_rows`; the files follow at the end)."""
+        self.results_table.clear_rows()
+        self._details_heading = False
         if result.test:
+            self.results_table.add_heading(self.spec.test_scope)
+            self.results_table.add_rows((plain_metric_name(k), f"{v:.4f}", k) for k, v in result.test.items())
             self.views.setCurrentWidget(self.results_table)
 
     def add_result_rows(self, rows: list[tuple[str, str]]) -> None:
-        """Append (name, value) rows to the Results table."""
-        start = self.results_table.rowCount()
-        self.results_table.setRowCount(start + len(rows))
-        for offset, (name, value) in enumerate(rows):
-            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
-            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
-        self.results_table.resizeColumnToContents(0)
+        """Append (name, value) rows to the Results table, under a "This run" heading."""
+        if not self._details_heading:
+            self.results_table.add_heading("This run")
+            self._details_heading = True
+        self.results_table.add_rows(rows)
+
+    def _add_file_rows(self, result: LabResult) -> None:
+        if result.artifacts:
+            self.results_table.add_heading("Files")
+            self.results_table.add_rows((name, path, name) for name, path in result.artifacts.items())
 
     def run_in_this_thread(self, settings: dict[str, Any], params: Any = None) -> LabResult | None:
         """Put ``settings`` into the form and run the lab synchronously, feeding its events to the
@@ -286,8 +368,10 @@ class TrainingLabWidget(QWidget):
             self._eta_timer.start()
         else:
             self._eta_timer.stop()
-            self.progress.setFormat("idle" if self.result is None else "done")
-            self.progress.setValue(1000 if self.result is not None else self.progress.value())
+            self.progress.setRange(0, 1000)  # out of the busy indicator
+            text, value = ended_progress(self.ended, self.tracker.total_epochs)
+            self.progress.setFormat(text)
+            self.progress.setValue(value)
             self.sig_status_changed.emit("")
 
     @Slot()
@@ -314,7 +398,16 @@ def markdown_label(markdown: str, object_name: str) -> QLabel:
     return label
 
 
-def _qcolor(hex_colour: str) -> Any:
-    from PySide6.QtGui import QColor
-
-    return QColor(hex_colour)
+def ended_progress(ended: Finished | Cancelled | Failed | None, total_epochs: int) -> tuple[str, int]:
+    """The progress bar's text and value (of 1000) once a job is over: done and full; stopped, filled
+    as far as the completed epochs go (of ``total_epochs``); failed and empty; idle and empty before
+    any job."""
+    if isinstance(ended, Finished):
+        return "done", 1000
+    if isinstance(ended, Cancelled):
+        done = ended.epochs_done
+        value = round(1000 * done / total_epochs) if total_epochs else 0
+        return f"stopped after {done} of {total_epochs} epochs" if total_epochs else "stopped", value
+    if isinstance(ended, Failed):
+        return "failed (see the message above)", 0
+    return "idle", 0

@@ -276,11 +276,8 @@ def test_a_real_run_fills_every_view_with_the_results_numbers(qtbot, widget):
         *pasted["class_counts"].values(),
     ]
     assert widget.predictions.predict_button.isEnabled()
-    results = {
-        widget.results_table.item(r, 0).text(): widget.results_table.item(r, 1).text()
-        for r in range(widget.results_table.rowCount())
-    }
-    assert results["test auc"] == f"{result.test['auc']:.4f}" and results["embeddings"] == "120 × 384"
+    results = widget.results_table.values()
+    assert results["AUC"] == f"{result.test['auc']:.4f}" and results["embeddings"] == "120 × 384"
     texts = [widget.predictions.table.item(r, 3).text() for r in range(widget.predictions.table.rowCount())]
     assert texts == [*new["texts"], *pasted["texts"]]
 

@@ -188,13 +188,10 @@ def test_a_result_fills_every_view(widget, tmp_path):
         table.rowCount() == 2 and table.item(0, 2).text() == "frozen" and table.item(1, 3).text() == "1,200"
     )
     assert table.item(0, 0).font().bold()  # the cut whose output is cached
-    shown = {
-        widget.results_table.item(r, 0).text(): widget.results_table.item(r, 1).text()
-        for r in range(widget.results_table.rowCount())
-    }
+    shown = widget.results_table.values()
     for name, value in result_rows(extra):
         assert shown[name] == value
-    assert shown["backbone"] == transfer_assets.HED_TITLE and shown["test accuracy"] == "0.9000"
+    assert shown["backbone"] == transfer_assets.HED_TITLE and shown["accuracy"] == "0.9000"
     widget.reset_views()
     assert widget.confusion.matrix.size == 0 and grid.items == [] and widget.layer_map.table.rowCount() == 0
 

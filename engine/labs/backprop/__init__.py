@@ -171,5 +171,6 @@ LAB = LabSpec(
     assignment="Backpropagation: forward/backward propagation, gradient checking, optimizers",
     params_type=Params,
     run=run,
+    test_scope="Final training loss per optimizer",
     needs_tensorflow=False,
 )

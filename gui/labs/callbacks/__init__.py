@@ -66,9 +66,10 @@ class CallbacksLabWidget(TrainingLabWidget):
         self.preset_note.setText(f"Model-{model}: {chosen.note}")
 
     def reset_views(self) -> None:
-        """Also clear the layer statistics of the previous run."""
+        """Also clear the layer statistics and the TensorBoard folder of the previous run."""
         super().reset_views()
         self.layers.clear()
+        self.tensorboard.show_running()
 
     @Slot(object)
     def on_event(self, event: Any) -> None:

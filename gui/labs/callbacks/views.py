@@ -209,6 +209,15 @@ class TensorBoardPanel(QWidget):
         box.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
         box.addStretch(1)
 
+    def show_running(self) -> None:
+        """A new run started: the previous run's folder and command no longer apply."""
+        self.command = ""
+        self.copy_button.setEnabled(False)
+        self.text.setText(
+            "A run is in progress: the folder of its TensorBoard logs and the command that opens them "
+            "appear here when it ends (with the TensorBoard callback on)."
+        )
+
     def show_logs(self, extra: dict[str, Any]) -> None:
         """Show the log dir and command from a result's ``extra`` (empty when the callback was off)."""
         log_dir, self.command = (

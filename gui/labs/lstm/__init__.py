@@ -211,9 +211,8 @@ class LstmLabWidget(TrainingLabWidget):
             self._refresh_timer.start()
 
     def reset_views(self) -> None:
-        """Also hide the previous run's accuracy warnings (the ROC keeps each model's latest curve)."""
+        """Also hide the previous run's accuracy warning (the ROC keeps each model's latest curve)."""
         super().reset_views()
-        self.roc_panel.warning.hide()
         self.majority.reset()
 
     @Slot()
@@ -243,14 +242,13 @@ class LstmLabWidget(TrainingLabWidget):
 
     @Slot(object)
     def on_event(self, event: Any) -> None:
-        """The inherited routing; the majority-class banner and line follow the run as it trains, and
-        a finished run whose test accuracy only matches the majority also warns in the message bar."""
+        """The inherited routing; the majority-class banner and line follow the run as it trains.
+
+        The banner above every view is the one place the warning is shown (the message bar says the
+        run finished, the Results table lists the warning among the run's facts).
+        """
         super().on_event(event)
         self.majority.on_event(event)
-        if isinstance(event, Finished):
-            warning = str(dict(event.result.extra).get("accuracy_warning", ""))
-            if warning:
-                self.message_bar.show_message(f"{model_name(event.result)}: {warning}", "warning")
 
     # --- shutdown -----------------------------------------------------------------------------------
 

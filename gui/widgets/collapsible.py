@@ -1,0 +1,56 @@
+"""A titled section whose content folds away with a click (or Space on its title)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+
+class CollapsibleSection(QWidget):
+    """A disclosure title (▾ open, ▸ folded) above ``content``.
+
+    Args:
+        title: The title, always shown.
+        content: What folds away.
+        expanded: Open at first. Defaults to True.
+        parent: Qt parent.
+    """
+
+    sig_expanded_changed = Signal(bool)
+    """The section was opened (True) or folded (False)."""
+
+    def __init__(self, title: str, content: QWidget, expanded: bool = True, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.content = content
+        self.toggle = QToolButton()
+        self.toggle.setText(title)
+        self.toggle.setCheckable(True)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.toggle.setStyleSheet("QToolButton { font-weight: bold; text-align: left; border: none; }")
+        self.toggle.setAccessibleName(title)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(self.toggle)
+        box.addWidget(content)
+        self.toggle.toggled.connect(self._on_toggled)
+        self.toggle.setChecked(expanded)
+        self._on_toggled(expanded)
+
+    @property
+    def expanded(self) -> bool:
+        """Whether the content is shown."""
+        return self.toggle.isChecked()
+
+    def set_expanded(self, expanded: bool) -> None:
+        """Open or fold the section (as a click on its title would)."""
+        self.toggle.setChecked(expanded)
+
+    @Slot(bool)
+    def _on_toggled(self, expanded: bool) -> None:
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.toggle.setToolTip("Fold this text away" if expanded else "Show this text")
+        self.content.setVisible(expanded)
+        self.sig_expanded_changed.emit(expanded)

@@ -168,7 +168,10 @@ class LiveCurves(QWidget):
     def _update_marker_legend(self) -> None:
         kinds = dict.fromkeys(kind for _, kind, _ in self._markers)
         swatches = "&nbsp;&nbsp;".join(
-            f"<span style='color:{MARKER_COLOURS.get(kind, '#777777')}'>┆ {kind.replace('_', ' ')}</span>"
+            # Only the dotted-line glyph takes the marker's colour: pale marker colours as text would
+            # not read on a light background; the words keep the theme's text colour.
+            f"<span style='color:{MARKER_COLOURS.get(kind, '#777777')}'><b>┆</b></span> "
+            f"{kind.replace('_', ' ')}"
             for kind in kinds
         )
         self.marker_legend.setText(f"<small>Decisions (hover a dotted line): {swatches}</small>")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import theme
 from gui.labs.bert.tokens import titled
 from gui.labs.bert.views import CLASS_COLOURS
 from gui.plots.charts import BarChart
@@ -34,6 +35,10 @@ from gui.plots.charts import BarChart
 COLUMNS = ("from", "P(positive)", "predicted", "review")
 #: Characters of a review shown in its tooltip (the cell and the token view get the whole text).
 TOOLTIP_CHARS = 600
+
+
+#: Text colour (a gui.theme name) of each predicted label in the table.
+LABEL_COLOURS = {"negative": "bad", "positive": "good"}
 
 
 class PredictionsView(QWidget):
@@ -178,7 +183,7 @@ class PredictionsView(QWidget):
                 if column == 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if column == 2:
-                    item.setForeground(QColor(CLASS_COLOURS.get(label, "#333333")))
+                    item.setForeground(QColor(theme.colour(LABEL_COLOURS.get(label, "muted"))))
                 if column == 0:
                     item.setToolTip(name)
                 if column == 3 and text:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.plots.charts import BAD, GOOD
+from gui import theme
 
 #: A review with the HTML remnants Reviews.csv has, shown until the learner types their own.
 EXAMPLE_REVIEW = (
@@ -118,14 +118,24 @@ class _ChipGrid(QWidget):
 class ChecksList(QListWidget):
     """The graders' checks, one line each: ✓ or ✗, the rule, what was found."""
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.checks: list[dict[str, Any]] = []
+        theme.notifier.sig_theme_changed.connect(self._restyle)
+
     def set_checks(self, checks: list[dict[str, Any]]) -> None:
         """Show ``[{"name", "passed", "detail"}]`` (from the engine)."""
+        self.checks = list(checks)
         self.clear()
         for check in checks:
             mark = "✓" if check["passed"] else "✗"
             item = QListWidgetItem(f"{mark}  {check['name']}  —  {check['detail']}")
-            item.setForeground(QColor(GOOD if check["passed"] else BAD))
+            item.setForeground(QColor(theme.colour("good" if check["passed"] else "bad")))
             self.addItem(item)
+
+    @Slot()
+    def _restyle(self) -> None:
+        self.set_checks(self.checks)
 
     @property
     def all_passed(self) -> bool:

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import theme
+
 #: Fill and border per role (light fills, dark text: readable in the light and the dark theme).
 ROLE_COLOURS = {
     "input": ("#c8e6c9", "#2e7d32"),
@@ -184,7 +186,7 @@ class ModelDiagramView(QWidget):
 
     def set_status(self, text: str, error: bool = False) -> None:
         """Where the diagram comes from, or why it could not be built."""
-        self.status.setStyleSheet("color: #c62828;" if error else "color: palette(mid);")
+        theme.set_text_colour(self.status, "bad" if error else "muted")
         self.status.setText(text)
 
     def set_diagram(self, diagram: dict[str, Any], source: str) -> None:

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from engine.labs.lstm import idf_summary
 from engine.text.idf import IdfTable
-from gui.plots.charts import GOOD, NEUTRAL, HistogramView
+from gui import theme
+from gui.plots.charts import GOOD, HistogramView
 
 BOX_PEN = pg.mkPen("#37474f", width=1.5)
 AXIS_WIDTH = 56
@@ -133,7 +134,7 @@ class IdfExplorer(QWidget):
 
     def set_status(self, text: str, error: bool = False) -> None:
         """What the table was fitted on, that it is being fitted, or why it failed."""
-        self.status.setStyleSheet("color: #c62828;" if error else "")
+        theme.set_text_colour(self.status, "bad" if error else "muted")
         self.status.setText(text)
 
     def set_table(self, table: IdfTable, low: float, high: float) -> None:
@@ -211,14 +212,13 @@ class IdfExplorer(QWidget):
             self.band = self.table.band(low, high).as_dict()
         except ValueError as exc:
             self.band = {}
-            self.kept_label.setStyleSheet("color: #c62828;")
+            theme.set_text_colour(self.kept_label, "bad")
             self.kept_label.setText(str(exc))
             self.use_button.setEnabled(False)
             return
         kept, before = self.band["vocabulary_after"], self.band["vocabulary_before"]
         self.box_region.setRegion((self.band["low"], self.band["high"]))
-        colour = "#c62828" if kept == 0 else NEUTRAL
-        self.kept_label.setStyleSheet(f"color: {colour};")
+        theme.set_text_colour(self.kept_label, "bad" if kept == 0 else "info")
         self.kept_label.setText(
             f"<b>idf {self.band['low']:.2f} – {self.band['high']:.2f} keeps {kept:,} of {before:,} words</b>"
             f" ({100 * self.band['token_share_kept']:.0f} % of the training essays' text); "

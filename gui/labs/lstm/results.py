@@ -13,11 +13,6 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from engine.jobs import LabResult
 from gui.plots.charts import RocView
 
-WARNING_STYLE = (
-    "QLabel { background: #fff4d6; color: #6b4e00; border: 1px solid #e0b040; border-radius: 4px;"
-    " padding: 6px; font-weight: bold; }"
-)
-
 
 def model_name(result: LabResult) -> str:
     """``Model-1`` … ``Model-3``, from the diagram the run returned."""

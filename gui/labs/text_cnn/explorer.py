@@ -31,6 +31,7 @@ from engine.labs.text_cnn import STEPS, run_steps, word_diff
 from engine.labs.text_cnn.data import enabled_steps
 from engine.labs.text_cnn.pipeline import StepOutput, Trace
 from engine.text.corpus import Corpus
+from gui import theme
 from gui.plots.charts import BAD, GOOD, NEUTRAL, BarChart
 
 #: Highlight styles of the diff (red struck-through: removed; green: added).
@@ -138,7 +139,7 @@ class PipelineExplorer(QWidget):
             "Runs can compare the accuracy."
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        theme.set_text_colour(hint, "muted")
         steps_layout.addWidget(hint)
         steps_layout.addStretch(1)
         left.addWidget(steps_box)
@@ -194,6 +195,7 @@ class PipelineExplorer(QWidget):
         self.steps.itemChanged.connect(self._on_item_changed)
         self.steps.currentItemChanged.connect(self.show_step)
         self.measure_button.clicked.connect(self.sig_measure_requested)
+        theme.notifier.sig_theme_changed.connect(self.show_post)  # its colours follow the theme
 
     # --- data -----------------------------------------------------------------------------------
 
@@ -279,7 +281,7 @@ class PipelineExplorer(QWidget):
         for item, output in zip(self.step_items, self.trace.outputs, strict=True):
             effect = step_effect(output)
             item.setText(1, effect)
-            item.setForeground(1, _brush({CHANGED: "#0f5b33", OFF: "#9b1c1c"}.get(effect, "#888888")))
+            item.setForeground(1, _brush(theme.colour({CHANGED: "good", OFF: "bad"}.get(effect, "muted"))))
         self.merged.setPlainText(self.trace.merged)
         if self.steps.currentItem() is None:
             self.steps.setCurrentItem(self.step_items[0])
@@ -299,7 +301,7 @@ class PipelineExplorer(QWidget):
         chunker = f" · ran the <i>{html.escape(self.trace.chunker)}</i>" if step.number == 11 else ""
         self.step_title.setText(
             f"<b>Step {step.number} · {html.escape(step.title)}</b> — {effect}{chunker}<br>"
-            f"<span style='color:#555'>{html.escape(step.description)}</span> &nbsp; "
+            f"<span style='color:{theme.colour('muted')}'>{html.escape(step.description)}</span> &nbsp; "
             f'<span style="{_STYLES["removed"]}">removed</span> '
             f'<span style="{_STYLES["added"]}">added</span>'
         )

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from engine.assets import ASSETS
 from engine.jobs import Failed, Finished, LabResult, LabSpec
 from engine.labs.transfer import backbone as assets
+from gui import theme
 from gui.workers import JobRunner
 
 #: Input sizes offered: 224 as assigned, smaller ones for CPU lab sessions.
@@ -121,7 +122,7 @@ class BackbonePicker(QGroupBox):
         detail = QLabel(title)
         detail.setWordWrap(True)
         detail.setContentsMargins(22, 0, 0, 4)
-        detail.setStyleSheet("color: #555555;")
+        theme.set_text_colour(detail, "muted")
         box.addWidget(detail)
         self.group.addButton(button)
         self.buttons[key] = button
@@ -184,7 +185,7 @@ class BackbonePicker(QGroupBox):
     def _set_status(self, key: str, text: str, ok: bool) -> None:
         label = self.status[key]
         label.setText(text)
-        label.setStyleSheet(f"color: {'#1f5f2e' if ok else '#8a1c1c'};")
+        theme.set_text_colour(label, "good" if ok else "bad")
 
     @Slot()
     def download(self) -> None:

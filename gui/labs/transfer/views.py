@@ -99,10 +99,9 @@ class MisclassifiedGrid(QWidget):
             image.setStyleSheet("background: #f4f4f4; border: 1px solid #d0d0d0;")
             image.setToolTip(str(item["path"]))
             true, predicted = class_names[int(item["true"])], class_names[int(item["predicted"])]
-            caption = QLabel(
-                f"<span style='color:#1f5f2e'>{true}</span><br>→ <span style='color:#8a1c1c'>{predicted}"
-                f"</span> ({float(item['confidence']):.0%})"
-            )
+            # Meaning in words and an arrow, not colour: readable in both themes and without colour.
+            caption = QLabel(f"{true}<br>→ <b>{predicted}</b> ({float(item['confidence']):.0%})")
+            caption.setToolTip(f"true class: {true}; predicted: {predicted}")
             caption.setWordWrap(True)
             caption.setFixedWidth(THUMB.width())
             caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -251,6 +250,7 @@ class GradientNormsView(QWidget):
 
 #: Row colours of the layer map: frozen VGG-16, trainable VGG-16 (fine-tuned), the new head.
 ROW_COLOURS = {"frozen": "#e8eef6", "fine-tuned": "#fff1d6", "new, trainable": "#e6f6ea"}
+ROW_TEXT = "#1b1b1b"
 COLUMNS_MAP = ("layer", "type", "state", "parameters", "trainable", "output shape")
 
 
@@ -290,6 +290,7 @@ class LayerMapView(QWidget):
             for c, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
                 item.setBackground(QBrush(QColor(ROW_COLOURS[state])))
+                item.setForeground(QBrush(QColor(ROW_TEXT)))  # dark on the light row colours, any theme
                 if c in (3, 4):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if row["name"] == cut:

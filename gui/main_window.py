@@ -26,6 +26,7 @@ from engine.runs import RunStore
 from gui import theme
 from gui.home_page import HomePage
 from gui.tf_warmup import TensorFlowWarmup
+from gui.widgets.accessibility import apply_policies
 from gui.workers import LIVE_RUNNERS
 
 if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when first opened
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.home = HomePage(LABS)
         self.home.sig_open_requested.connect(self.open_lab)
         self.tabs.addTab(self.home, "Home")
+        apply_policies(self.home)
         self.lab_tabs: dict[str, _LazyLabTab] = {}
         for spec in LABS.values():
             holder = _LazyLabTab(spec)
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
                 self.runs_page = RunsPage(self.store)
                 self.runs_holder.layout().addWidget(self.runs_page)
                 self.runs_page.show()
+                apply_policies(self.runs_page)
             else:
                 self.runs_page.refresh()
 

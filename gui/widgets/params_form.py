@@ -36,6 +36,10 @@ class _PathEdit(QWidget):
         else:
             self.edit.setPlaceholderText("default")
         browse = QPushButton("Browse…")
+        kind = "folder" if info.name.endswith("_dir") else "file"
+        browse.setToolTip(f"Choose the {kind} for {info.label}")
+        browse.setAccessibleName(f"Browse for {info.label}")
+        self.edit.setAccessibleName(info.label)
         browse.clicked.connect(self._browse)
         layout.addWidget(self.edit, 1)
         layout.addWidget(browse)
@@ -88,6 +92,8 @@ class ParamsForm(QWidget):
         self.editors: dict[str, QWidget] = {}
         layout = QFormLayout(self)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A narrow column (a small screen, a large font) puts a field under its label, never cuts it.
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for info in self.infos.values():
             editor = self._make_editor(info)
             editor.setToolTip(info.help)

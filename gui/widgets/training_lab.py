@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -46,6 +46,7 @@ from engine.progress import ProgressTracker, format_eta
 from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
 from gui.plots.live_curves import LiveCurves
+from gui.widgets.accessibility import apply_policies
 from gui.widgets.collapsible import CollapsibleSection
 from gui.widgets.decisions import DecisionList
 from gui.widgets.message_bar import MessageBar
@@ -58,7 +59,7 @@ SETTINGS_COLUMN_KEY = "F9"
 #: QSettings key: whether the labs' explanations are folded away (one choice for every lab).
 EXPLANATION_FOLDED = "labs/explanation_folded"
 #: Width of the settings column: roomy enough for its fields, small enough for a 1280 px screen.
-SETTINGS_WIDTH = 330
+SETTINGS_WIDTH = 320
 
 
 class TrainingLabWidget(QWidget):
@@ -182,6 +183,7 @@ class TrainingLabWidget(QWidget):
         outer.addWidget(splitter, 1)
         self._add_settings_toggle()
         self.view_actions = self.views.install_shortcuts(self)
+        self.views.currentChanged.connect(self._on_view_shown)
 
         self.run_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
@@ -237,6 +239,15 @@ class TrainingLabWidget(QWidget):
         verb = "Hide" if visible else "Show"
         self.settings_button.setToolTip(f"{verb} the settings column ({SETTINGS_COLUMN_KEY})")
         self.settings_button.setAccessibleName(f"{verb} the settings column")
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Keyboard and screen-reader policies for every widget the lab has built by now."""
+        super().showEvent(event)
+        apply_policies(self)
+
+    @Slot(int)
+    def _on_view_shown(self, _index: int) -> None:
+        apply_policies(self.views)  # a view may build its widgets when first shown
 
     @Slot(bool)
     def _on_explanation_toggled(self, expanded: bool) -> None:

@@ -55,8 +55,11 @@ class PredictionsView(QWidget):
         self.csv_edit = QLineEdit()
         self.csv_edit.setPlaceholderText("a CSV with a Text column (e.g. the assignment's test file)")
         browse = QPushButton("Browse…")
+        browse.setToolTip("Choose a CSV of reviews to predict")
+        browse.setAccessibleName("Browse for a CSV of reviews")
         browse.clicked.connect(self._browse)
         self.pasted = QPlainTextEdit()
+        self.pasted.setAccessibleName("Pasted reviews")
         self.pasted.setPlaceholderText(
             "Or paste reviews here, one per line. They are also predicted at the end of every run."
         )
@@ -71,6 +74,7 @@ class PredictionsView(QWidget):
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Predictions")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -156,6 +156,7 @@ class TokenView(QWidget):
         self.editor = QPlainTextEdit(EXAMPLE_REVIEW)
         self.editor.setPlaceholderText("Type or paste a review (HTML is stripped as in the lab)")
         self.editor.setMaximumHeight(70)
+        self.editor.setAccessibleName("Review to tokenize")
         self.tokenize_button = QPushButton("Show tokens")
         self.tokenize_button.setToolTip(
             "Tokenize with the encoder's own vocab (the first time loads it, and converts our "
@@ -172,6 +173,7 @@ class TokenView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.chips)
+        scroll.setAccessibleName("WordPiece chips: position, piece, id, mask and segment id")
         self.arrays = QPlainTextEdit()
         self.arrays.setReadOnly(True)
         self.arrays.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -279,6 +281,8 @@ def titled(title: str, widget: QWidget) -> QWidget:
     box.setContentsMargins(0, 0, 0, 0)
     box.addWidget(QLabel(f"<b>{title}</b>"))
     box.addWidget(widget, 1)
+    if not widget.accessibleName():
+        widget.setAccessibleName(title)
     return page
 
 

@@ -167,6 +167,7 @@ class ModelDiagramView(QWidget):
         self.status.setObjectName("diagramStatus")
         self.scene = QGraphicsScene(self)
         self.view = _FittingView(self.scene)
+        self.view.setAccessibleName("Model diagram")
         self.view.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.view.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         legend = QLabel(

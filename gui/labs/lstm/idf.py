@@ -50,7 +50,10 @@ class IdfExplorer(QWidget):
         self.reload_button = QPushButton("Refit")
         self.reload_button.setToolTip("Fit the idf table again with the form's data, projects and seed")
         self.reload_button.clicked.connect(self.sig_load_requested)
-        self.histogram = HistogramView("idf of the training words (drag the band's edges)")
+        self.histogram = HistogramView(
+            "idf of the training words (drag the band's edges)",
+            empty_text="The idf of every training word is drawn here once the table is fitted.",
+        )
         plot = self.histogram.getPlotItem()
         plot.setLabel("left", "words")
         plot.showGrid(y=True, alpha=0.25)
@@ -62,6 +65,7 @@ class IdfExplorer(QWidget):
         self.region.hide()
         self.histogram.addItem(self.region)
         self.box_plot = pg.PlotWidget()
+        self.box_plot.setAccessibleName("Box plot of the words' idf")
         self.box_plot.setMaximumHeight(110)
         box_item = self.box_plot.getPlotItem()
         box_item.setLabel("bottom", "idf = ln((1 + documents) / (1 + document frequency)) + 1")
@@ -78,6 +82,7 @@ class IdfExplorer(QWidget):
         box_item.addItem(self.box_region)
         self.low_spin, self.high_spin = self._spin("low"), self._spin("high")
         self.reset_button = QPushButton("Reset to IQR")
+        self.reset_button.setToolTip("Back to the interquartile range of the idf values (the lab's default)")
         self.reset_button.clicked.connect(self.reset_to_iqr)
         self.use_button = QPushButton("Use for Model-2")
         self.use_button.setToolTip("Put this band into the form's idf_low / idf_high and pick Model-2")
@@ -100,6 +105,8 @@ class IdfExplorer(QWidget):
     def _spin(self, name: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox()
         spin.setObjectName(f"idf_{name}")
+        spin.setAccessibleName(f"idf {name}")
+        spin.setToolTip(f"The band's {name} edge (0 with the other edge 0: the quartile)")
         spin.setDecimals(2)
         spin.setSingleStep(0.05)
         spin.setEnabled(False)

@@ -100,6 +100,7 @@ class PipelineExplorer(QWidget):
         top.addWidget(self.class_label, 1)
 
         self.steps = QTreeWidget()
+        self.steps.setAccessibleName("Preprocessing steps (untick to switch off)")
         self.steps.setHeaderLabels(["step (untick to switch off)", "this post"])
         self.steps.setRootIsDecorated(False)
         self.steps.setColumnWidth(0, 290)
@@ -121,7 +122,10 @@ class PipelineExplorer(QWidget):
             "1,500 embedded posts on a 2-core CPU (longer when it is busy)"
         )
         self.measure_button.setEnabled(False)  # until the posts are loaded
-        self.effects = BarChart("vocabulary with one step switched off")
+        self.effects = BarChart(
+            "vocabulary with one step switched off",
+            empty_text="Press “Measure each step's effect on the vocabulary” to draw this.",
+        )
         self.effects.getPlotItem().setLabel("bottom", "step switched off (all = every step on)")
         left = QSplitter(Qt.Orientation.Vertical)
         steps_box = QWidget()
@@ -165,11 +169,13 @@ class PipelineExplorer(QWidget):
         self.step_title.setWordWrap(True)
         self.step_title.setTextFormat(Qt.TextFormat.RichText)
         self.diff = QTextBrowser()
+        self.diff.setAccessibleName("What the step changed in this post")
         self.extracted = QLabel("")
         self.extracted.setWordWrap(True)
         self.extracted.setTextFormat(Qt.TextFormat.RichText)
         self.extracted.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.merged = QTextBrowser()
+        self.merged.setAccessibleName("Model input")
         self.merged.setMaximumHeight(130)
         right = QWidget()
         right_box = QVBoxLayout(right)

@@ -35,7 +35,7 @@ class TestResultsView(QWidget):
         self.matrix = ConfusionMatrixView()
         self.f1_bars = BarChart("per-class F1 on the test split")
         self.f1_bars.getPlotItem().setLabel("bottom", "class #")
-        self.f1_table = read_only_table(["#", "class", "test posts", "F1"])
+        self.f1_table = read_only_table(["#", "class", "test posts", "F1"], "Per-class F1")
         self.f1_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.summary = QLabel("Run a model: the test split is evaluated once, with the best epoch's weights.")
         self.summary.setWordWrap(True)
@@ -81,10 +81,12 @@ class MistakesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = read_only_table(["true class", "predicted", "confidence", "file"])
+        self.table = read_only_table(["true class", "predicted", "confidence", "file"], "Misclassified posts")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.original = QTextBrowser()
+        self.original.setAccessibleName("Raw post (start)")
         self.snippet = QTextBrowser()
+        self.snippet.setAccessibleName("Model input (start)")
         texts = QSplitter(Qt.Orientation.Horizontal)
         for title, browser in (("Raw post (start)", self.original), ("Model input (start)", self.snippet)):
             column = QWidget()
@@ -95,6 +97,7 @@ class MistakesView(QWidget):
             texts.addWidget(column)
         texts.setMaximumHeight(200)
         self.open_button = QPushButton("Show this post in the pipeline")
+        self.open_button.setToolTip("Open the selected post in the Pipeline view (also: double-click a row)")
         self.open_button.setEnabled(False)
         self.summary = QLabel("Misclassified test posts appear here after a run.")
         self.summary.setWordWrap(True)
@@ -154,7 +157,9 @@ class ModelView(QWidget):
         super().__init__(parent)
         self.embedding = QLabel("The model's layers appear here after a run.")
         self.embedding.setWordWrap(True)
-        self.table = read_only_table(["layer", "type", "output shape", "parameters", "trainable", "inputs"])
+        self.table = read_only_table(
+            ["layer", "type", "output shape", "parameters", "trainable", "inputs"], "Model layers"
+        )
         box = QVBoxLayout(self)
         box.addWidget(self.embedding)
         box.addWidget(self.table, 1)

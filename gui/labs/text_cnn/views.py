@@ -39,9 +39,10 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[object]]) -> None:
             table.setItem(r, c, item)
 
 
-def read_only_table(headers: Sequence[str]) -> QTableWidget:
-    """A table the learner reads and selects rows of, but does not edit."""
+def read_only_table(headers: Sequence[str], name: str) -> QTableWidget:
+    """A table the learner reads and selects rows of, but does not edit; ``name`` is its accessible name."""
     table = QTableWidget(0, len(headers))
+    table.setAccessibleName(name)
     table.setHorizontalHeaderLabels(list(headers))
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -58,10 +59,14 @@ class LengthsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.histograms = {unit: HistogramView() for unit in self.UNITS}
+        self.histograms = {
+            unit: HistogramView(empty_text="Drawn once the posts are preprocessed.") for unit in self.UNITS
+        }
+        for unit, histogram in self.histograms.items():
+            histogram.setAccessibleName(f"Post lengths in {unit}")
         self.lines: dict[str, list[pg.InfiniteLine]] = {unit: [] for unit in self.UNITS}
         self.reasons = {unit: QLabel("") for unit in self.UNITS}
-        self.table = read_only_table(["percentile", "words", "characters"])
+        self.table = read_only_table(["percentile", "words", "characters"], "Length percentiles")
         self.table.setFixedWidth(280)
         self.summary = QLabel("The length analysis appears once the posts are preprocessed.")
         self.summary.setWordWrap(True)
@@ -133,9 +138,11 @@ class ClassesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bars = BarChart("posts per class")
+        self.bars = BarChart("posts per class", empty_text="Drawn once the posts are loaded.")
         self.bars.getPlotItem().setLabel("bottom", "class # (as in the confusion matrix)")
-        self.table = read_only_table(["#", "class", "posts", "train", "validation", "test"])
+        self.table = read_only_table(
+            ["#", "class", "posts", "train", "validation", "test"], "Posts per class"
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)

@@ -46,6 +46,7 @@ class MisclassifiedGrid(QWidget):
         self.grid.setHorizontalSpacing(SPACING)
         self.grid.setVerticalSpacing(10)
         self.scroll_area = QScrollArea()
+        self.scroll_area.setAccessibleName("Misclassified pages")
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(self.cells)
@@ -176,7 +177,9 @@ class GradientNormsView(QWidget):
         self.layers: list[str] = []
         self.per_epoch: list[list[float]] = []
         self.curves = LiveCurves(group_of=_norm_group, columns=1)
-        self.bars = BarChart("gradient norm at the chosen epoch (log10)")
+        self.bars = BarChart(
+            "gradient norm at the chosen epoch (log10)", empty_text="Drawn from the first epoch of a run on."
+        )
         # log10 values below 1 would otherwise be drawn as "log10 (x0.001)" with ticks in the hundreds.
         self.bars.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -190,7 +193,10 @@ class GradientNormsView(QWidget):
         )
         self.note.setWordWrap(True)
         controls = QHBoxLayout()
-        controls.addWidget(QLabel("epoch"))
+        epoch_caption = QLabel("&epoch")
+        epoch_caption.setBuddy(self.slider)
+        self.slider.setToolTip("The epoch whose gradient norms the bars show")
+        controls.addWidget(epoch_caption)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.epoch_label)
         plots = QSplitter(Qt.Orientation.Vertical)
@@ -263,6 +269,7 @@ class LayerMapView(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.table = QTableWidget(0, len(COLUMNS_MAP))
+        self.table.setAccessibleName("Layers: frozen or trainable")
         self.table.setHorizontalHeaderLabels(list(COLUMNS_MAP))
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -184,9 +184,13 @@ class MainWindow(QMainWindow):
 
     # --- menus -----------------------------------------------------------------------------------
 
-    def _action(self, menu: Any, text: str, slot: Any, shortcut: str | QKeySequence | None = None) -> QAction:
+    def _action(
+        self, menu: Any, text: str, slot: Any, shortcut: str | QKeySequence | list[QKeySequence] | None = None
+    ) -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
+        if isinstance(shortcut, list):
+            action.setShortcuts(shortcut)
+        elif shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         menu.addAction(action)
@@ -207,7 +211,9 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             self.theme_actions[key] = action
         view.addSeparator()
-        self._action(view, "&Larger font", lambda: self.set_font_size(self.font_size + 1), "Ctrl++")
+        # Ctrl+= too: on most keyboards "+" needs Shift, and Ctrl+= is what a user presses.
+        larger = [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")]
+        self._action(view, "&Larger font", lambda: self.set_font_size(self.font_size + 1), larger)
         self._action(view, "&Smaller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
         self._action(view, "&Default font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
         go_to = view.addMenu("&Go to")

@@ -15,8 +15,8 @@ import sys
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QTableView, QWidget
 
 _SCHEMES = {
     "system": Qt.ColorScheme.Unknown,
@@ -65,6 +65,12 @@ NOTE_COLOURS = {
 #: The palette's placeholder text (also used for hints in empty views), readable in each theme.
 PLACEHOLDER = {"light": "#6b6b6b", "dark": "#a3a3a3"}
 _TEXT_COLOUR_PROPERTY = "themeTextColour"
+#: WCAG AA's contrast for body text.
+AA_TEXT = 4.5
+#: The light theme's selection colour (white text on it reads at AA).
+LIGHT_HIGHLIGHT = "#2f6db5"
+#: Pixels above and below a table row's text.
+ROW_PADDING = 8
 
 
 class ThemeNotifier(QObject):
@@ -144,6 +150,9 @@ def apply_theme(key: str) -> None:
     dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
     placeholder = QColor(PLACEHOLDER["dark" if dark else "light"])
     palette.setColor(QPalette.ColorRole.PlaceholderText, placeholder)
+    selected = (palette.color(QPalette.ColorRole.HighlightedText), palette.color(QPalette.ColorRole.Highlight))
+    if not dark and contrast_ratio(*selected) < AA_TEXT:  # e.g. Fusion's blue is 3.7:1 under white text
+        palette.setColor(QPalette.ColorRole.Highlight, QColor(LIGHT_HIGHLIGHT))
     app.setPalette(palette)
     plot_colours = ("#1e1e1e", "#dddddd") if dark else ("#ffffff", "#333333")
     for widget in QApplication.allWidgets():
@@ -208,8 +217,21 @@ def apply_font_size(size: int) -> None:
     font = QFont(QApplication.font())
     font.setPointSize(size)
     QApplication.setFont(font)
+    fit_rows_to_font()
     if "pyqtgraph" in sys.modules:
         configure_pyqtgraph(restyle_existing=True)
+
+
+def fit_rows_to_font(root: QWidget | None = None) -> None:
+    """Table rows (under ``root``, or everywhere) tall enough for the current font: Qt keeps a table's
+    row height when the font grows, which cuts the text of every cell."""
+    row = QFontMetrics(QApplication.font()).height() + ROW_PADDING
+    tables = root.findChildren(QTableView) if root is not None else QApplication.allWidgets()
+    for table in tables:
+        if isinstance(table, QTableView):
+            header = table.verticalHeader()
+            header.setMinimumSectionSize(min(header.minimumSectionSize(), row))
+            header.setDefaultSectionSize(row)
 
 
 def about_text() -> str:

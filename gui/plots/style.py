@@ -50,6 +50,8 @@ def style_legend(legend: pg.LegendItem) -> None:
     legend.setBrush(background)
     legend.setLabelTextColor(pg.getConfigOption("foreground"))
     legend.setLabelTextSize(f"{_point_size():g}pt")
+    for _sample, label in legend.items:  # the setters above only store the options
+        label.setText(label.text)
 
 
 def live_views() -> Iterator[pg.GraphicsView]:

@@ -45,6 +45,7 @@ from engine.params import ParamError
 from engine.progress import ProgressTracker, format_eta
 from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
+from gui import theme
 from gui.plots.live_curves import LiveCurves
 from gui.widgets.accessibility import apply_policies
 from gui.widgets.collapsible import CollapsibleSection
@@ -244,6 +245,7 @@ class TrainingLabWidget(QWidget):
         """Keyboard and screen-reader policies for every widget the lab has built by now."""
         super().showEvent(event)
         apply_policies(self)
+        theme.fit_rows_to_font(self)
 
     @Slot(int)
     def _on_view_shown(self, _index: int) -> None:

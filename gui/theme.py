@@ -150,8 +150,8 @@ def apply_theme(key: str) -> None:
     dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
     placeholder = QColor(PLACEHOLDER["dark" if dark else "light"])
     palette.setColor(QPalette.ColorRole.PlaceholderText, placeholder)
-    selected = (palette.color(QPalette.ColorRole.HighlightedText), palette.color(QPalette.ColorRole.Highlight))
-    if not dark and contrast_ratio(*selected) < AA_TEXT:  # e.g. Fusion's blue is 3.7:1 under white text
+    roles = (QPalette.ColorRole.HighlightedText, QPalette.ColorRole.Highlight)
+    if not dark and contrast_ratio(*(palette.color(role) for role in roles)) < AA_TEXT:  # e.g. Fusion's blue is 3.7:1 under white text
         palette.setColor(QPalette.ColorRole.Highlight, QColor(LIGHT_HIGHLIGHT))
     app.setPalette(palette)
     plot_colours = ("#1e1e1e", "#dddddd") if dark else ("#ffffff", "#333333")

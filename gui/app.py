@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from PySide6.QtWidgets import QApplication
 
 from gui.errors import ErrorReporter
 from gui.main_thread_gc import MainThreadGarbageCollector
+
+#: How long a screenshot waits for the window to settle after a resize.
+SETTLE_SECONDS = 0.4
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -95,8 +99,7 @@ def screenshots(
                 for picture_size, picture in [(size, path), *((s, f / path.name) for s, f in more_sizes)]:
                     window.setWindowState(Qt.WindowState.WindowNoState)  # not fitted to the screen
                     window.resize(picture_size)
-                    for _ in range(5):
-                        app.processEvents()
+                    _settle(app)
                     picture.parent.mkdir(parents=True, exist_ok=True)
                     if not window.grab().save(str(picture)):
                         print(f"error: could not write {picture}", file=sys.stderr)
@@ -121,3 +124,11 @@ def _data_dir(scratch: str) -> Iterator[None]:
             os.environ.pop("DLLAB_DATA_DIR", None)
         else:
             os.environ["DLLAB_DATA_DIR"] = before
+
+
+def _settle(app: QApplication, seconds: float = SETTLE_SECONDS) -> None:
+    """Let layouts, debounced timers (legend placement) and paints run before a picture is taken."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QColor
 
 from gui.plots.empty_hint import EmptyHint
 from gui.plots.live_curves import PALETTE
-from gui.plots.style import style_plot
+from gui.plots.style import place_legend, style_plot
 
 GOOD, BAD, NEUTRAL = "#009E73", "#D55E00", "#0072B2"
 #: What an empty chart says until its data arrives (a chart may be given its own words).
@@ -33,11 +34,20 @@ class _Chart(pg.PlotWidget):
         super().__init__(parent)
         self.setAccessibleName(name)
         self.empty_hint = EmptyHint(self, empty_text)
+        self._legend_timer = QTimer(self)
+        self._legend_timer.setSingleShot(True)
+        self._legend_timer.timeout.connect(self.place_legend)
 
     def show_empty(self, empty: bool) -> None:
-        """Show the hint (no data) or hide it (data drawn)."""
+        """Show the hint (no data) or hide it (data drawn); a legend then moves off the data."""
         self.empty_hint.set_shown(empty)
         style_plot(self.getPlotItem())
+        self._legend_timer.start(0)  # once the new range is applied
+
+    @Slot()
+    def place_legend(self) -> None:
+        """Put the legend where it hides the least of the data."""
+        place_legend(self.getPlotItem())
 
 
 class ConfusionMatrixView(_Chart):

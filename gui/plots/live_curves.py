@@ -6,9 +6,11 @@ import math
 from collections.abc import Callable, Sequence
 
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.plots.empty_hint import EmptyHint
+from gui.plots.style import place_legend, style_plot
 
 #: Distinct, colour-blind-friendly pens (Okabe–Ito), cycled per curve within a plot.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -33,6 +35,10 @@ class EpochAxis(pg.AxisItem):
             if kept:
                 levels.append((max(spacing, 1.0), kept))
         return levels
+
+
+#: How long after the last new point the legends are placed (a run adds several points per epoch).
+LEGEND_DELAY_MS = 120
 
 
 def default_group(metric: str) -> str:
@@ -77,6 +83,11 @@ class LiveCurves(QWidget):
         self._markers: list[tuple[float, str, str]] = []
         self.log_y = False
         self.empty_hint = EmptyHint(self.layout_widget, empty_hint) if empty_hint else None
+        # Legends move out of the curves' way once the points of an epoch are in (not per point).
+        self._legend_timer = QTimer(self)
+        self._legend_timer.setSingleShot(True)
+        self._legend_timer.setInterval(LEGEND_DELAY_MS)
+        self._legend_timer.timeout.connect(self.place_legends)
         self.layout_widget.setAccessibleName("Training curves")
 
     def clear(self) -> None:
@@ -120,6 +131,7 @@ class LiveCurves(QWidget):
             plot.setLabel("bottom", "epoch")
             plot.addLegend(offset=(-5, 5))
             plot.setLogMode(y=self.log_y and group.startswith("loss"))
+            style_plot(plot)
             self.plots[group] = plot
             for epoch in dict.fromkeys(epoch for epoch, _, _ in self._markers):
                 self._draw_marker(group, epoch)
@@ -143,6 +155,13 @@ class LiveCurves(QWidget):
             if self.empty_hint is not None:
                 self.empty_hint.set_shown(False)
         curve.setData(xs, ys)
+        self._legend_timer.start()
+
+    @Slot()
+    def place_legends(self) -> None:
+        """Put each plot's legend where it hides the least of the curves."""
+        for plot in self.plots.values():
+            place_legend(plot)
 
     def add_marker(self, epoch: float, kind: str, text: str) -> None:
         """A vertical line on every plot at ``epoch``; hovering shows every decision of that epoch."""
@@ -187,3 +206,4 @@ class LiveCurves(QWidget):
         self.log_y = enabled
         for group, plot in self.plots.items():
             plot.setLogMode(y=enabled and group.startswith("loss"))
+        self._legend_timer.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication
@@ -71,3 +72,59 @@ def restyle_all() -> None:
                 style_plot(item)
             elif isinstance(item, pg.LegendItem):  # also legends placed outside a PlotItem
                 style_legend(item)
+
+
+#: Legend corners in the order tried: (x, y) of the legend's and the plot area's anchor point.
+CORNERS = ((1.0, 0.0), (0.0, 0.0), (1.0, 1.0), (0.0, 1.0))
+#: Pixels between a legend and the plot area's edges.
+LEGEND_INSET = 6
+#: Points sampled along each line segment, so a legend over a steep line counts as covering it.
+SEGMENT_SAMPLES = 12
+
+
+def _curve_pixels(plot: pg.PlotItem) -> np.ndarray:
+    """Where the plot's data items are drawn, in the view box's pixels (points and line samples)."""
+    box = plot.getViewBox()
+    (x_min, x_max), (y_min, y_max) = box.viewRange()
+    rect = box.boundingRect()
+    chunks = []
+    for item in plot.listDataItems():
+        x, y = item.getData()
+        if x is None or y is None or len(x) == 0:
+            continue
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        if len(x) > 1:  # sample along the lines between the points
+            t = np.linspace(0.0, 1.0, SEGMENT_SAMPLES, endpoint=False)
+            x = np.concatenate([(x[:-1, None] + (x[1:] - x[:-1])[:, None] * t).ravel(), x[-1:]])
+            y = np.concatenate([(y[:-1, None] + (y[1:] - y[:-1])[:, None] * t).ravel(), y[-1:]])
+        finite = np.isfinite(x) & np.isfinite(y)
+        px = (x[finite] - x_min) / max(x_max - x_min, 1e-300) * rect.width()
+        py = (y_max - y[finite]) / max(y_max - y_min, 1e-300) * rect.height()
+        chunks.append(np.column_stack([px, py]))
+    return np.concatenate(chunks) if chunks else np.zeros((0, 2))
+
+
+def place_legend(plot: pg.PlotItem) -> None:
+    """Move the plot's legend to the corner of the plot area where it covers the least of the curves
+    (the first corner among equals, so a legend does not wander while the curves leave it alone)."""
+    legend = plot.legend
+    if legend is None or not legend.items:
+        return
+    pixels = _curve_pixels(plot)
+    area = plot.getViewBox().boundingRect()
+    width, height = legend.boundingRect().width(), legend.boundingRect().height()
+    covered = []
+    for x_anchor, y_anchor in CORNERS:
+        left = LEGEND_INSET if x_anchor == 0 else area.width() - width - LEGEND_INSET
+        top = LEGEND_INSET if y_anchor == 0 else area.height() - height - LEGEND_INSET
+        inside = (
+            (pixels[:, 0] >= left)
+            & (pixels[:, 0] <= left + width)
+            & (pixels[:, 1] >= top)
+            & (pixels[:, 1] <= top + height)
+        )
+        covered.append(int(inside.sum()))
+    x_anchor, y_anchor = CORNERS[covered.index(min(covered))]
+    inward = (1 if x_anchor == 0 else -1, 1 if y_anchor == 0 else -1)
+    offset = (inward[0] * LEGEND_INSET, inward[1] * LEGEND_INSET)
+    legend.anchor(itemPos=(x_anchor, y_anchor), parentPos=(x_anchor, y_anchor), offset=offset)

@@ -42,7 +42,7 @@ from engine.jobs import (
     Started,
 )
 from engine.params import ParamError
-from engine.progress import ProgressTracker, format_eta
+from engine.progress import ProgressTracker
 from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
 from gui import theme
@@ -395,8 +395,7 @@ class TrainingLabWidget(QWidget):
         else:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(report.fraction * 1000))
-        eta = format_eta(report.eta_seconds)
-        text = f"{report.text} · {eta} left" if eta else report.text
+        text = report.describe()
         self.progress.setFormat(text)
         if self.runner.running:
             self.sig_status_changed.emit(f"{self.spec.title}: {text}")

@@ -10,22 +10,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from engine.jobs import (
     ArtifactSaved,
@@ -48,19 +35,12 @@ from engine.runs import RunStore
 from gui import theme
 from gui.plots.live_curves import LiveCurves
 from gui.widgets.accessibility import apply_policies
-from gui.widgets.collapsible import CollapsibleSection
 from gui.widgets.decisions import DecisionList
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.results_table import ResultsTable, plain_metric_name
+from gui.widgets.settings_column import SETTINGS_WIDTH, SettingsColumn, SettingsToggle, markdown_label
 from gui.widgets.view_tabs import ViewTabs
 from gui.workers import JobRunner
-
-#: Hides and shows the settings column of the lab on screen.
-SETTINGS_COLUMN_KEY = "F9"
-#: QSettings key: whether the labs' explanations are folded away (one choice for every lab).
-EXPLANATION_FOLDED = "labs/explanation_folded"
-#: Width of the settings column: roomy enough for its fields, small enough for a 1280 px screen.
-SETTINGS_WIDTH = 320
 
 
 class TrainingLabWidget(QWidget):
@@ -95,20 +75,6 @@ class TrainingLabWidget(QWidget):
 
         self.message_bar = MessageBar()
         self.form = ParamsForm(spec.params_type, self.hidden_params)
-        self.run_button = QPushButton("Run")
-        self.run_button.setObjectName("runButton")
-        self.run_button.setDefault(True)
-        self.run_button.setToolTip("Train with these settings (Ctrl+R)")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("stopButton")
-        self.stop_button.setEnabled(False)
-        self.stop_button.setToolTip("Stop within one batch (Esc)")
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("idle")
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
-        self.progress.setAccessibleName("Progress")
 
         self.curves = LiveCurves(empty_hint=self.curves_hint)
         self.log_y = QCheckBox("log-scale loss")
@@ -134,45 +100,17 @@ class TrainingLabWidget(QWidget):
 
         # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest.
         text = self.about_markdown()
-        explanation = markdown_label(first_paragraph(text), "labExplanation")
-        self.explanation = CollapsibleSection(
-            "What this lab shows", explanation, not QSettings().value(EXPLANATION_FOLDED, False, bool)
-        )
-        self.explanation.sig_expanded_changed.connect(self._on_explanation_toggled)
         if "\n\n" in text.strip():
-            about = markdown_label(text, "labAbout")
-            about.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            about.setMargin(12)
-            about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            about_scroll = QScrollArea()
-            about_scroll.setWidgetResizable(True)
-            about_scroll.setWidget(about)
-            about_scroll.setAccessibleName("About this lab")
-            self.add_view("About", about_scroll)
-        left = QWidget()
-        left.setObjectName("settingsColumn")
-        left_box = QVBoxLayout(left)
-        left_box.setContentsMargins(6, 6, 6, 6)
-        left_box.addWidget(self.explanation)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.form)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        # The fields take the focus, not the area: it scrolls itself to the focused field.
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.form_scroll = scroll
-        left_box.addWidget(scroll, 1)
-        self.controls_box = left_box
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.stop_button)
-        left_box.addLayout(buttons)
-        left_box.addWidget(self.progress)
-        self.settings_column = left
+            self.add_view("About", about_page(text))
+        self.settings_column = SettingsColumn(first_paragraph(text), self.form)
+        self.explanation = self.settings_column.explanation
+        self.run_button = self.settings_column.run_button
+        self.stop_button = self.settings_column.stop_button
+        self.progress = self.settings_column.progress
+        self.controls_box = self.settings_column.box
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
+        splitter.addWidget(self.settings_column)
         splitter.addWidget(self.views)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([SETTINGS_WIDTH, 1000])
@@ -182,7 +120,8 @@ class TrainingLabWidget(QWidget):
         outer.setContentsMargins(6, 6, 6, 6)
         outer.addWidget(self.message_bar)
         outer.addWidget(splitter, 1)
-        self._add_settings_toggle()
+        self.settings_action = SettingsToggle(self.settings_column, splitter, self.views, self)
+        self.settings_button = self.settings_action.button
         self.view_actions = self.views.install_shortcuts(self)
         self.views.currentChanged.connect(self._on_view_shown)
 
@@ -204,42 +143,10 @@ class TrainingLabWidget(QWidget):
         """Add a tab to the lab's right-hand views."""
         self.views.addTab(widget, title)
 
-    def _add_settings_toggle(self) -> None:
-        self.settings_action = QAction("Settings column", self)
-        self.settings_action.setCheckable(True)
-        self.settings_action.setChecked(True)
-        self.settings_action.setShortcut(QKeySequence(SETTINGS_COLUMN_KEY))
-        self.settings_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.settings_action.setToolTip(f"Hide or show the settings column ({SETTINGS_COLUMN_KEY})")
-        self.settings_action.toggled.connect(self.set_settings_visible)
-        self.addAction(self.settings_action)
-        button = QToolButton()
-        button.setDefaultAction(self.settings_action)
-        button.setAutoRaise(True)
-        button.setObjectName("settingsToggle")
-        button.setAccessibleName("Show the settings column")
-        self.settings_button = button
-        self.views.setCornerWidget(button, Qt.Corner.TopLeftCorner)
-        self._show_settings_state(True)
-
     @Slot(bool)
     def set_settings_visible(self, visible: bool) -> None:
-        """Show or hide the settings column (explanation, form, Run/Stop, progress); Ctrl+R and Esc
-        still run and stop the lab, and the status bar shows its progress."""
-        if self.settings_action.isChecked() != visible:
-            self.settings_action.setChecked(visible)  # comes back here through toggled
-            return
-        self.settings_column.setVisible(visible)
-        if visible and self.splitter.sizes()[0] == 0:
-            total = sum(self.splitter.sizes())
-            self.splitter.setSizes([SETTINGS_WIDTH, max(total - SETTINGS_WIDTH, 1)])
-        self._show_settings_state(visible)
-
-    def _show_settings_state(self, visible: bool) -> None:
-        self.settings_action.setText("◀" if visible else "▶ Settings")
-        verb = "Hide" if visible else "Show"
-        self.settings_button.setToolTip(f"{verb} the settings column ({SETTINGS_COLUMN_KEY})")
-        self.settings_button.setAccessibleName(f"{verb} the settings column")
+        """Show or hide the settings column (as its corner button and F9 do)."""
+        self.settings_action.setChecked(visible)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Keyboard and screen-reader policies for every widget the lab has built by now."""
@@ -250,10 +157,6 @@ class TrainingLabWidget(QWidget):
     @Slot(int)
     def _on_view_shown(self, _index: int) -> None:
         apply_policies(self.views)  # a view may build its widgets when first shown
-
-    @Slot(bool)
-    def _on_explanation_toggled(self, expanded: bool) -> None:
-        QSettings().setValue(EXPLANATION_FOLDED, not expanded)
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -401,13 +304,17 @@ class TrainingLabWidget(QWidget):
             self.sig_status_changed.emit(f"{self.spec.title}: {text}")
 
 
-def markdown_label(markdown: str, object_name: str) -> QLabel:
-    """A word-wrapped label that renders Markdown prose (the texts in ``resources/``)."""
-    label = QLabel(markdown)
-    label.setObjectName(object_name)
-    label.setTextFormat(Qt.TextFormat.MarkdownText)
-    label.setWordWrap(True)
-    return label
+def about_page(markdown: str) -> QScrollArea:
+    """The About view: the lab's whole prose, selectable, scrolling."""
+    about = markdown_label(markdown, "labAbout")
+    about.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    about.setMargin(12)
+    about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    page = QScrollArea()
+    page.setWidgetResizable(True)
+    page.setWidget(about)
+    page.setAccessibleName("About this lab")
+    return page
 
 
 def ended_progress(ended: Finished | Cancelled | Failed | None, total_epochs: int) -> tuple[str, int]:

@@ -9,7 +9,8 @@ from PySide6.QtTest import QTest
 
 from engine.jobs import Cancelled, Finished, LabResult, Marker
 from gui.widgets.results_table import plain_metric_name
-from gui.widgets.training_lab import EXPLANATION_FOLDED, TrainingLabWidget
+from gui.widgets.settings_column import EXPLANATION_FOLDED
+from gui.widgets.training_lab import TrainingLabWidget
 from tests.fake_lab import FAKE_LAB
 
 

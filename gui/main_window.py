@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, QSize, Qt, QTimer, Slot
@@ -239,11 +240,13 @@ class MainWindow(QMainWindow):
         if name is None:
             lab.message_bar.show_message(f"{lab.spec.title} uses only its embedded data", "info")
             return
+        start = str(self.settings.value(LAST_DATA_FOLDER, "") or Path.home())
         if name.endswith("_dir"):
-            path = QFileDialog.getExistingDirectory(self, f"{lab.spec.title}: data folder")
+            path = QFileDialog.getExistingDirectory(self, f"{lab.spec.title}: data folder", start)
         else:
-            path, _ = QFileDialog.getOpenFileName(self, f"{lab.spec.title}: data file")
+            path, _ = QFileDialog.getOpenFileName(self, f"{lab.spec.title}: data file", start)
         if path:
+            self.settings.setValue(LAST_DATA_FOLDER, str(Path(path).parent if Path(path).is_file() else path))
             self.use_data(lab, name, path)
 
     @staticmethod
@@ -373,6 +376,8 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
+#: QSettings key: the folder File ▸ Open data… starts in (the last one used; the home folder at first).
+LAST_DATA_FOLDER = "last_data_folder"
 #: The window's size when the screen has room for it; smaller screens get the window maximized.
 ROOMY_SCREEN = QSize(1600, 960)
 

@@ -50,7 +50,9 @@ class RunsPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
-        self.curves = LiveCurves(group_of=_overlay_group)
+        self.curves = LiveCurves(
+            group_of=_overlay_group, empty_hint="Select runs in the table: their curves are overlaid here."
+        )
         refresh = QPushButton("Refresh")
         refresh.setToolTip("Reload the runs from the store")
         self.delete_button = QPushButton("Delete")

@@ -119,6 +119,8 @@ class LiveCurves(QWidget):
         """Create the plots of these groups now (before a run), in this order."""
         for group in groups:
             self._plot_for(group)
+        if groups and self.empty_hint is not None:
+            self.empty_hint.set_shown(False)  # a run is starting: its plots are there, waiting
 
     def _plot_for(self, group: str) -> pg.PlotItem:
         plot = self.plots.get(group)

@@ -52,7 +52,13 @@ def test_runs_export_cancelled_dialog_writes_nothing(qtbot, window, tmp_path, mo
 def test_open_data_fills_the_labs_data_field(qtbot, window, tmp_path, monkeypatch, how):
     data = tmp_path / "data.csv"
     data.write_text("x,y,label\n")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(data), ""))
+    starts: list[str] = []
+
+    def choose(parent, title, start="", *rest):
+        starts.append(start)
+        return str(data), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
     lab = window.show_tab("callbacks")
     if how == "menu":
         _menu_action(window, "File", "Open data…").trigger()
@@ -62,6 +68,9 @@ def test_open_data_fills_the_labs_data_field(qtbot, window, tmp_path, monkeypatc
         QTest.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     assert lab.form.raw_values()["data_path"] == str(data)
     assert "press Run" in lab.message_bar.text
+    assert starts == [str(Path.home())]  # the first time: the home folder, never the app's own
+    _menu_action(window, "File", "Open data…").trigger()
+    assert starts[-1] == str(tmp_path)  # then the folder of the last file
 
 
 def test_open_data_on_every_lab_reaches_a_dialog_or_says_why(qtbot, window, monkeypatch):

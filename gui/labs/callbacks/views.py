@@ -167,7 +167,10 @@ class CompareView(QWidget):
     def __init__(self, store: RunStore | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.curves = LiveCurves(group_of=_compare_group)
+        self.curves = LiveCurves(
+            group_of=_compare_group,
+            empty_hint="Run Model-1…4, then press “Load latest run of each model” to overlay them here.",
+        )
         self.status = QLabel("Run Model-1…4, then load them here to compare.")
         self.load_button = QPushButton("Load latest run of each model")
         self.load_button.setToolTip("Overlay the newest finished run of Model-1…4 from the run store")

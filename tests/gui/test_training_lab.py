@@ -31,7 +31,9 @@ def test_after_stop_the_progress_bar_says_stopped_and_shows_the_completed_epochs
     QTest.mouseClick(lab.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(lab.epoch_events) >= 2, timeout=30_000)
     QTest.mouseClick(lab.stop_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not lab.runner.running, timeout=30_000)
+    # The thread may be done a moment before its last (queued) events reach the widget.
+    qtbot.waitUntil(lambda: not lab.runner.running and lab.ended is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: lab.progress.format() != "stopping…", timeout=5000)
     cancelled = lab.ended
     assert isinstance(cancelled, Cancelled), cancelled
     assert lab.progress.format() == f"stopped after {cancelled.epochs_done} of 400 epochs"

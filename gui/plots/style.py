@@ -93,7 +93,11 @@ def _curve_pixels(plot: pg.PlotItem) -> np.ndarray:
         if x is None or y is None or len(x) == 0:
             continue
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        if len(x) > 1:  # sample along the lines between the points
+        if len(x) == len(y) + 1:  # a step histogram: edges and counts; a bar stands over its centre
+            x = (x[:-1] + x[1:]) / 2
+        count = min(len(x), len(y))
+        x, y = x[:count], y[:count]
+        if count > 1:  # sample along the lines between the points
             t = np.linspace(0.0, 1.0, SEGMENT_SAMPLES, endpoint=False)
             x = np.concatenate([(x[:-1, None] + (x[1:] - x[:-1])[:, None] * t).ravel(), x[-1:]])
             y = np.concatenate([(y[:-1, None] + (y[1:] - y[:-1])[:, None] * t).ravel(), y[-1:]])

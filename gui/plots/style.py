@@ -14,8 +14,10 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication
 
-#: How opaque a legend's background is: the curves under it stay faintly visible.
+#: How opaque a legend's background is where no curve runs under it, and where one does (the curve
+#: then shows through, the names stay readable).
 LEGEND_ALPHA = 215
+LEGEND_ALPHA_OVER_DATA = 140
 
 
 def _font() -> QFont:
@@ -129,6 +131,10 @@ def place_legend(plot: pg.PlotItem) -> None:
         )
         covered.append(int(inside.sum()))
     x_anchor, y_anchor = CORNERS[covered.index(min(covered))]
+    # Where every corner has curves under it, the legend lets them show through.
+    background = QColor(pg.getConfigOption("background"))
+    background.setAlpha(LEGEND_ALPHA if min(covered) == 0 else LEGEND_ALPHA_OVER_DATA)
+    legend.setBrush(background)
     inward = (1 if x_anchor == 0 else -1, 1 if y_anchor == 0 else -1)
     offset = (inward[0] * LEGEND_INSET, inward[1] * LEGEND_INSET)
     legend.anchor(itemPos=(x_anchor, y_anchor), parentPos=(x_anchor, y_anchor), offset=offset)

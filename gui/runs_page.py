@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -145,7 +146,8 @@ class RunsPage(QWidget):
 
         A slot takes no optional argument: ``clicked(bool)`` would arrive in it as ``False``.
         """
-        path, _ = QFileDialog.getSaveFileName(self, "Export runs", "runs.csv", "CSV (*.csv)")
+        suggested = str(Path.home() / "runs.csv")
+        path, _ = QFileDialog.getSaveFileName(self, "Export runs", suggested, "CSV (*.csv)")
         if path:
             self.export_to(path)
 

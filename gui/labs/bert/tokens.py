@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -42,6 +42,8 @@ CHIP_STYLES = {
     "padding": ("#f2f2f2", "#d0d0d0", "#9a9a9a"),
 }
 CHIP_WIDTH = 92
+#: A chip's widest line (position, piece and id are shorter), measured in the current font.
+WIDEST_CHIP_LINE = "mask 0 · seg 0"
 DEBOUNCE_MS = 350
 
 
@@ -68,13 +70,26 @@ class _ChipGrid(QWidget):
         self.columns = 0
         self.shown = 0
 
+    def chip_width(self) -> int:
+        """Wide enough for a chip's widest line at the current font size (at least CHIP_WIDTH)."""
+        return max(CHIP_WIDTH, self.fontMetrics().horizontalAdvance(WIDEST_CHIP_LINE) + 14)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font size: chips widen (or narrow) and the rows are laid out again."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            for label in self.chips:
+                label.setFixedWidth(self.chip_width())
+            self.columns = 0
+            self.relayout()
+
     def set_chips(self, chips: list[tuple[str, str, str]]) -> None:
         """``[(kind, html, tooltip)]``, one per position."""
         while len(self.chips) < len(chips):
             label = QLabel()
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setTextFormat(Qt.TextFormat.RichText)
-            label.setFixedWidth(CHIP_WIDTH)
+            label.setFixedWidth(self.chip_width())
             self.chips.append(label)
         for label, (kind, text, tip) in zip(self.chips, chips, strict=False):
             background, border, colour = CHIP_STYLES[kind]
@@ -92,7 +107,7 @@ class _ChipGrid(QWidget):
 
     def relayout(self) -> None:
         """Put the chips into rows that fit the current width."""
-        columns = max(1, (self.width() - 8) // (CHIP_WIDTH + self.grid.spacing()))
+        columns = max(1, (self.width() - 8) // (self.chip_width() + self.grid.spacing()))
         if columns == self.columns:
             return
         self.columns = columns

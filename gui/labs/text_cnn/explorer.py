@@ -10,12 +10,13 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -103,7 +104,6 @@ class PipelineExplorer(QWidget):
         self.steps.setAccessibleName("Preprocessing steps (untick to switch off)")
         self.steps.setHeaderLabels(["step (untick to switch off)", "this post"])
         self.steps.setRootIsDecorated(False)
-        self.steps.setColumnWidth(0, 290)
         self.step_items: list[QTreeWidgetItem] = []  # one per step, in STEPS order
         for step in STEPS:
             item = QTreeWidgetItem([f"{step.number:>2}  {step.title}", ""])
@@ -131,9 +131,7 @@ class PipelineExplorer(QWidget):
         steps_box = QWidget()
         steps_layout = QVBoxLayout(steps_box)
         steps_layout.setContentsMargins(0, 0, 0, 0)
-        # The list is as tall as its 16 rows, so the vocabulary sits right under it.
-        rows = self.steps.sizeHintForRow(0) * len(STEPS) + self.steps.header().sizeHint().height()
-        self.steps.setFixedHeight(rows + 2 * self.steps.frameWidth() + 8)
+        self._fit_steps_to_font()
         steps_layout.addWidget(self.steps)
         steps_layout.addWidget(self.vocabulary_label)
         steps_layout.addWidget(self.measure_button)
@@ -202,6 +200,24 @@ class PipelineExplorer(QWidget):
         self.steps.currentItemChanged.connect(self.show_step)
         self.measure_button.clicked.connect(self.sig_measure_requested)
         theme.notifier.sig_theme_changed.connect(self.show_post)  # its colours follow the theme
+
+    def _fit_steps_to_font(self) -> None:
+        # The list is as tall as its 16 rows, so the vocabulary sits right under it; the titles take
+        # the width left by "this post" (a title too long is elided, in full in its tooltip). Both
+        # follow the font size (View ▸ Larger font).
+        header = self.steps.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        rows = self.steps.sizeHintForRow(0) * len(STEPS) + self.steps.header().sizeHint().height()
+        self.steps.setFixedHeight(rows + 2 * self.steps.frameWidth() + 8)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font size: the steps list is measured again."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_steps_to_font()
 
     # --- data -----------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -67,7 +67,6 @@ class LengthsView(QWidget):
         self.lines: dict[str, list[pg.InfiniteLine]] = {unit: [] for unit in self.UNITS}
         self.reasons = {unit: QLabel("") for unit in self.UNITS}
         self.table = read_only_table(["percentile", "words", "characters"], "Length percentiles")
-        self.table.setFixedWidth(280)
         self.summary = QLabel("The length analysis appears once the posts are preprocessed.")
         self.summary.setWordWrap(True)
         plots = QHBoxLayout()
@@ -85,6 +84,23 @@ class LengthsView(QWidget):
         box.addWidget(self.summary)
         box.addLayout(plots, 1)
         self.reports: dict[str, Mapping[str, Any]] = {}
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        # As wide and tall as its cells at the current font size: no scrollbars, nothing cut.
+        table = self.table
+        table.resizeColumnsToContents()
+        table.resizeRowsToContents()
+        columns = sum(table.columnWidth(c) for c in range(table.columnCount()))
+        table.setFixedWidth(max(columns + 2 * table.frameWidth() + 4, table.horizontalHeader().length() + 4))
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(rows + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font size: the table is measured again."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_table()
 
     def show_reports(
         self, words: Mapping[str, Any], chars: Mapping[str, Any], used: tuple[str, int] | None = None
@@ -111,9 +127,7 @@ class LengthsView(QWidget):
             self.table,
             [(f"{p} %", words["percentiles"][p], chars["percentiles"].get(p, "")) for p in percentiles],
         )
-        self.table.resizeColumnsToContents()
-        rows_height = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        self.table.setFixedHeight(rows_height + self.table.horizontalHeader().height() + 4)
+        self._fit_table()
         self.summary.setText(
             f"Proposed sequence length: <b>{words['proposed']} words</b> for Model-1 and "
             f"<b>{chars['proposed']} characters</b> for Model-2 (the {words['percentile']}th percentile "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QBrush, QColor, QImageReader, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -30,6 +30,14 @@ from gui.plots.charts import BarChart
 from gui.plots.live_curves import PALETTE, LiveCurves
 
 THUMB = QSize(124, 160)  # a portrait page, like a scan
+
+
+def _reserve_height(caption: QLabel) -> None:
+    """A wrapped caption asks for the height of all its lines: a grid row gives a word-wrapped label
+    only its one-line height otherwise, and the next row's thumbnail is drawn over the rest."""
+    caption.setMinimumHeight(caption.heightForWidth(THUMB.width()))
+
+
 SPACING = 14
 
 
@@ -101,11 +109,13 @@ class MisclassifiedGrid(QWidget):
             image.setToolTip(str(item["path"]))
             true, predicted = class_names[int(item["true"])], class_names[int(item["predicted"])]
             # Meaning in words and an arrow, not colour: readable in both themes and without colour.
-            caption = QLabel(f"{true}<br>→ <b>{predicted}</b> ({float(item['confidence']):.0%})")
+            # The arrow stays with the predicted class when a long name wraps.
+            caption = QLabel(f"{true}<br>→\u00a0<b>{predicted}</b> ({float(item['confidence']):.0%})")
             caption.setToolTip(f"true class: {true}; predicted: {predicted}")
             caption.setWordWrap(True)
             caption.setFixedWidth(THUMB.width())
             caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            _reserve_height(caption)
             cell = QVBoxLayout()
             cell.setSpacing(2)
             cell.addWidget(image)
@@ -128,6 +138,13 @@ class MisclassifiedGrid(QWidget):
         self.columns = columns
         for n, holder in enumerate(self.holders):
             self.grid.addWidget(holder, n // columns, n % columns)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font size: each caption reserves the height its wrapped lines now need."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            for caption in self.captions:
+                _reserve_height(caption)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Reflow the thumbnails into as many columns as fit."""

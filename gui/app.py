@@ -82,7 +82,11 @@ def screenshots(
     from gui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory(prefix="dllab-screenshots-") as scratch, _data_dir(scratch):
-        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+        # Every QSettings() of this process (the window's, a lab's remembered choices) reads and writes
+        # a file in the scratch dir, never the user's.
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
+        settings = QSettings()
         settings.setValue("theme", theme_key)
         store = RunStore(Path(scratch) / "runs.sqlite")
         window = MainWindow(store=store, warm_tensorflow=warm_tensorflow, settings=settings)

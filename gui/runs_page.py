@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -160,3 +160,17 @@ class RunsPage(QWidget):
             self.message_bar.show_message(f"could not write {path}: {exc.strerror or exc}", "error")
             return
         self.message_bar.show_message(f"exported {len(ids)} run(s), {rows} rows, to {path}", "success")
+
+    def prepare_screenshot(self, view: str) -> None:
+        """For README pictures: overlay the newest runs of the newest run's lab (up to three)."""
+        self.refresh()
+        if not self.summaries:
+            return
+        lab = self.summaries[0].lab
+        rows = [row for row, summary in enumerate(self.summaries) if summary.lab == lab][:3]
+        selection = self.table.selectionModel()
+        for row in rows:
+            selection.select(
+                self.table.model().index(row, 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )

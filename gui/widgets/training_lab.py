@@ -272,7 +272,8 @@ class TrainingLabWidget(QWidget):
         for name, value in settings.items():
             self.form.set_value(name, value)
         self.reset_views()
-        execute(self.spec, params if params is not None else self.form.params(), CancelToken(), self.on_event)
+        params = params if params is not None else self.form.params()
+        execute(self.spec, params, CancelToken(), self.on_event, self.runner.store)
         self._on_running_changed(False)  # "done", as after a worker-thread job
         return self.result
 

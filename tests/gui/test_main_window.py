@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 
@@ -165,6 +166,8 @@ def test_screenshot_mode_leaves_the_users_settings_and_runs_alone(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    picture = QImage(str(out))
+    assert picture.width() == 1280 and QColor(picture.pixel(640, 715)).lightness() > 128  # light, as asked
     assert settings_file.read_bytes() == before
     assert sorted(p.name for p in config.rglob("*")) == ["Deep Learning Lab.conf", "DeepLearningLab"]
     assert not (home / "data").exists(), "screenshot runs must not reach the user's run store"

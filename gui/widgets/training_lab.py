@@ -7,6 +7,7 @@ or :meth:`show_result` to draw its extras; the engine's numbers are only formatt
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -39,6 +40,7 @@ from gui.widgets.decisions import DecisionList
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.results_table import ResultsTable, plain_metric_name
 from gui.widgets.settings_column import SETTINGS_WIDTH, SettingsColumn, SettingsToggle, markdown_label
+from gui.widgets.tensorboard_panel import TensorBoardPanel
 from gui.widgets.view_tabs import ViewTabs
 from gui.workers import JobRunner
 
@@ -97,6 +99,11 @@ class TrainingLabWidget(QWidget):
         self.add_view("Decisions", self.timeline)
         self.add_view("Results", self.results_table)
         self.add_view("Log", self.log_view)
+        # Every Keras lab has a TensorBoard switch; its logs get one shared panel.
+        self.tensorboard: TensorBoardPanel | None = None
+        if "tensorboard" in {f.name for f in dataclasses.fields(spec.params_type)}:
+            self.tensorboard = TensorBoardPanel(spec.id)
+            self.add_view("TensorBoard", self.tensorboard)
 
         # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest.
         text = self.about_markdown()
@@ -187,7 +194,9 @@ class TrainingLabWidget(QWidget):
         self.progress.setFormat("stopping…")
 
     def reset_views(self) -> None:
-        """Clear the previous run's curves, decisions, log and results."""
+        """Clear the previous run's curves, decisions, log, results and TensorBoard folder."""
+        if self.tensorboard is not None:
+            self.tensorboard.show_running()
         self.curves.reset()
         self.timeline.clear()
         self.log_view.clear()
@@ -242,9 +251,11 @@ class TrainingLabWidget(QWidget):
 
     def show_result(self, result: LabResult) -> None:
         """Fill the Results table with the test metrics under the lab's heading (subclasses add their
-        rows with :meth:`add_result_rows`; the files follow at the end)."""
+        rows with :meth:`add_result_rows`; the files follow at the end) and the TensorBoard tab."""
         self.results_table.clear_rows()
         self._details_heading = False
+        if self.tensorboard is not None:
+            self.tensorboard.show_logs(result.artifacts.get("tensorboard", ""))
         if result.test:
             self.results_table.add_heading(self.spec.test_scope)
             self.results_table.add_rows((plain_metric_name(k), f"{v:.4f}", k) for k, v in result.test.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -12,8 +13,9 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
-    QPushButton,
     QSpinBox,
+    QStyle,
+    QToolButton,
     QWidget,
 )
 
@@ -24,7 +26,8 @@ _PATH_SUFFIXES = ("_path", "_dir", "_file")
 
 
 class _PathEdit(QWidget):
-    """A line edit with a Browse… button (file or folder, by the field's name)."""
+    """A line edit with a browse button (a folder icon: file or folder, by the field's name); the
+    button is an icon so that the field fits a narrow settings column at any font size."""
 
     def __init__(self, info: ParamInfo) -> None:
         super().__init__()
@@ -35,22 +38,32 @@ class _PathEdit(QWidget):
             self.edit.setPlaceholderText("embedded default data")
         else:
             self.edit.setPlaceholderText("default")
-        browse = QPushButton("Browse…")
+        browse = QToolButton()
+        browse.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon))
+        browse.setText("Browse…")
+        browse.setObjectName("browseButton")
         kind = "folder" if info.name.endswith("_dir") else "file"
-        browse.setToolTip(f"Choose the {kind} for {info.label}")
+        browse.setToolTip(f"Browse… for the {kind} of {info.label}")
         browse.setAccessibleName(f"Browse for {info.label}")
         self.edit.setAccessibleName(info.label)
         browse.clicked.connect(self._browse)
+        # The path scrolls inside a narrow field rather than widening the settings column.
+        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance("/path"))
         layout.addWidget(self.edit, 1)
         layout.addWidget(browse)
         self.picks_folder = info.name.endswith("_dir")
         self._title = info.label
 
     def _browse(self) -> None:
+        # Start where the field points, else in the home folder (never the app's own folder).
+        text = self.edit.text().strip()
+        current = Path(text).expanduser() if text else Path.home()
+        folder = current if current.is_dir() else current.parent
+        start = str(folder if folder.is_dir() else Path.home())
         if self.picks_folder:
-            chosen = QFileDialog.getExistingDirectory(self, self._title)
+            chosen = QFileDialog.getExistingDirectory(self, self._title, start)
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self, self._title)
+            chosen, _ = QFileDialog.getOpenFileName(self, self._title, start)
         if chosen:
             self.edit.setText(chosen)
 

@@ -60,6 +60,9 @@ class TrainingLabWidget(QWidget):
     hidden_params: tuple[str, ...] = ()
     #: Plot titles to build before a run starts, so the first epoch does not stall the GUI.
     plot_groups: tuple[str, ...] = ()
+    #: The settings column's share of the lab's width when first shown, and its bounds in pixels.
+    settings_share = 0.23
+    settings_bounds = (280, 360)
     #: What the Curves view shows before the first run.
     curves_hint = "Press Run (Ctrl+R): the loss and metrics of every epoch are drawn here as it trains."
 
@@ -72,6 +75,7 @@ class TrainingLabWidget(QWidget):
         self.ended: Finished | Cancelled | Failed | None = None
         self.epoch_events: list[EpochEnded] = []
         self.started_at = 0.0
+        self._sized = False
 
         from gui.widgets.params_form import ParamsForm
 
@@ -156,10 +160,26 @@ class TrainingLabWidget(QWidget):
         self.settings_action.setChecked(visible)
 
     def showEvent(self, event: QShowEvent) -> None:
-        """Keyboard and screen-reader policies for every widget the lab has built by now."""
+        """Keyboard and screen-reader policies for every widget the lab has built by now; on the first
+        show the settings column takes its share of the width."""
         super().showEvent(event)
         apply_policies(self)
         theme.fit_rows_to_font(self)
+        if not self._sized:
+            self._sized = True
+            self.size_settings_column()
+
+    def size_settings_column(self) -> None:
+        """Give the settings column :attr:`settings_share` of the width, within :attr:`settings_bounds`
+        (a 1280 px screen keeps every view's tab title whole; a wide screen gives the views the room).
+        A column a lab has folded away (width 0) stays folded."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total <= 0 or sizes[0] == 0:
+            return
+        low, high = self.settings_bounds
+        left = round(min(max(self.settings_share * total, low), high))
+        self.splitter.setSizes([left, total - left])
 
     @Slot(int)
     def _on_view_shown(self, _index: int) -> None:

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleFactory, QTabWidget, QWidget
 
 #: Keys that go to the next / previous view, wherever the focus is inside the lab.
 NEXT_VIEW_KEYS = ("Ctrl+Tab", "Ctrl+PgDown")
 PREVIOUS_VIEW_KEYS = ("Ctrl+Shift+Tab", "Ctrl+Shift+Backtab", "Ctrl+PgUp")
+#: Pixels beside a view tab's title, both sides together.
+TAB_TITLE_MARGIN = 12
+
+
+class CompactTabStyle(QProxyStyle):
+    """The application's style with less room beside each tab's title (12 px instead of Fusion's 24):
+    a lab's ten to fifteen views keep their whole titles on a 1280 px screen."""
+
+    def __init__(self) -> None:
+        super().__init__(QStyleFactory.create(QApplication.style().name()))
+
+    def pixelMetric(self, metric: QStyle.PixelMetric, option: object = None, widget: object = None) -> int:
+        """A narrower tab margin; everything else as the base style says."""
+        if metric == QStyle.PixelMetric.PM_TabBarTabHSpace:
+            return TAB_TITLE_MARGIN
+        return int(super().pixelMetric(metric, option, widget))
 
 
 class ViewTabs(QTabWidget):
@@ -26,6 +42,8 @@ class ViewTabs(QTabWidget):
         self.setUsesScrollButtons(False)
         self.setElideMode(Qt.TextElideMode.ElideRight)
         self.tabBar().setExpanding(False)
+        self._tab_style = CompactTabStyle()  # kept: a widget does not own the style it is given
+        self.tabBar().setStyle(self._tab_style)
         self.setAccessibleName("Lab views")
 
     def tabInserted(self, index: int) -> None:

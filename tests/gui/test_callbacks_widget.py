@@ -209,9 +209,8 @@ def test_screenshot_run_matches_the_form_and_ends_done(widget, tiny_csv):
 
 
 def test_a_new_run_forgets_the_previous_runs_tensorboard_folder(qtbot, widget, monkeypatch):
-    widget.tensorboard.show_logs(
-        {"tensorboard_log_dir": "/runs/old/tensorboard", "tensorboard_command": "tensorboard --logdir old"}
-    )
+    widget.tensorboard.show_logs("/runs/old/tensorboard")
+    assert "/runs/old" in widget.tensorboard.text.text() and widget.tensorboard.copy_button.isEnabled()
     monkeypatch.setattr(widget.runner, "start", lambda spec, params: None)  # no training needed here
     QTest.mouseClick(widget.run_button, Qt.MouseButton.LeftButton)
     assert (

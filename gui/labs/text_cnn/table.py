@@ -141,12 +141,14 @@ class CorpusTableView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search every column and the file names…")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search the table")
         self.count = QLabel("")
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Write the whole table (all posts, the five columns) to a CSV file")
         self.export_button.setEnabled(False)
         self.model = CorpusTableModel(self)
         self.view = QTableView()
+        self.view.setAccessibleName("Posts and their preprocessed columns")
         self.view.setModel(self.model)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # corpus order
         self.view.setSortingEnabled(True)
@@ -158,6 +160,7 @@ class CorpusTableView(QWidget):
         for column, width in enumerate((200, 120, 220, 170)):
             self.view.setColumnWidth(column, width)
         self.detail = QTextBrowser()
+        self.detail.setAccessibleName("The selected post in full")
         self.detail.setPlaceholderText("Select a row to read the post and its preprocessed columns in full.")
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)

@@ -39,8 +39,10 @@ SHORTCUTS = (
     ("Esc", "Stop the current lab's job"),
     ("Ctrl+O", "Open data for the current lab"),
     ("Ctrl+1 … Ctrl+8", "Go to Home, a lab (in menu order), Runs"),
-    ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous view inside a lab"),
-    ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
+    ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous view inside a lab (also Ctrl+PgDown / Ctrl+PgUp)"),
+    ("F9", "Hide / show the lab's settings column"),
+    ("Tab / Shift+Tab", "Next / previous control (out of tables and text boxes too)"),
+    ("Ctrl++ (Ctrl+=) / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),
     ("Backprop lab: → ← Space Home", "Forward/backward step, step back, play/pause, reset"),
 )

@@ -182,10 +182,15 @@ class CorpusTableView(QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(200)  # one filter pass per pause in typing, not per key
         self._search_timer.timeout.connect(self.apply_search)
-        self.search.textChanged.connect(self._search_timer.start)
+        self.search.textChanged.connect(self._on_search_edited)
         self.export_button.clicked.connect(self.export_csv)
         self.view.selectionModel().currentRowChanged.connect(self._show_current)
         self.view.doubleClicked.connect(self._open_current)
+
+    @Slot(str)
+    def _on_search_edited(self, _text: str) -> None:
+        # Not textChanged → QTimer.start directly: a signal's argument would pick start(msec).
+        self._search_timer.start()
 
     def set_table(self, table: CorpusTable, status: str) -> None:
         """Show the analysis's table; ``status`` says which posts and settings it was made with."""

@@ -90,7 +90,7 @@ class SettingsColumn(QWidget):
 
 class SettingsToggle(QAction):
     """Checked while the column shows; its button sits in the views' top-left corner, its key is F9
-    (while focus is in the lab). A hidden column leaves the Tab order too; Ctrl+R and Esc still run
+    (while the lab is on screen). A hidden column leaves the Tab order too; Ctrl+R and Esc still run
     and stop the lab, and the status bar shows its progress."""
 
     def __init__(self, column: QWidget, splitter: QSplitter, views: QTabWidget, lab: QWidget) -> None:
@@ -99,7 +99,8 @@ class SettingsToggle(QAction):
         self.setCheckable(True)
         self.setChecked(True)
         self.setShortcut(QKeySequence(SETTINGS_COLUMN_KEY))
-        self.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # The whole window: a hidden lab's toggle does not match, so F9 reaches the lab on screen.
+        self.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         lab.addAction(self)
         self.button = QToolButton()
         self.button.setDefaultAction(self)

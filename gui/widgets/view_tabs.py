@@ -32,8 +32,7 @@ class ViewTabs(QTabWidget):
 
     On a narrow window the tabs shrink and elide their titles (the full title is the tab's tooltip)
     instead of scrolling, so every view stays one click away; Ctrl+Tab and Ctrl+Shift+Tab (also
-    Ctrl+PgDown / Ctrl+PgUp) cycle through them from anywhere inside the lab (see
-    :meth:`install_shortcuts`).
+    Ctrl+PgDown / Ctrl+PgUp) cycle through them wherever the focus is (see :meth:`install_shortcuts`).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -53,7 +52,7 @@ class ViewTabs(QTabWidget):
             self.setTabToolTip(index, self.tabText(index).replace("&&", "&"))
 
     def install_shortcuts(self, owner: QWidget) -> list[QAction]:
-        """Ctrl+Tab / Ctrl+Shift+Tab (and Ctrl+PgDown / Ctrl+PgUp) while focus is anywhere in ``owner``."""
+        """Ctrl+Tab / Ctrl+Shift+Tab (and Ctrl+PgDown / Ctrl+PgUp) while ``owner`` is on screen."""
         actions = []
         for keys, slot, text in (
             (NEXT_VIEW_KEYS, self.show_next, "Next view"),
@@ -61,7 +60,8 @@ class ViewTabs(QTabWidget):
         ):
             action = QAction(text, owner)
             action.setShortcuts([QKeySequence(key) for key in keys])
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            # The whole window: a hidden lab's actions do not match, so only the lab on screen answers.
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
             owner.addAction(action)
             actions.append(action)

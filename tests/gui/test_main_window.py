@@ -171,3 +171,17 @@ def test_screenshot_mode_leaves_the_users_settings_and_runs_alone(tmp_path):
     assert settings_file.read_bytes() == before
     assert sorted(p.name for p in config.rglob("*")) == ["Deep Learning Lab.conf", "DeepLearningLab"]
     assert not (home / "data").exists(), "screenshot runs must not reach the user's run store"
+
+
+def test_f9_and_ctrl_tab_reach_the_lab_on_screen_only(qtbot, window):
+    callbacks = window.show_tab("callbacks")
+    lstm = window.show_tab("lstm")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    window.tabs.tabBar().setFocus()  # focus outside the lab: the keys still reach it
+    start = lstm.views.currentIndex()
+    QTest.keyClick(window, Qt.Key.Key_F9)
+    QTest.keyClick(window, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    # Two labs built, one key each: an ambiguous shortcut would have triggered neither.
+    assert not lstm.settings_column.isVisible() and callbacks.settings_action.isChecked()
+    assert lstm.views.currentIndex() == (start + 1) % lstm.views.count()

@@ -209,16 +209,16 @@ class MainWindow(QMainWindow):
         self._action(run_menu, "&Stop", self._stop_current, "Esc")
         view = self.menuBar().addMenu("&View")
         self.theme_actions: dict[str, QAction] = {}
-        for key, label in (("system", "Follow &system theme"), ("light", "&Light"), ("dark", "&Dark")):
+        for key, label in (("system", "Follow s&ystem theme"), ("light", "&Light"), ("dark", "&Dark")):
             action = self._action(view, label, lambda _=False, k=key: self.set_theme(k))
             action.setCheckable(True)
             self.theme_actions[key] = action
         view.addSeparator()
         # Ctrl+= too: on most keyboards "+" needs Shift, and Ctrl+= is what a user presses.
         larger = [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")]
-        self._action(view, "&Larger font", lambda: self.set_font_size(self.font_size + 1), larger)
-        self._action(view, "&Smaller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
-        self._action(view, "&Default font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
+        self._action(view, "La&rger font", lambda: self.set_font_size(self.font_size + 1), larger)
+        self._action(view, "S&maller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
+        self._action(view, "Def&ault font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
         go_to = view.addMenu("&Go to")
         for index in range(min(self.tabs.count(), 9)):
             name = self.tabs.tabText(index)

@@ -28,7 +28,11 @@ class CollapsibleSection(QWidget):
         self.toggle.setAutoRaise(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.toggle.setStyleSheet("QToolButton { font-weight: bold; text-align: left; border: none; }")
+        # Bold through the font, not a style sheet: a style sheet would freeze the text colour of the
+        # theme it was applied in (a dark grey title on the dark theme).
+        font = self.toggle.font()
+        font.setBold(True)
+        self.toggle.setFont(font)
         self.toggle.setAccessibleName(title)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)

@@ -185,3 +185,11 @@ def test_f9_and_ctrl_tab_reach_the_lab_on_screen_only(qtbot, window):
     # Two labs built, one key each: an ambiguous shortcut would have triggered neither.
     assert not lstm.settings_column.isVisible() and callbacks.settings_action.isChecked()
     assert lstm.views.currentIndex() == (start + 1) % lstm.views.count()
+
+
+def test_no_two_entries_of_a_menu_share_an_alt_key(window):
+    for top in window.menuBar().actions():
+        keys = [
+            a.text().split("&", 1)[1][0].lower() for a in top.menu().actions() if "&" in a.text() and a.text()
+        ]
+        assert len(keys) == len(set(keys)), (top.text(), keys)

@@ -67,6 +67,8 @@ class LengthsView(QWidget):
         self.lines: dict[str, list[pg.InfiniteLine]] = {unit: [] for unit in self.UNITS}
         self.reasons = {unit: QLabel("") for unit in self.UNITS}
         self.table = read_only_table(["percentile", "words", "characters"], "Length percentiles")
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.summary = QLabel("The length analysis appears once the posts are preprocessed.")
         self.summary.setWordWrap(True)
         plots = QHBoxLayout()
@@ -87,14 +89,19 @@ class LengthsView(QWidget):
         self._fit_table()
 
     def _fit_table(self) -> None:
-        # As wide and tall as its cells at the current font size: no scrollbars, nothing cut.
+        # As wide and tall as its cells and headers at the current font size: no scrollbars, nothing
+        # cut. (The header's own length follows the table's width, the last column being stretched,
+        # so each column is measured instead.)
         table = self.table
-        table.resizeColumnsToContents()
+        header = table.horizontalHeader()
         table.resizeRowsToContents()
-        columns = sum(table.columnWidth(c) for c in range(table.columnCount()))
-        table.setFixedWidth(max(columns + 2 * table.frameWidth() + 4, table.horizontalHeader().length() + 4))
+        columns = range(table.columnCount())
+        widths = [max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in columns]
+        for column, width in enumerate(widths):
+            table.setColumnWidth(column, width)
+        table.setFixedWidth(sum(widths) + 2 * table.frameWidth() + 2)
         rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
-        table.setFixedHeight(rows + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2)
+        table.setFixedHeight(rows + header.sizeHint().height() + 2 * table.frameWidth() + 2)
 
     def changeEvent(self, event: QEvent) -> None:
         """A new font size: the table is measured again."""

@@ -24,8 +24,7 @@ class CollapsibleSection(QWidget):
         self.content = content
         self.toggle = QToolButton()
         self.toggle.setText(title)
-        self.toggle.setCheckable(True)
-        self.toggle.setAutoRaise(True)
+        self.toggle.setAutoRaise(True)  # a flat title, not a pressed-in button while open
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         # Bold through the font, not a style sheet: a style sheet would freeze the text colour of the
@@ -39,22 +38,23 @@ class CollapsibleSection(QWidget):
         box.setSpacing(2)
         box.addWidget(self.toggle)
         box.addWidget(content)
-        self.toggle.toggled.connect(self._on_toggled)
-        self.toggle.setChecked(expanded)
-        self._on_toggled(expanded)
-
-    @property
-    def expanded(self) -> bool:
-        """Whether the content is shown."""
-        return self.toggle.isChecked()
+        self.expanded = expanded
+        self.toggle.clicked.connect(self._on_clicked)
+        self._show(expanded)
 
     def set_expanded(self, expanded: bool) -> None:
         """Open or fold the section (as a click on its title would)."""
-        self.toggle.setChecked(expanded)
+        if expanded != self.expanded:
+            self.expanded = expanded
+            self._show(expanded)
+            self.sig_expanded_changed.emit(expanded)
 
-    @Slot(bool)
-    def _on_toggled(self, expanded: bool) -> None:
+    @Slot()
+    def _on_clicked(self) -> None:
+        self.set_expanded(not self.expanded)
+
+    def _show(self, expanded: bool) -> None:
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self.toggle.setToolTip("Fold this text away" if expanded else "Show this text")
         self.content.setVisible(expanded)
-        self.sig_expanded_changed.emit(expanded)
+        self.toggle.setAccessibleDescription("open" if expanded else "folded")

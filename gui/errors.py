@@ -38,9 +38,15 @@ class ErrorReporter(QObject):
         self.dialog: QMessageBox | None = None
         self.count = 0
         self.sig_error_reported.connect(self._show)
+        #: Where the details go, or why they cannot (a read-only data dir must not stop the app).
+        self.log_note = f"Details were written to {log_path()}."
+        try:
+            self.handler: logging.Handler = logging.FileHandler(log_path(), encoding="utf-8")
+        except OSError as exc:
+            self.handler = logging.NullHandler()
+            self.log_note = f"The details could not be written to {log_path()}: {exc.strerror or exc}."
         # Errors only: TensorFlow logs warnings (e.g. "triggered tf.function retracing") through Python
-        # logging, and they are not errors. The file is created with the first record.
-        self.handler = logging.FileHandler(log_path(), encoding="utf-8", delay=True)
+        # logging, and they are not errors.
         self.handler.setLevel(logging.ERROR)
         self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logging.getLogger().addHandler(self.handler)
@@ -78,7 +84,7 @@ class ErrorReporter(QObject):
             self.dialog.setIcon(QMessageBox.Icon.Critical)
             self.dialog.setWindowTitle("Unexpected error")
             self.dialog.setModal(False)
-        text = f"Something went wrong: {summary}\n\nDetails were written to {log_path()}."
+        text = f"Something went wrong: {summary}\n\n{self.log_note}"
         if self.count > 1:
             text += f"\n({self.count} errors so far; the latest is shown.)"
         self.dialog.setText(text)

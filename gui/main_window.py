@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 from engine.jobs import LabSpec
 from engine.labs import LABS
 from engine.runs import RunStore
-from gui import theme
+from gui import answer_free, theme
 from gui.home_page import HomePage
 from gui.tf_warmup import TensorFlowWarmup
 from gui.widgets.accessibility import apply_policies
+from gui.widgets.message_bar import MessageBar
 from gui.workers import LIVE_RUNNERS
 
 if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when first opened
@@ -45,6 +46,7 @@ SHORTCUTS = (
     ("Ctrl++ (Ctrl+=) / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),
     ("Backprop lab: → ← Space Home", "Forward/backward step, step back, play/pause, reset"),
+    ("Practice tab: Ctrl+S / Ctrl+Return", "Save (and grade) / grade the file in the editor"),
 )
 
 
@@ -94,7 +96,17 @@ class MainWindow(QMainWindow):
         self.runs_holder = QWidget()
         QVBoxLayout(self.runs_holder).setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self.runs_holder, "Runs")
-        self.setCentralWidget(self.tabs)
+        # Problems with the run store (moved aside, read-only, full disk) are said here, once each.
+        self.store_bar = MessageBar()
+        self._store_problem_shown: str | None = None
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.store_bar)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.show_store_problem()
 
         self.tf_label = QLabel("TensorFlow: not loaded")
         self.job_label = QLabel("")
@@ -177,7 +189,17 @@ class MainWindow(QMainWindow):
     def _on_job_running_changed(self, running: bool) -> None:
         if not running and self.runs_page is not None:
             self.runs_page.refresh()
+        if not running:
+            self.show_store_problem()
         self.report_tensorflow_if_loaded()
+
+    def show_store_problem(self) -> None:
+        """Show the run store's latest problem in the window's message bar, once."""
+        problem = self.store.problem
+        if problem and problem != self._store_problem_shown:
+            self._store_problem_shown = problem
+            level = "warning" if self.store.writable else "error"
+            self.store_bar.show_message(problem, level)
 
     def report_tensorflow_if_loaded(self) -> None:
         """If a job already imported TensorFlow, let the status bar say so (the warm-up is idempotent
@@ -214,11 +236,19 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             self.theme_actions[key] = action
         view.addSeparator()
+        self.answer_free_action = self._action(view, "&Answer-free mode", self.set_answer_free)
+        self.answer_free_action.setCheckable(True)
+        self.answer_free_action.setChecked(answer_free.mode().enabled)
+        self.answer_free_action.setToolTip(
+            "For lab sessions: hide the measured outcomes in About texts and our numbers in grades "
+            "until a learner reveals them (DLLAB_ANSWER_FREE=1 turns it on at start)"
+        )
+        view.addSeparator()
         # Ctrl+= too: on most keyboards "+" needs Shift, and Ctrl+= is what a user presses.
         larger = [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")]
         self._action(view, "La&rger font", lambda: self.set_font_size(self.font_size + 1), larger)
         self._action(view, "S&maller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
-        self._action(view, "Def&ault font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
+        self._action(view, "De&fault font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
         go_to = view.addMenu("&Go to")
         for index in range(min(self.tabs.count(), 9)):
             name = self.tabs.tabText(index)
@@ -287,6 +317,11 @@ class MainWindow(QMainWindow):
         )
         box.setModal(False)
         box.show()
+
+    @Slot(bool)
+    def set_answer_free(self, enabled: bool) -> None:
+        """Switch answer-free mode (remembered); every About text and Practice tab follows."""
+        answer_free.mode().set_enabled(enabled)
 
     # --- theme, font, settings -----------------------------------------------------------------
 

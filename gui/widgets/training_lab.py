@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
 from engine.jobs import (
     ArtifactSaved,
@@ -30,16 +30,19 @@ from engine.jobs import (
     Started,
 )
 from engine.params import ParamError
+from engine.practice import has_exercises
 from engine.progress import ProgressTracker
 from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
 from gui import theme
 from gui.plots.live_curves import LiveCurves
+from gui.widgets.about_view import AboutView
 from gui.widgets.accessibility import apply_policies
 from gui.widgets.decisions import DecisionList
 from gui.widgets.message_bar import MessageBar
+from gui.widgets.practice import PracticeTab
 from gui.widgets.results_table import ResultsTable, plain_metric_name
-from gui.widgets.settings_column import SETTINGS_WIDTH, SettingsColumn, SettingsToggle, markdown_label
+from gui.widgets.settings_column import SETTINGS_WIDTH, SettingsColumn, SettingsToggle
 from gui.widgets.tensorboard_panel import TensorBoardPanel
 from gui.widgets.view_tabs import ViewTabs
 from gui.workers import JobRunner
@@ -109,10 +112,15 @@ class TrainingLabWidget(QWidget):
             self.tensorboard = TensorBoardPanel(spec.id)
             self.add_view("TensorBoard", self.tensorboard)
 
-        # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest.
+        # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest
+        # (hidden in answer-free mode until revealed).
         text = self.about_markdown()
         if "\n\n" in text.strip():
-            self.add_view("About", about_page(text))
+            self.add_view("About", AboutView(text))
+        self.practice: PracticeTab | None = None
+        if has_exercises(spec.id):
+            self.practice = PracticeTab(spec.id)
+            self.add_view("Practice", self.practice)
         self.settings_column = SettingsColumn(first_paragraph(text), self.form)
         self.explanation = self.settings_column.explanation
         self.run_button = self.settings_column.run_button
@@ -136,6 +144,8 @@ class TrainingLabWidget(QWidget):
         self.view_actions = self.views.install_shortcuts(self)
         self.views.currentChanged.connect(self._on_view_shown)
 
+        self._hidden_for_practice = False
+        self.views.currentChanged.connect(self._make_room_for_practice)
         self.run_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
         self.runner.sig_event_received.connect(self.on_event)
@@ -158,6 +168,21 @@ class TrainingLabWidget(QWidget):
     def set_settings_visible(self, visible: bool) -> None:
         """Show or hide the settings column (as its corner button and F9 do)."""
         self.settings_action.setChecked(visible)
+
+    @Slot(int)
+    def _make_room_for_practice(self, index: int) -> None:
+        # The Practice tab needs the width for its editor: the settings column hides (out of the Tab
+        # order too) and returns with any other view, unless the learner hid it themselves.
+        views = getattr(self, "views", None)  # tabs removed while the widget is being torn down
+        if views is None or not hasattr(self, "settings_action"):
+            return
+        if views.widget(index) is getattr(self, "practice", None):
+            if self.settings_action.isChecked():
+                self._hidden_for_practice = True
+                self.set_settings_visible(False)
+        elif self._hidden_for_practice:
+            self._hidden_for_practice = False
+            self.set_settings_visible(True)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Keyboard and screen-reader policies for every widget the lab has built by now; on the first
@@ -293,6 +318,12 @@ class TrainingLabWidget(QWidget):
             self.results_table.add_heading("Files")
             self.results_table.add_rows((name, path, name) for name, path in result.artifacts.items())
 
+    def prepare_practice_screenshot(self, _view: str = "practice") -> None:
+        """The Practice tab with a sample learner file graded (only for README screenshots)."""
+        if self.practice is not None:
+            self.views.setCurrentWidget(self.practice)
+            self.practice.prepare_screenshot()
+
     def run_in_this_thread(self, settings: dict[str, Any], params: Any = None) -> LabResult | None:
         """Put ``settings`` into the form and run the lab synchronously, feeding its events to the
         views exactly as a worker-thread run would. Only for README screenshots (a real run, shown
@@ -334,19 +365,6 @@ class TrainingLabWidget(QWidget):
         self.progress.setFormat(text)
         if self.runner.running:
             self.sig_status_changed.emit(f"{self.spec.title}: {text}")
-
-
-def about_page(markdown: str) -> QScrollArea:
-    """The About view: the lab's whole prose, selectable, scrolling."""
-    about = markdown_label(markdown, "labAbout")
-    about.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-    about.setMargin(12)
-    about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    page = QScrollArea()
-    page.setWidgetResizable(True)
-    page.setWidget(about)
-    page.setAccessibleName("About this lab")
-    return page
 
 
 def ended_progress(ended: Finished | Cancelled | Failed | None, total_epochs: int) -> tuple[str, int]:

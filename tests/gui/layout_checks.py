@@ -23,8 +23,9 @@ def _path(widget: QWidget) -> str:
     return " < ".join(names)
 
 
-def tab_bar_problems(root: QWidget) -> list[str]:
-    """Overflowing or squeezed visible tab bars under ``root``."""
+def tab_bar_problems(root: QWidget, least_share: float = 1.0) -> list[str]:
+    """Overflowing or squeezed visible tab bars under ``root``: a tab narrower than ``least_share`` of
+    the width its title needs counts as squeezed (1.0: every title whole; less allows some eliding)."""
     problems = []
     for bar in root.findChildren(QTabBar):
         if not bar.isVisible() or bar.count() == 0:
@@ -36,7 +37,7 @@ def tab_bar_problems(root: QWidget) -> list[str]:
             rect, wanted = bar.tabRect(index), bar.tabSizeHint(index)
             if rect.right() > bar.width() + SLACK:
                 problems.append(f"{_path(bar)}: tab {bar.tabText(index)!r} beyond the bar")
-            elif rect.width() + SLACK < wanted.width():
+            elif rect.width() + SLACK < least_share * wanted.width():
                 problems.append(
                     f"{_path(bar)}: tab {bar.tabText(index)!r} squeezed to {rect.width()} of {wanted.width()} px"
                 )
@@ -73,6 +74,10 @@ def clipped_widgets(root: QWidget) -> list[str]:
     return problems
 
 
-def all_problems(root: QWidget) -> list[str]:
+def all_problems(root: QWidget, least_tab_share: float = 1.0) -> list[str]:
     """Every problem above."""
-    return [*tab_bar_problems(root), *horizontal_scroll_problems(root), *clipped_widgets(root)]
+    return [
+        *tab_bar_problems(root, least_tab_share),
+        *horizontal_scroll_problems(root),
+        *clipped_widgets(root),
+    ]

@@ -15,6 +15,9 @@ SIZES = (QSize(1366, 768), QSize(1280, 720))
 TABS = ("home", *LABS, "runs")
 #: The platform's default font (0), and 11 pt: GNOME's default, and what View ▸ Larger font gives.
 FONT_SIZES = (0, 11)
+#: At the default font every tab title is whole; at 11 pt a lab with fourteen views may elide its
+#: titles a little (the full title is the tab's tooltip) but never hides a tab or scrolls the bar.
+LEAST_TAB_SHARE = {0: 1.0, 11: 0.85}
 
 
 def _settle() -> None:
@@ -40,12 +43,13 @@ def test_every_view_fits(qtbot, tmp_store, tab, size, font_size):
         window.set_font_size(font_size)
     content = window.show_tab(tab)
     _settle()
-    problems = [f"{tab}: {p}" for p in all_problems(window)]
+    share = LEAST_TAB_SHARE[font_size]
+    problems = [f"{tab}: {p}" for p in all_problems(window, share)]
     for tabs, index in views_of(content):
         tabs.setCurrentIndex(index)
         _settle()
         if tabs.isVisible():
-            problems += [f"{tab} › {tabs.tabText(index)}: {p}" for p in all_problems(window)]
+            problems += [f"{tab} › {tabs.tabText(index)}: {p}" for p in all_problems(window, share)]
     minimum = window.minimumSizeHint()
     window.close()
     assert minimum.width() <= size.width() and minimum.height() <= size.height(), minimum

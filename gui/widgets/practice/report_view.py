@@ -43,11 +43,14 @@ class ReportView(QSplitter):
         self.graph_link = False  # the backprop tab offers "show on the graph"
         self.checklist = QListWidget()
         self.checklist.setObjectName("practiceChecklist")
+        self.checklist.setAccessibleName("Checks of the graded file")
         self.task = QTextBrowser()
         self.task.setObjectName("practiceTask")
+        self.task.setAccessibleName("The exercise's task")
         self.task.setOpenExternalLinks(False)
         self.details = QTextBrowser()
         self.details.setObjectName("practiceDetails")
+        self.details.setAccessibleName("Details of the selected check")
         self.details.setOpenLinks(False)
         self.details.anchorClicked.connect(self._on_link)
         for exercise in exercises.exercises:

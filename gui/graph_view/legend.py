@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from gui import theme
 from gui.graph_view import style
 
 HINT = "= value · ∂ = ∂L/∂node · wheel zooms, drag pans · → step, ← back, Space play, Home reset"
@@ -25,6 +26,6 @@ class KindLegend(QWidget):
             )
             line.addWidget(chip)
         hint = QLabel(HINT)
-        hint.setStyleSheet("color: gray;")
+        theme.set_text_colour(hint, "muted")
         hint.setWordWrap(True)
         line.addWidget(hint, 1)

@@ -31,6 +31,7 @@ class GraphView(QGraphicsView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphView")
+        self.setAccessibleName("Computational graph: → step, ← back, Space play, Home reset")
         self.graph_scene = QGraphicsScene(self)
         self.setScene(self.graph_scene)
         self.setRenderHints(

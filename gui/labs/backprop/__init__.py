@@ -106,11 +106,11 @@ class BackpropLabWidget(TrainingLabWidget):
         race_side = widget not in (self.explorer, self.check, self.rules, self.practice)
         splitter = self.settings_column
         assert isinstance(splitter, QSplitter)
+        # Hidden, not 0 px wide: a hidden column also leaves the Tab order (its 25 race settings).
+        self.set_settings_visible(race_side)
         total = sum(splitter.sizes())
-        if race_side and splitter.sizes()[0] == 0:
+        if race_side and splitter.sizes()[0] < SETTINGS_WIDTH:
             splitter.setSizes([SETTINGS_WIDTH, max(total - SETTINGS_WIDTH, 1)])
-        elif not race_side:
-            splitter.setSizes([0, total])
         if widget is self.explorer:
             self.explorer.view.setFocus()
 

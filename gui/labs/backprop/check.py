@@ -33,6 +33,7 @@ from engine.graph.checking import (
     check_weights,
 )
 from engine.prose import lab_text
+from gui import theme
 from gui.labs.backprop.session import GraphSession
 
 #: Background and text colour per verdict.
@@ -92,7 +93,7 @@ class CheckPanel(QWidget):
         explanation.setTextFormat(Qt.TextFormat.MarkdownText)
         explanation.setObjectName("checkExplanation")
         explanation.setWordWrap(True)
-        explanation.setStyleSheet("color: gray;")
+        theme.set_text_colour(explanation, "muted")
         self.weights_table = _table("weight")
         self.nodes_table = _table("node")
         weights_page, nodes_page = QWidget(), QWidget()
@@ -151,6 +152,7 @@ class CheckPanel(QWidget):
 
 def _table(what: str) -> QTableWidget:
     table = QTableWidget(0, 5)
+    table.setAccessibleName(f"Gradient check per {what.lower()}")
     table.setHorizontalHeaderLabels([what, "analytic g", "numeric g̃", "relative error", "check"])
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)

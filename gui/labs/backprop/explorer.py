@@ -101,6 +101,7 @@ class GraphExplorer(QWidget):
         self.expression.setPlaceholderText(f"Type an expression, e.g. {EXAMPLE_EXPRESSION}")
         self.expression.setClearButtonEnabled(True)
         self.build_button = QPushButton("Build graph")
+        self.build_button.setToolTip("Draw the expression typed on the left as a graph (Enter)")
         self.assignment_button = QPushButton("Assignment graph")
         self.assignment_button.setToolTip("Back to the assignment's graph")
         self.error_label = QLabel()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.graph import FEATURES, TARGET, initial_weights
+from gui import theme
 from gui.labs.backprop.session import GraphSession
 
 #: The assignment's initialisation: N(0, σ²) with σ = 0.01 (the race's ``init_std`` default).
@@ -98,8 +99,9 @@ class InputsPanel(QWidget):
         self.row_box.setToolTip("0-based, like X[i] in the assignment's notebook")
         self.source_label = QLabel()
         self.source_label.setWordWrap(True)
-        self.source_label.setStyleSheet("color: gray;")
+        theme.set_text_colour(self.source_label, "muted")
         self.table = QTableWidget(0, len(FEATURES) + 1)
+        self.table.setAccessibleName("Data rows")
         self.table.setHorizontalHeaderLabels([*FEATURES, TARGET])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

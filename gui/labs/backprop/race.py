@@ -37,11 +37,13 @@ class FinalWeightsTable(QWidget):
         self.final: dict[str, list[float]] = {}
         self.names: list[str] = []
         self.table = QTableWidget(0, 0)
+        self.table.setAccessibleName("Final weights of each optimizer")
         self.table.setObjectName("finalWeights")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.choice = QComboBox()
+        self.choice.setAccessibleName("Optimizer whose weights to load")
         self.load_button = QPushButton("Show in the graph")
         self.load_button.setToolTip("Put this optimizer's trained weights into the Graph view")
         self.load_button.setEnabled(False)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
 from engine.graph import BackwardStep, ForwardStep, Graph, WalkState
 from engine.graph.steps import fmt
+from gui import theme
 
 _MONO = "font-family: 'DejaVu Sans Mono', 'Consolas', monospace;"
 _KIND_WORDS = {"input": "an input", "weight": "a weight", "constant": "a constant"}
@@ -27,7 +28,7 @@ def _formula(text: str) -> str:
 
 
 def _product_colour(value: float) -> str:
-    return "#b71c1c" if value < 0 else "#1b5e20"
+    return theme.colour("bad" if value < 0 else "good")
 
 
 class StepPanel(QScrollArea):
@@ -35,6 +36,7 @@ class StepPanel(QScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Chain-rule step")
         self.setWidgetResizable(True)
         self.label = QLabel()
         self.label.setObjectName("stepExplanation")
@@ -64,8 +66,8 @@ class StepPanel(QScrollArea):
         if step is None:
             body = (
                 "<h3>Ready</h3><p>Only the leaves are known: the "
-                "<span style='color:#2e7d32'><b>inputs</b></span> "
-                "(this data row) and the <span style='color:#e65100'><b>weights</b></span>.</p>"
+                f"<span style='color:{theme.colour('good')}'><b>inputs</b></span> (this data row) and "
+                f"the <span style='color:{theme.colour('warning')}'><b>weights</b></span>.</p>"
                 "<p>Press <b>→</b> (Forward step) to evaluate the first node, <b>Space</b> to play the "
                 "whole pass, <b>←</b> to go back, <b>Home</b> to start over.</p>"
             )
@@ -88,11 +90,11 @@ class StepPanel(QScrollArea):
             for name, value in zip(step.inputs, step.input_values, strict=True)
         )
         return (
-            f"<h3>Forward step {step.index + 1} of {n_forward}: <span style='color:#1565c0'>"
+            f"<h3>Forward step {step.index + 1} of {n_forward}: <span style='color:{theme.colour('info')}'>"
             f"{escape(step.node)}</span></h3>"
             f"<p>Rule: <b>{escape(step.rule)}</b><br>Reads: {reads}</p>"
             f"{_formula(step.formula)}"
-            f"<p style='color:gray'>{escape(step.node)} = {escape(node.expression)}</p>"
+            f"<p style='color:{theme.colour('muted')}'>{escape(step.node)} = {escape(node.expression)}</p>"
         )
 
     def _backward_html(
@@ -101,7 +103,7 @@ class StepPanel(QScrollArea):
         n_backward = state.total - len(forward)
         out = graph.output
         title = (
-            f"<h3>Backward step {step.index + 1} of {n_backward}: <span style='color:#c62828'>"
+            f"<h3>Backward step {step.index + 1} of {n_backward}: <span style='color:{theme.colour('bad')}'>"
             f"∂{escape(out)}/∂{escape(step.node)}</span></h3>"
         )
         if not step.terms:
@@ -123,7 +125,8 @@ class StepPanel(QScrollArea):
                 f"{escape(term.consumer)}</b> ({escape(graph.nodes[term.consumer].label)})</td></tr>"
                 f"<tr><td>upstream ∂{escape(out)}/∂{escape(term.consumer)}</td>"
                 f"<td style=\"{_MONO}\" align='right'>{fmt(term.upstream)}</td></tr>"
-                f"<tr><td>local {escape(term.rule)}<br><span style='color:gray'>at {at}</span></td>"
+                f"<tr><td>local {escape(term.rule)}<br>"
+                f"<span style='color:{theme.colour('muted')}'>at {at}</span></td>"
                 f"<td style=\"{_MONO}\" align='right'>{fmt(term.local)}</td></tr>"
                 f"<tr><td>product {fmt(term.upstream)} · {fmt(term.local)}</td>"
                 f"<td style=\"{_MONO} color:{_product_colour(term.product)}\" align='right'>"

@@ -97,12 +97,14 @@ class ResultsTable(QTableWidget):
         self.resizeRowsToContents()
 
     def values(self) -> dict[str, str]:
-        """Row name → value, headings left out."""
-        return {
-            self.item(row, 0).text(): self.item(row, 1).text()
-            for row in range(self.rowCount())
-            if self.item(row, 0) is not None and self.item(row, 1) is not None
-        }
+        """Row name → value, headings left out; a name shown twice (a run fact and a file of the same
+        name) gives its first row."""
+        values: dict[str, str] = {}
+        for row in range(self.rowCount()):
+            name, value = self.item(row, 0), self.item(row, 1)
+            if name is not None and value is not None:
+                values.setdefault(name.text(), value.text())
+        return values
 
     def names(self) -> list[str]:
         """The first column's texts, top to bottom (headings included)."""

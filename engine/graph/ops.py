@@ -50,6 +50,9 @@ NUMPY_NAMESPACE: Mapping[str, Any] = MappingProxyType(
         "relu": _np_relu,
         "step": _np_step,
         "np": np,
+        # Constants print as repr(float): a typed 1e999 is "inf" in generated code.
+        "inf": math.inf,
+        "nan": math.nan,
     }
 )
 
@@ -65,6 +68,8 @@ SCALAR_NAMESPACE: Mapping[str, Any] = MappingProxyType(
         "sqrt": math.sqrt,
         "relu": _py_relu,
         "step": _py_step,
+        "inf": math.inf,
+        "nan": math.nan,
     }
 )
 

@@ -99,10 +99,10 @@ def execute(
         result = spec.run(params, token, emit)
         metrics = final_metrics(result, emit.last_metrics)
         outcome = Finished(result)
-    except JobCancelled:
+    except JobCancelled as stop:
         status, message = "cancelled", f"stopped after {emit.epochs_done} epoch(s)"
         metrics = dict(emit.last_metrics)
-        outcome = Cancelled(emit.epochs_done)
+        outcome = Cancelled(emit.epochs_done, stop.partial)
     except Exception as exc:  # a lab's failure is reported, never raised into the GUI or CLI
         status, message = "failed", describe_error(exc)
         outcome = Failed(message, traceback.format_exc())

@@ -12,6 +12,8 @@ CLI_COMMANDS = ("list", "run", "assets")
 #: Extra README screenshots of a lab in a particular state (``LAB:VIEW``, see gui.app.screenshots).
 SCREENSHOT_VIEWS = (
     "backprop:race",
+    "backprop:optimizers",
+    "backprop:graders",
     "backprop:check",
     "callbacks:curves",
     "callbacks:layers",

@@ -6,7 +6,8 @@ difference has two errors of its own, and ε trades one for the other: rounding 
 digits, and dividing by 2ε magnifies it: ∝ 1/ε, :func:`rounding_noise`) and truncation (the ε²·f‴/6 the
 formula leaves out: ∝ ε², estimated per row by comparing the difference at ε and 2ε). Per row the
 thresholds apply, except that a row whose gradients differ by no more than those errors passes,
-labelled as passing within rounding noise or within truncation error. The overall verdict is the
+labelled as passing within rounding noise or within truncation error (unless that error is itself
+above 1e-3: such an ε cannot confirm a gradient, and the row says to look closer). The overall verdict is the
 worst row's, so the summary and the rows always agree; the norm formula is reported beside it, and
 :attr:`GradientCheck.formula_verdict` is what it alone would say. With array feeds the checked function
 is the mean output over the rows.
@@ -179,14 +180,21 @@ def _row(name: str, analytic: float, numeric: float, numeric_wide: float, noise:
     gap = abs(analytic - numeric)
     truncation = truncation_error(numeric, numeric_wide, noise)
     within_noise = not error < CORRECT_BELOW and gap <= noise  # False for NaN
-    within_truncation = not (error < CORRECT_BELOW or within_noise) and gap <= noise + truncation
+    explained = not (error < CORRECT_BELOW or within_noise) and gap <= noise + truncation
+    # An ε so large that its own error passes 1e-3 cannot confirm a gradient: say so, do not pass it.
+    too_coarse = _relative(noise + truncation, analytic, numeric) > BUG_ABOVE
+    within_truncation = explained and not too_coarse
     row_verdict: Verdict = "correct" if within_noise or within_truncation else verdict(error)
+    if explained and too_coarse:
+        row_verdict = "suspicious"
     if not (math.isfinite(analytic) and math.isfinite(numeric)):
         label = "n/a: not a number"
     elif within_noise:
         label = f"pass (within rounding noise ≈ {_relative(noise, analytic, numeric):.1e})"
     elif within_truncation:
         label = f"pass (within truncation error ≈ {_relative(noise + truncation, analytic, numeric):.1e})"
+    elif explained:
+        label = f"look closer (ε too large: truncation ≈ {_relative(truncation, analytic, numeric):.1e})"
     else:
         label = VERDICT_LABELS[row_verdict]
     return CheckRow(

@@ -107,7 +107,7 @@ class BackwardStep:
     @property
     def rule(self) -> str:
         """The local derivative rule(s) used; ``"seed"`` for the output."""
-        return "; ".join(dict.fromkeys(t.rule for t in self.terms)) or "∂L/∂L = 1 (seed)"
+        return "; ".join(dict.fromkeys(t.rule for t in self.terms)) or f"∂{self.node}/∂{self.node} = 1 (seed)"
 
     @property
     def local(self) -> float:

@@ -25,9 +25,7 @@ FLOAT64_MAX = "1.8e308"
 
 
 def show(number: float) -> str:
-    """A number as explanations show it: 4 significant digits, ``−`` for minus, ``∞`` for infinity."""
-    if math.isinf(number):
-        return "∞" if number > 0 else "−∞"
+    """A number as explanations (and step formulas) show it: 4 significant digits, ``−`` for minus."""
     return f"{number:.4g}".replace("-", "−")
 
 
@@ -39,10 +37,11 @@ class Undefined:
         node: The node's id.
         value: The value (in the first affected row of a batch): nan, inf or −inf.
         cause: A few words for the node's caption (``"division by zero"``, ``"from div1"``).
-        reason: A sentence with the numbers (``"div1 = x1 / sub1 = 1 / 0: division by zero …"``).
+        reason: A sentence with the numbers (``"div1 = x1 / sub1 = 1 / 0 = inf: dividing 1 by 0 …"``).
         source: The node where it first arose (``node`` itself when it arose here).
         rows: How many rows are affected (1 for one row).
         row: The first affected row of a batch; ``None`` for one row.
+        why: ``reason`` without the computation it starts with (for a panel that shows that already).
     """
 
     node: str
@@ -52,6 +51,7 @@ class Undefined:
     source: str
     rows: int = 1
     row: int | None = None
+    why: str = ""
 
     @property
     def arises_here(self) -> bool:
@@ -118,7 +118,7 @@ def explain_values(graph: Graph, values: Mapping[str, Any]) -> dict[str, Undefin
             reason = f"{what} {node.label} is {show(value)}"
             if node.kind == "constant" and math.isinf(value):
                 reason += f": beyond float64's range (±{FLOAT64_MAX})"
-            found[node_id] = Undefined(node_id, value, cause, reason, node_id, count, row)
+            found[node_id] = Undefined(node_id, value, cause, reason, node_id, count, row, reason)
             continue
         args = [_at(values[i], row, shape) for i in node.inputs]
         shown = OPS[node.op].show(*node.inputs)
@@ -129,17 +129,16 @@ def explain_values(graph: Graph, values: Mapping[str, Any]) -> dict[str, Undefin
         if upstream is not None:
             source = found[upstream].source
             cause = f"from {source}"
-            reason = f"{head}: it reads {upstream} = {show(_at(values[upstream], row, shape))}"
+            why = f"it reads {upstream} = {show(_at(values[upstream], row, shape))}"
             if source != upstream:
-                reason += f", which comes from {source} ({found[source].cause})"
+                why += f", which comes from {source} ({found[source].cause})"
             else:
-                reason += f" ({found[upstream].cause})"
+                why += f" ({found[upstream].cause})"
         else:
             a, b = [*args, math.nan][:2]
             cause, why = _origin_cause(node.op, a, b, value)
             source = node_id
-            reason = f"{head}: {why}"
-        found[node_id] = Undefined(node_id, value, cause, reason, source, count, row)
+        found[node_id] = Undefined(node_id, value, cause, f"{head}: {why}", source, count, row, why)
     return found
 
 
@@ -179,7 +178,7 @@ def explain_gradients(
         label = f"∂{out}/∂{node_id} = {show(grad)}"
         explained = _gradient_cause(graph, values, grads, found, value_problems, node_id, row, shape)
         cause, why, source = explained
-        found[node_id] = Undefined(node_id, grad, cause, f"{label}: {why}", source, count, row)
+        found[node_id] = Undefined(node_id, grad, cause, f"{label}: {why}", source, count, row, why)
     return found
 
 

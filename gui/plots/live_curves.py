@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -71,6 +72,7 @@ class LiveCurves(QWidget):
         self._marker_lines: dict[tuple[str, float], pg.InfiniteLine] = {}
         self._markers: list[tuple[float, str, str]] = []
         self.log_y = False
+        self._deferred: set[str] | None = None  # curves to redraw when a deferred() block ends
 
     def clear(self) -> None:
         """Remove every plot, curve and marker (the plots to show will differ)."""
@@ -131,7 +133,22 @@ class LiveCurves(QWidget):
             pen = pg.mkPen(colour, width=2, style=style) if style else pg.mkPen(colour, width=2)
             curve = plot.plot([], [], pen=pen, name=metric, symbol="o", symbolSize=4, symbolBrush=colour)
             self.curves[metric] = curve
+        if self._deferred is not None:
+            self._deferred.add(metric)
+            return
         curve.setData(xs, ys)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Points added inside the block are drawn once, at its end: a job with many short epochs
+        (the backprop race: ~400 a second) must not redraw every curve for every epoch."""
+        self._deferred = set()
+        try:
+            yield
+        finally:
+            pending, self._deferred = self._deferred, None
+            for metric in pending:
+                self.curves[metric].setData(*self.points[metric])
 
     def add_marker(self, epoch: float, kind: str, text: str) -> None:
         """A vertical line on every plot at ``epoch``; hovering shows every decision of that epoch."""

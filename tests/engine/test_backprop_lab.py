@@ -204,7 +204,9 @@ def test_each_epoch_reports_the_loss_after_it_by_default_or_the_running_mean():
     graph, data = assignment_graph(), backprop_data.embedded()
     for name, weights in after.extra["final_weights"].items():
         feeds = {n: data.column(n) for n in graph.inputs} | dict(zip(graph.weights, weights, strict=True))
-        assert after.history[f"loss_{name}"][-1] == pytest.approx(float(np.mean(graph.evaluate(feeds))), rel=1e-12)
+        assert after.history[f"loss_{name}"][-1] == pytest.approx(
+            float(np.mean(graph.evaluate(feeds))), rel=1e-12
+        )
         assert during.history[f"loss_{name}"][-1] != after.history[f"loss_{name}"][-1]
     with pytest.raises(ParamError, match="epoch_loss"):
         build(Params, {"epoch_loss": "sometimes"})

@@ -176,10 +176,10 @@ def test_a_per_sample_epoch_compiles_for_a_graph_without_weights():
 @pytest.mark.parametrize(
     ("text", "feeds", "node", "cause", "words"),
     [
-        ("x1 / (w1 - 0.1)", {"x1": 1.0, "w1": 0.1}, "out", "division by zero", "dividing 1 by 0"),
+        ("x1 / (w1 - 0.1)", {"x1": 1.0, "w1": 0.1}, "out", "division by zero", "dividing 1 by 0 gives inf"),
         ("(x1 - 1) / (w1 - 0.1)", {"x1": 1.0, "w1": 0.1}, "out", "0 / 0", "no value"),
         ("log(x1) + w1", {"x1": -2.0, "w1": 0.0}, "log1", "log of a negative number", "(−2)"),
-        ("log(x1) + w1", {"x1": 0.0, "w1": 0.0}, "log1", "log of 0", "−∞"),
+        ("log(x1) + w1", {"x1": 0.0, "w1": 0.0}, "log1", "log of 0", "ln(0) is −∞"),
         ("x1 ** w1", {"x1": -1.0, "w1": 0.5}, "out", "negative base, fractional power", "whole-number"),
         ("x1 ** w1", {"x1": 0.0, "w1": -1.0}, "out", "0 to a negative power", "divides by zero"),
         ("exp(x1 * w1) + 1", {"x1": 1000.0, "w1": 1.0}, "exp1", "overflow", "1.8e308"),

@@ -1,9 +1,11 @@
 """The side panel that explains the active step: the rule and its numbers.
 
-Forward: the op's rule and the computation with the input values substituted. Backward: for each
-path back from a consumer, the upstream gradient, the local derivative (rule and the value it takes
-at the consumer's inputs) and their product; the node's gradient is their sum. The chain rule, with
-the engine's numbers in it.
+Forward: the computation with the input values substituted, then the op's rule. Backward: the chain
+rule with its numbers first, then for each path back from a consumer the upstream gradient, the
+local derivative (rule and the value it takes at the consumer's inputs) and their product; the node's
+gradient is their sum. The formula comes first so a short panel (a 720-pixel screen) still shows it.
+Hooks for other views: :meth:`StepPanel.set_note` adds a line beside the step (e.g. the graders'
+expected value), :meth:`StepPanel.set_selected` a note on a clicked node.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
-from engine.graph import BackwardStep, ForwardStep, Graph, WalkState
+from engine.graph import BackwardStep, ForwardStep, Graph, Undefined, WalkState
 from engine.graph.steps import fmt
 
 _MONO = "font-family: 'DejaVu Sans Mono', 'Consolas', monospace;"
@@ -23,6 +25,16 @@ _KIND_WORDS = {"input": "an input", "weight": "a weight", "constant": "a constan
 def _formula(text: str) -> str:
     shade = "background: rgba(127,127,127,0.12); padding: 4px;"
     return f'<p style="{_MONO} font-size: 105%; {shade}">{escape(text)}</p>'
+
+
+_NOTE_STYLE = "background: rgba(106,27,154,0.10); padding: 4px;"
+
+
+def _undefined(problem: Undefined | None) -> str:
+    """Why the step's number is nan/inf, in red, or nothing."""
+    if problem is None:
+        return ""
+    return f"<p style='color:#b71c1c'><b>⚠ {escape(problem.cause)}</b>: {escape(problem.why)}</p>"
 
 
 def _product_colour(value: float) -> str:
@@ -44,6 +56,7 @@ class StepPanel(QScrollArea):
         self.label.setMargin(8)
         self.setWidget(self.label)
         self.selected_html = ""
+        self.note_html = ""
 
     @property
     def text(self) -> str:
@@ -54,6 +67,10 @@ class StepPanel(QScrollArea):
         document.setHtml(self.label.text())
         return document.toPlainText()
 
+    def set_note(self, text: str) -> None:
+        """A line shown under the step's title, beside its numbers ('' for none); plain text."""
+        self.note_html = f"<p style='{_NOTE_STYLE}'>{escape(text)}</p>" if text else ""
+
     def show_state(self, graph: Graph, state: WalkState, forward: tuple[ForwardStep, ...]) -> None:
         """Explain ``state.step`` (or how to start / what is done)."""
         n_forward = len(forward)
@@ -63,17 +80,20 @@ class StepPanel(QScrollArea):
                 "<h3>Ready</h3><p>Only the leaves are known: the "
                 "<span style='color:#2e7d32'><b>inputs</b></span> "
                 "(this data row) and the <span style='color:#e65100'><b>weights</b></span>.</p>"
-                "<p>Press <b>→</b> (Forward step) to evaluate the first node, <b>Space</b> to play the "
-                "whole pass, <b>←</b> to go back, <b>Home</b> to start over.</p>"
+                "<p>Press <b>→</b> (or <b>F</b>, Forward step) to evaluate the first node, <b>B</b> for "
+                "the next gradient, <b>Space</b> to play the whole pass, <b>←</b> to go back, <b>Home</b> "
+                "to start over.</p>"
             )
         elif isinstance(step, ForwardStep):
             body = self._forward_html(graph, step, n_forward)
         else:
             body = self._backward_html(graph, step, state, forward)
         if state.phase == "done":
+            out = escape(graph.output)
             body += (
-                "<p><b>Backward pass complete.</b> Every node now shows ∂L/∂node; the weights' gradients "
-                "are what an optimizer uses (see <i>Gradient check</i> to verify them numerically).</p>"
+                f"<p><b>Backward pass complete.</b> Every node now shows ∂{out}/∂node; the weights' "
+                "gradients are what an optimizer uses (see <i>Gradient check</i> to verify them "
+                "numerically).</p>"
             )
         self.label.setText(body + self.selected_html)
 
@@ -86,9 +106,9 @@ class StepPanel(QScrollArea):
         return (
             f"<h3>Forward step {step.index + 1} of {n_forward}: <span style='color:#1565c0'>"
             f"{escape(step.node)}</span></h3>"
+            f"{_formula(step.formula)}{_undefined(step.undefined)}{self.note_html}"
             f"<p>Rule: <b>{escape(step.rule)}</b><br>Reads: {reads}</p>"
-            f"{_formula(step.formula)}"
-            f"<p style='color:gray'>{escape(step.node)} = {escape(node.expression)}</p>"
+            f"<p>{escape(step.node)} = {escape(node.expression)}</p>"
         )
 
     def _backward_html(
@@ -102,7 +122,10 @@ class StepPanel(QScrollArea):
         )
         if not step.terms:
             return (
-                title + "<p>The backward pass starts at the output with the seed</p>" + _formula(step.formula)
+                title
+                + "<p>The backward pass starts at the output with the seed</p>"
+                + _formula(step.formula)
+                + self.note_html
             )
         by_node = {s.node: s for s in forward}
         rows = []
@@ -133,10 +156,12 @@ class StepPanel(QScrollArea):
             )
         return (
             title
-            + "<p>Chain rule: upstream gradient × local derivative.</p>"
+            + _formula(step.formula)
+            + _undefined(step.undefined)
+            + self.note_html
+            + "<p>Chain rule: upstream gradient × local derivative, one product per path.</p>"
             + f"<table width='100%' cellspacing='2'>{''.join(rows)}</table>"
             + summed
-            + _formula(step.formula)
         )
 
     def set_selected(self, graph: Graph, node_id: str, state: WalkState) -> None:

@@ -110,11 +110,13 @@ class NodeItem(QGraphicsItem):
         # Unhinted glyphs scale linearly with the zoom, so text measured here still fits when drawn
         # at 0.8× (hinting widens small text by up to ~15%).
         base.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+        # Captions sit on the view's background, not in the (always light) box.
+        dark = widget is not None and widget.palette().base().color().lightness() < 128
         if self.caption:
             small = QFont(base)
             small.setPointSizeF(base.pointSizeF() * style.CAPTION_SCALE)
             painter.setFont(small)
-            painter.setPen(style.CAPTION_TEXT)
+            painter.setPen(style.CAPTION_ON_DARK if dark else style.CAPTION_TEXT)
             above = QRectF(self.box.left() - 20, self.box.top() - _CAPTION_HEIGHT, self.box.width() + 40, 17)
             painter.drawText(
                 above, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.caption
@@ -125,8 +127,7 @@ class NodeItem(QGraphicsItem):
             small.setPointSizeF(base.pointSizeF() * style.CAPTION_SCALE)
             small.setBold(True)
             painter.setFont(small)
-            dark = widget is not None and widget.palette().base().color().lightness() < 128
-            painter.setPen(style.PROBLEM_ON_DARK if dark else style.PROBLEM)  # on the view's background
+            painter.setPen(style.PROBLEM_ON_DARK if dark else style.PROBLEM)
             below = QRectF(
                 self.box.left() - 24, self.box.bottom() + 1, self.box.width() + 48, _PROBLEM_HEIGHT
             )

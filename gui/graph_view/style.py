@@ -45,7 +45,8 @@ EDGE_LABEL_SCALE = 0.85
 TEXT = QColor("#1b1b1b")
 VALUE_TEXT = QColor("#0d47a1")
 GRAD_TEXT = QColor("#b71c1c")
-CAPTION_TEXT = QColor("#607d8b")
+CAPTION_TEXT = QColor("#546e7a")
+CAPTION_ON_DARK = QColor("#b0bec5")
 EDGE = QColor("#90a4ae")
 #: The active node's outline, and the edges it reads on a forward / backward step.
 ACTIVE = QColor("#f9a825")

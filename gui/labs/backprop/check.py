@@ -254,10 +254,11 @@ def _epsilon_note(check: GradientCheck) -> str:
         if truncation > BUG_ABOVE
         else " Around ε = 1e-7 both stay small in float64."
     )
+    truncated = f"≈ {truncation:.1e}" if truncation > 0 else "too little to measure next to rounding"
     return (
         f"<br><i>Why ε matters:</i> at ε = {check.eps:g} the central difference is off by up to "
-        f"≈ {truncation:.1e} from truncation (the ε²·f‴/6 it leaves out: grows with ε) and "
-        f"≈ {rounding:.1e} from rounding (grows as ε shrinks), relative to the gradients.{advice}"
+        f"≈ {rounding:.1e} from rounding (grows as ε shrinks) and {truncated} from truncation (the "
+        f"ε²·f‴/6 it leaves out: grows with ε), relative to the gradients.{advice}"
     )
 
 

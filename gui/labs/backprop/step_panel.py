@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
 from engine.graph import BackwardStep, ForwardStep, Graph, Undefined, WalkState
@@ -30,15 +30,25 @@ def _formula(text: str) -> str:
 _NOTE_STYLE = "background: rgba(106,27,154,0.10); padding: 4px;"
 
 
-def _undefined(problem: Undefined | None) -> str:
+#: Text colours on the panel's background, per theme (dark: lighter shades, for contrast).
+_COLOURS = {
+    False: {"red": "#b71c1c", "green": "#1b5e20", "blue": "#1565c0", "input": "#2e7d32", "weight": "#e65100",
+            "muted": "#5f6368"},
+    True: {"red": "#ff8a80", "green": "#81c784", "blue": "#90caf9", "input": "#a5d6a7", "weight": "#ffb74d",
+           "muted": "#b0b6bc"},
+}  # fmt: skip
+
+
+def _undefined(problem: Undefined | None, colours: dict[str, str]) -> str:
     """Why the step's number is nan/inf, in red, or nothing."""
     if problem is None:
         return ""
-    return f"<p style='color:#b71c1c'><b>⚠ {escape(problem.cause)}</b>: {escape(problem.why)}</p>"
+    why = f"<b>⚠ {escape(problem.cause)}</b>: {escape(problem.why)}"
+    return f"<p style='color:{colours['red']}'>{why}</p>"
 
 
-def _product_colour(value: float) -> str:
-    return "#b71c1c" if value < 0 else "#1b5e20"
+def _product_colour(value: float, colours: dict[str, str]) -> str:
+    return colours["red"] if value < 0 else colours["green"]
 
 
 class StepPanel(QScrollArea):
@@ -57,6 +67,18 @@ class StepPanel(QScrollArea):
         self.setWidget(self.label)
         self.selected_html = ""
         self.note_html = ""
+        self._shown: tuple[Graph, WalkState, tuple[ForwardStep, ...]] | None = None
+
+    @property
+    def colours(self) -> dict[str, str]:
+        """The text colours for the current theme (the panel's background decides)."""
+        return _COLOURS[self.palette().base().color().lightness() < 128]
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A theme switch redraws the explanation in that theme's colours."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._shown is not None:
+            self.show_state(*self._shown)
 
     @property
     def text(self) -> str:
@@ -73,13 +95,15 @@ class StepPanel(QScrollArea):
 
     def show_state(self, graph: Graph, state: WalkState, forward: tuple[ForwardStep, ...]) -> None:
         """Explain ``state.step`` (or how to start / what is done)."""
+        self._shown = (graph, state, forward)
+        colours = self.colours
         n_forward = len(forward)
         step = state.step
         if step is None:
             body = (
                 "<h3>Ready</h3><p>Only the leaves are known: the "
-                "<span style='color:#2e7d32'><b>inputs</b></span> "
-                "(this data row) and the <span style='color:#e65100'><b>weights</b></span>.</p>"
+                f"<span style='color:{colours['input']}'><b>inputs</b></span> "
+                f"(this data row) and the <span style='color:{colours['weight']}'><b>weights</b></span>.</p>"
                 "<p>Press <b>→</b> (or <b>F</b>, Forward step) to evaluate the first node, <b>B</b> for "
                 "the next gradient, <b>Space</b> to play the whole pass, <b>←</b> to go back, <b>Home</b> "
                 "to start over.</p>"
@@ -104,9 +128,9 @@ class StepPanel(QScrollArea):
             for name, value in zip(step.inputs, step.input_values, strict=True)
         )
         return (
-            f"<h3>Forward step {step.index + 1} of {n_forward}: <span style='color:#1565c0'>"
+            f"<h3>Forward step {step.index + 1} of {n_forward}: <span style='color:{self.colours['blue']}'>"
             f"{escape(step.node)}</span></h3>"
-            f"{_formula(step.formula)}{_undefined(step.undefined)}{self.note_html}"
+            f"{_formula(step.formula)}{_undefined(step.undefined, self.colours)}{self.note_html}"
             f"<p>Rule: <b>{escape(step.rule)}</b><br>Reads: {reads}</p>"
             f"<p>{escape(step.node)} = {escape(node.expression)}</p>"
         )
@@ -117,7 +141,7 @@ class StepPanel(QScrollArea):
         n_backward = state.total - len(forward)
         out = graph.output
         title = (
-            f"<h3>Backward step {step.index + 1} of {n_backward}: <span style='color:#c62828'>"
+            f"<h3>Backward step {step.index + 1} of {n_backward}: <span style='color:{self.colours['red']}'>"
             f"∂{escape(out)}/∂{escape(step.node)}</span></h3>"
         )
         if not step.terms:
@@ -142,10 +166,11 @@ class StepPanel(QScrollArea):
                 f"{escape(term.consumer)}</b> ({escape(graph.nodes[term.consumer].label)})</td></tr>"
                 f"<tr><td>upstream ∂{escape(out)}/∂{escape(term.consumer)}</td>"
                 f"<td style=\"{_MONO}\" align='right'>{fmt(term.upstream)}</td></tr>"
-                f"<tr><td>local {escape(term.rule)}<br><span style='color:gray'>at {at}</span></td>"
+                f"<tr><td>local {escape(term.rule)}<br><span style='color:{self.colours['muted']}'>at {at}"
+                "</span></td>"
                 f"<td style=\"{_MONO}\" align='right'>{fmt(term.local)}</td></tr>"
                 f"<tr><td>product {fmt(term.upstream)} · {fmt(term.local)}</td>"
-                f"<td style=\"{_MONO} color:{_product_colour(term.product)}\" align='right'>"
+                f"<td style=\"{_MONO} color:{_product_colour(term.product, self.colours)}\" align='right'>"
                 f"<b>{fmt(term.product)}</b></td></tr>"
             )
         summed = ""
@@ -157,7 +182,7 @@ class StepPanel(QScrollArea):
         return (
             title
             + _formula(step.formula)
-            + _undefined(step.undefined)
+            + _undefined(step.undefined, self.colours)
             + self.note_html
             + "<p>Chain rule: upstream gradient × local derivative, one product per path.</p>"
             + f"<table width='100%' cellspacing='2'>{''.join(rows)}</table>"

@@ -31,6 +31,8 @@ class GraphView(QGraphicsView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphView")
+        self.setAccessibleName("Computational graph")
+        self.setToolTip("Click a node to describe it; wheel zooms, drag pans, + − 0 zoom and fit")
         self.graph_scene = QGraphicsScene(self)
         self.setScene(self.graph_scene)
         self.setRenderHints(

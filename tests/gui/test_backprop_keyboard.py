@@ -135,3 +135,53 @@ def test_ctrl_tab_walks_the_views_from_inside_them(qtbot, lab):
     lab.rules.setFocus()
     QTest.keyClick(lab.rules, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
     assert lab.views.currentIndex() == 0  # wraps around
+
+
+@pytest.fixture
+def small_lab(qtbot, tmp_store):
+    widget = BackpropLabWidget(LABS["backprop"], tmp_store)
+    qtbot.addWidget(widget)
+    yield widget
+    widget.runner.stop_and_wait(5000)
+
+
+def test_race_settings_fit_a_1024_wide_window(qtbot, small_lab):
+    """Issue: at 1024×768 the race settings scrolled sideways and the check boxes were clipped."""
+    from PySide6.QtWidgets import QCheckBox, QScrollArea
+
+    small_lab.resize(1024, 768)
+    small_lab.show()
+    qtbot.waitExposed(small_lab)
+    small_lab.show_race()
+    QApplication.processEvents()
+    scroll = next(
+        w for w in small_lab.race_page.settings.findChildren(QScrollArea) if w.widget() is small_lab.form
+    )
+    assert not scroll.horizontalScrollBar().isVisible()
+    assert scroll.viewport().width() >= small_lab.form.minimumSizeHint().width()
+    for box in small_lab.form.findChildren(QCheckBox):
+        assert box.width() >= box.sizeHint().width(), box.text()
+        assert scroll.viewport().rect().contains(box.mapTo(scroll.viewport(), box.rect().topRight()))
+
+
+def test_at_1280x720_the_chain_rule_formula_shows_and_the_numbers_are_readable(qtbot, small_lab):
+    """Issue: the chain-rule panel was cut mid-formula and graph numbers were ~7 px tall."""
+    from PySide6.QtGui import QFont
+
+    from gui.graph_view import style
+
+    small_lab.resize(1280, 720)
+    small_lab.show()
+    qtbot.waitExposed(small_lab)
+    explorer = small_lab.explorer
+    small_lab.prepare_screenshot("")  # mid-backward-pass, on a node with two chain-rule paths
+    QApplication.processEvents()
+    panel = explorer.step_panel
+    formula_line = explorer.state.step.formula.split(" = ")[0]
+    label = panel.label
+    text_top = label.fontMetrics().height() * 3  # title and formula come first
+    assert formula_line in panel.text.splitlines()[1] and panel.viewport().height() > text_top
+    # A value's font on screen: the view's scale × the node text's size in scene units (pixels).
+    font = QFont()
+    pixels = font.pointSizeF() * style.TEXT_SCALE * explorer.logicalDpiY() / 72 * explorer.view.zoom_level
+    assert pixels >= 11.0, pixels  # digits ≈ 0.73 of that: 8 px or more

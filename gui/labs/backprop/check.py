@@ -69,6 +69,7 @@ class CheckPanel(QWidget):
         self.eps_edit.setObjectName("epsEdit")
         self.eps_edit.setMaximumWidth(110)
         self.eps_edit.setToolTip("ε of the central difference (e.g. 1e-7, 1e-4); Enter applies")
+        self.eps_edit.setAccessibleName("Epsilon of the central difference")
         self.eps_error = QLabel()
         self.eps_error.setStyleSheet("color: #b71c1c;")
         top = QHBoxLayout()
@@ -151,6 +152,8 @@ class CheckPanel(QWidget):
 
 def _table(what: str) -> QTableWidget:
     table = QTableWidget(0, 5)
+    table.setAccessibleName(f"Gradient check per {what}")
+    table.setTabKeyNavigation(False)  # Tab moves on; arrows move between cells
     table.setHorizontalHeaderLabels([what, "analytic g", "numeric g̃", "relative error", "check"])
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)

@@ -78,11 +78,14 @@ class InputsPanel(QWidget):
         self.grader_button.setToolTip(
             "Every weight 0.1, the graders' setting (with their numbers: Data row ▸ Graders' row)"
         )
+        self.grader_button.setAccessibleName("All weights 0.1")
         self.random_button = QPushButton("Random N(0, 0.01)")
+        self.random_button.setAccessibleName("Random weights")
         self.random_button.setToolTip("Draw the weights from N(0, 0.01²) with this seed (as the race does)")
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, 99_999)
         self.seed_box.setPrefix("seed ")
+        self.seed_box.setAccessibleName("Seed of the random weights")
         self.seed_box.setToolTip("Seed of the random weights (the race's seed gives its starting point)")
         presets = QHBoxLayout()
         presets.addWidget(self.grader_button)
@@ -103,6 +106,7 @@ class InputsPanel(QWidget):
         self.row_box.setAccessibleName("Data row")
         self.graders_row_button = QPushButton("Graders' row")
         self.graders_row_button.setObjectName("gradersRowButton")
+        self.graders_row_button.setAccessibleName("Graders' row")
         self.graders_row_button.setToolTip(
             "A constructed row on which w = 0.1 gives the assignment graders' expected values; "
             "shows theirs beside this app's"
@@ -192,6 +196,8 @@ class InputsPanel(QWidget):
         label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         box = ValueBox()
         box.setObjectName(f"value_{name}")
+        box.setAccessibleName(name)
+        box.setToolTip(f"{name}: type a number (1e-3 works); Enter applies")
         box.setProperty("leaf", name)
         box.valueChanged.connect(slot)
         grid.addWidget(label, row, col * 2)

@@ -76,8 +76,10 @@ class GraphExplorer(QWidget):
         self.walk = Walkthrough(session.graph, session.feeds())
         self.state: WalkState = self.walk.state()
         self.selected = ""
-        #: Extra lines beside a step, by (phase, node id): e.g. the graders' expected value at ``exp``.
+        #: Extra lines beside a step, by (phase, node id), set by other views (an exercise, say).
         self.step_notes: dict[tuple[str, str], str] = {}
+        #: The graders' expected values beside their steps, while the graders' row is loaded.
+        self.graders_notes: dict[tuple[str, str], str] = {}
 
         self.view = GraphView()
         self.step_panel = StepPanel()
@@ -324,7 +326,7 @@ class GraphExplorer(QWidget):
         self.legend.set_output(self.session.graph.output)
         if self.session.is_assignment:
             self.expression.clear()  # it described the previous graph (issue: stale text stayed)
-        self.step_notes = step_notes(self.session)
+        self.graders_notes = step_notes(self.session)
         self.refresh()
 
     @Slot()
@@ -333,7 +335,7 @@ class GraphExplorer(QWidget):
         position = self.walk.position
         self.walk = Walkthrough(self.session.graph, self.session.feeds())
         self.walk.seek(position)
-        self.step_notes = step_notes(self.session)
+        self.graders_notes = step_notes(self.session)
         self.refresh()
 
     def set_step_notes(self, notes: dict[tuple[str, str], str]) -> None:
@@ -383,8 +385,9 @@ class GraphExplorer(QWidget):
         self.view.show_state(texts, state.active_node, state.active_edges, mode, labels, problems)
         self._show_undefined(graph)
         self.step_panel.set_selected(graph, self.selected, state)
-        note = self.step_notes.get((mode, state.active_node or "")) if state.step is not None else None
-        self.step_panel.set_note(note or "")
+        key = (mode, state.active_node or "")
+        notes = [n for n in (self.graders_notes.get(key), self.step_notes.get(key)) if n]
+        self.step_panel.set_note("\n".join(notes) if state.step is not None else "")
         self.step_panel.show_state(graph, state, self.walk.forward_steps)
         n_forward = len(self.walk.forward_steps)
         done_forward = min(state.position, n_forward)

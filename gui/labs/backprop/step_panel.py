@@ -90,8 +90,9 @@ class StepPanel(QScrollArea):
         return document.toPlainText()
 
     def set_note(self, text: str) -> None:
-        """A line shown under the step's title, beside its numbers ('' for none); plain text."""
-        self.note_html = f"<p style='{_NOTE_STYLE}'>{escape(text)}</p>" if text else ""
+        """Lines shown under the step's formula, beside its numbers ('' for none); plain text."""
+        lines = "<br>".join(escape(line) for line in text.splitlines())
+        self.note_html = f"<p style='{_NOTE_STYLE}'>{lines}</p>" if text else ""
 
     def show_state(self, graph: Graph, state: WalkState, forward: tuple[ForwardStep, ...]) -> None:
         """Explain ``state.step`` (or how to start / what is done)."""

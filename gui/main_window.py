@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from engine.jobs import LabSpec
 from engine.labs import LABS
 from engine.runs import RunStore
-from gui import theme
+from gui import answer_free, theme
 from gui.home_page import HomePage
 from gui.tf_warmup import TensorFlowWarmup
 from gui.workers import LIVE_RUNNERS
@@ -40,6 +40,7 @@ SHORTCUTS = (
     ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),
     ("Backprop lab: → ← Space Home", "Forward/backward step, step back, play/pause, reset"),
+    ("Practice tab: Ctrl+S / Ctrl+Return", "Save (and grade) / grade the file in the editor"),
 )
 
 
@@ -195,6 +196,14 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             self.theme_actions[key] = action
         view.addSeparator()
+        self.answer_free_action = self._action(view, "&Answer-free mode", self.set_answer_free)
+        self.answer_free_action.setCheckable(True)
+        self.answer_free_action.setChecked(answer_free.mode().enabled)
+        self.answer_free_action.setToolTip(
+            "For lab sessions: hide the measured outcomes in About texts and our numbers in grades "
+            "until a learner reveals them (DLLAB_ANSWER_FREE=1 turns it on at start)"
+        )
+        view.addSeparator()
         self._action(view, "&Larger font", lambda: self.set_font_size(self.font_size + 1), "Ctrl++")
         self._action(view, "&Smaller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
         self._action(view, "&Default font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
@@ -258,6 +267,11 @@ class MainWindow(QMainWindow):
         )
         box.setModal(False)
         box.show()
+
+    @Slot(bool)
+    def set_answer_free(self, enabled: bool) -> None:
+        """Switch answer-free mode (remembered); every About text and Practice tab follows."""
+        answer_free.mode().set_enabled(enabled)
 
     # --- theme, font, settings -----------------------------------------------------------------
 

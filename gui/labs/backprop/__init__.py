@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.jobs import Cancelled, CancelToken, EpochEnded, Finished, LabResult, LabSpec
 from engine.labs.backprop import EPOCH_LOSS_TITLES, OPTIMIZERS
@@ -19,6 +28,8 @@ from engine.labs.backprop.data import DataFileError
 from engine.runs import RunStore
 from gui.labs.backprop.check import CheckPanel
 from gui.labs.backprop.explorer import GraphExplorer
+from gui.labs.backprop.practice_hooks import PracticeOnGraph
+from gui.labs.backprop.quiz import QuizBar
 from gui.labs.backprop.race import FinalWeightsTable
 from gui.labs.backprop.race_page import RacePage
 from gui.labs.backprop.race_plots import OptimizerPlots
@@ -76,6 +87,13 @@ class BackpropLabWidget(TrainingLabWidget):
         self.views.currentChanged.connect(self._on_view_changed)
         self.form.sig_value_changed.connect(self._on_form_changed)
         self.final_weights.load_button.clicked.connect(self.show_graph)
+        # Practice: the prediction quiz under the explorer's toolbar, grades drawn on the graph.
+        self.quiz = QuizBar(self.explorer)
+        explorer_box = self.explorer.layout()
+        assert isinstance(explorer_box, QVBoxLayout)
+        explorer_box.insertWidget(1, self.quiz)
+        assert self.practice is not None  # every registered lab has exercises
+        self.practice_on_graph = PracticeOnGraph(self.practice, self.explorer, self.views)
 
     def _fit_form_to_its_column(self) -> None:
         # Two optimizer check boxes per row, and no sideways scrolling: the column is ~300 px wide.
@@ -140,7 +158,8 @@ class BackpropLabWidget(TrainingLabWidget):
         """Opening the tab puts focus on the graph, so → ← Space Home step right away."""
         super().showEvent(event)
         if self.views.currentWidget() is self.explorer:
-            QTimer.singleShot(0, self.explorer.view.setFocus)
+            view = self.explorer.view
+            QTimer.singleShot(0, view, view.setFocus)  # with the view as context: dropped once it is gone
 
     @Slot()
     def show_graph(self) -> None:

@@ -10,6 +10,7 @@ expected value), :meth:`StepPanel.set_selected` a note on a clicked node.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import QEvent, Qt
@@ -67,6 +68,8 @@ class StepPanel(QScrollArea):
         self.setWidget(self.label)
         self.selected_html = ""
         self.note_html = ""
+        #: Extra HTML for a state (the Practice tab puts the learner's numbers beside ours here).
+        self.annotate: Callable[[WalkState], str] | None = None
         self._shown: tuple[Graph, WalkState, tuple[ForwardStep, ...]] | None = None
 
     @property
@@ -120,7 +123,8 @@ class StepPanel(QScrollArea):
                 "gradients are what an optimizer uses (see <i>Gradient check</i> to verify them "
                 "numerically).</p>"
             )
-        self.label.setText(body + self.selected_html)
+        extra = self.annotate(state) if self.annotate is not None else ""
+        self.label.setText(body + extra + self.selected_html)
 
     def _forward_html(self, graph: Graph, step: ForwardStep, n_forward: int) -> str:
         node = graph.nodes[step.node]

@@ -1,0 +1,40 @@
+"""JSON that scripts can rely on: plain types only, and the fixed keys of ``run --json``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from engine import params as params_module
+from engine.jobs import LabResult
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON types: numpy scalars/arrays become numbers/lists, NaN and ±inf become null."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy array or scalar
+        return to_jsonable(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def result_json(lab_id: str, params: Any, result: LabResult) -> dict[str, Any]:
+    """The ``--json`` object: the fixed keys, then the lab's own ``extra`` keys beside them."""
+    document: dict[str, Any] = {
+        "lab": lab_id,
+        "params": params_module.as_dict(params),
+        "seed": getattr(params, "seed", None),
+        "history": dict(result.history),
+        "markers": [{"epoch": m.epoch, "kind": m.kind, "text": m.text} for m in result.markers],
+        "test": dict(result.test),
+        "artifacts": dict(result.artifacts),
+    }
+    for key, value in result.extra.items():
+        document.setdefault(key, value)
+    return to_jsonable(document)

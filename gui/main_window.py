@@ -26,6 +26,7 @@ from engine.runs import RunStore
 from gui import answer_free, theme
 from gui.home_page import HomePage
 from gui.tf_warmup import TensorFlowWarmup
+from gui.widgets.message_bar import MessageBar
 from gui.workers import LIVE_RUNNERS
 
 if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when first opened
@@ -82,7 +83,17 @@ class MainWindow(QMainWindow):
         self.runs_holder = QWidget()
         QVBoxLayout(self.runs_holder).setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self.runs_holder, "Runs")
-        self.setCentralWidget(self.tabs)
+        # Problems with the run store (moved aside, read-only, full disk) are said here, once each.
+        self.store_bar = MessageBar()
+        self._store_problem_shown: str | None = None
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.store_bar)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.show_store_problem()
 
         self.tf_label = QLabel("TensorFlow: not loaded")
         self.job_label = QLabel("")
@@ -163,7 +174,17 @@ class MainWindow(QMainWindow):
     def _on_job_running_changed(self, running: bool) -> None:
         if not running and self.runs_page is not None:
             self.runs_page.refresh()
+        if not running:
+            self.show_store_problem()
         self.report_tensorflow_if_loaded()
+
+    def show_store_problem(self) -> None:
+        """Show the run store's latest problem in the window's message bar, once."""
+        problem = self.store.problem
+        if problem and problem != self._store_problem_shown:
+            self._store_problem_shown = problem
+            level = "warning" if self.store.writable else "error"
+            self.store_bar.show_message(problem, level)
 
     def report_tensorflow_if_loaded(self) -> None:
         """If a job already imported TensorFlow, let the status bar say so (the warm-up is idempotent

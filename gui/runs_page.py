@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.runs import RunStore, RunSummary
+from engine.runs import RunStore, RunSummary, StoreError
 from gui.plots.live_curves import LiveCurves, default_group
 from gui.widgets.message_bar import MessageBar
 
@@ -75,10 +75,14 @@ class RunsPage(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        """Reload the table from the store."""
+        """Reload the table from the store (a store that cannot be read says so in the message bar)."""
         lab = self.lab_filter.currentText()
-        self.summaries = self.store.runs(None if lab == "all labs" else lab)
-        labs = sorted({s.lab for s in self.store.runs()})
+        try:
+            self.summaries = self.store.runs(None if lab == "all labs" else lab)
+            labs = sorted({s.lab for s in self.store.runs()})
+        except StoreError as exc:
+            self.summaries, labs = [], []
+            self.message_bar.show_message(str(exc), "error")
         if [self.lab_filter.itemText(i) for i in range(1, self.lab_filter.count())] != labs:
             self.lab_filter.blockSignals(True)
             self.lab_filter.clear()
@@ -117,7 +121,12 @@ class RunsPage(QWidget):
         """Overlay the curves of every selected run."""
         self.curves.clear()
         for run_id in self.selected_ids():
-            for name, points in self.store.history(run_id).items():
+            try:
+                history = self.store.history(run_id)
+            except StoreError as exc:
+                self.message_bar.show_message(str(exc), "error")
+                return
+            for name, points in history.items():
                 for epoch, value in points:
                     self.curves.add_point(f"#{run_id} {name}", epoch, value)
 
@@ -125,8 +134,13 @@ class RunsPage(QWidget):
     def delete_selected(self) -> None:
         """Delete the selected runs (their files on disk are left alone)."""
         ids = self.selected_ids()
-        for run_id in ids:
-            self.store.delete_run(run_id)
+        try:
+            for run_id in ids:
+                self.store.delete_run(run_id)
+        except StoreError as exc:
+            self.refresh()
+            self.message_bar.show_message(str(exc), "error")
+            return
         self.refresh()
         if ids:
             self.message_bar.show_message(f"deleted {len(ids)} run(s)", "info")
@@ -143,5 +157,8 @@ class RunsPage(QWidget):
             rows = self.store.export_csv(ids, path)
         except OSError as exc:
             self.message_bar.show_message(f"could not write {path}: {exc.strerror or exc}", "error")
+            return
+        except StoreError as exc:
+            self.message_bar.show_message(str(exc), "error")
             return
         self.message_bar.show_message(f"exported {len(ids)} run(s), {rows} rows, to {path}", "success")

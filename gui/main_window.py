@@ -24,6 +24,7 @@ from engine.jobs import LabSpec
 from engine.labs import LABS
 from engine.runs import RunStore
 from gui import theme
+from gui.app_icon import app_icon
 from gui.home_page import HomePage
 from gui.tf_warmup import TensorFlowWarmup
 from gui.workers import LIVE_RUNNERS
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store: RunStore | None = None, warm_tensorflow: bool = True) -> None:
         super().__init__()
         self.setWindowTitle("Deep Learning Lab")
+        self.setWindowIcon(app_icon())
         self.store = store if store is not None else RunStore()
         self.settings = QSettings()
         self.tabs = QTabWidget()

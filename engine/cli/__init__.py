@@ -38,12 +38,13 @@ from engine.cli.core import (
     UsageError,
 )
 from engine.cli.core import main as run_commands
+from engine.cli.desktop_cmd import INSTALL_DESKTOP
 from engine.cli.json_output import result_json, to_jsonable
 from engine.cli.list_cmd import LIST
 from engine.cli.run_cmd import RUN
 
 #: The engine's commands, in the order ``--help`` lists them.
-COMMANDS: tuple[Command, ...] = (LIST, RUN, ASSETS)
+COMMANDS: tuple[Command, ...] = (LIST, RUN, ASSETS, INSTALL_DESKTOP)
 
 __all__ = [
     "COMMANDS",

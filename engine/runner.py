@@ -81,15 +81,18 @@ def execute(
     token: CancelToken,
     sink: Emit,
     store: RunStore | None = None,
+    name: str = "",
+    note: str = "",
 ) -> Finished | Cancelled | Failed:
-    """Run ``spec.run(params, token, emit)``, recording it, and emit exactly one terminal event.
+    """Run ``spec.run(params, token, emit)``, recording it (with the user's ``name`` and ``note`` for
+    it, if any), and emit exactly one terminal event.
 
     Returns:
         The terminal event that was emitted (Finished, Cancelled or Failed).
     """
     params_dict = params_module.as_dict(params)
     seed = int(getattr(params, "seed", 0))
-    run_id = store.start_run(spec.id, params_dict, seed) if store is not None else None
+    run_id = store.start_run(spec.id, params_dict, seed, name, note) if store is not None else None
     emit = _Recorder(sink, store, run_id)
     emit(Started(spec.id, params_dict, seed, int(getattr(params, "epochs", 0))))
     outcome: Finished | Cancelled | Failed

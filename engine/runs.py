@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import paths
+from engine.run_labels import RunLabels
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -69,6 +70,8 @@ class RunSummary:
     ended: float | None
     final_metrics: dict[str, float]
     message: str
+    name: str = ""
+    note: str = ""
 
     @property
     def duration(self) -> float | None:
@@ -81,7 +84,7 @@ def default_path() -> Path:
     return paths.data_dir() / "runs.sqlite"
 
 
-class RunStore:
+class RunStore(RunLabels):
     """A connection to the run store; safe to share between the GUI thread and a worker thread.
 
     Args:
@@ -96,6 +99,7 @@ class RunStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._labelled = self._upgrade()
         self._mark_interrupted()
 
     def close(self) -> None:
@@ -105,14 +109,18 @@ class RunStore:
 
     # --- writing --------------------------------------------------------------------------------
 
-    def start_run(self, lab: str, params: dict[str, Any], seed: int) -> int:
-        """Insert a ``running`` run and return its id (committed at once)."""
+    def start_run(self, lab: str, params: dict[str, Any], seed: int, name: str = "", note: str = "") -> int:
+        """Insert a ``running`` run and return its id (committed at once); ``name`` and ``note`` are
+        the user's label for it (see :meth:`set_label`)."""
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO runs (lab, params, seed, status, started, pid) VALUES (?, ?, ?, ?, ?, ?)",
                 (lab, json.dumps(params, sort_keys=True), seed, "running", time.time(), os.getpid()),
             )
-            return int(cursor.lastrowid or 0)
+            run_id = int(cursor.lastrowid or 0)
+        if name or note:
+            self.set_label(run_id, name, note)
+        return run_id
 
     def add_epoch(self, run_id: int, epoch: int, metrics: dict[str, float]) -> None:
         """Record one epoch's metrics in a single transaction (the per-epoch commit)."""
@@ -159,16 +167,19 @@ class RunStore:
     # --- reading --------------------------------------------------------------------------------
 
     def runs(self, lab: str | None = None) -> list[RunSummary]:
-        """All runs, newest first (optionally of one lab)."""
-        query = "SELECT id, lab, params, seed, status, started, ended, final_metrics, message FROM runs"
+        """All runs, newest first (optionally of one lab); runs in the trash are left out."""
+        query = "SELECT id, lab, params, seed, status, started, ended, final_metrics, message, "
+        query += self._label_columns()
         args: tuple[Any, ...] = ()
         if lab is not None:
-            query += " WHERE lab=?"
+            query += " AND lab=?"
             args = (lab,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY id DESC", args).fetchall()
         return [
-            RunSummary(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5], r[6], json.loads(r[7]), r[8])
+            RunSummary(
+                r[0], r[1], json.loads(r[2]), r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9], r[10]
+            )
             for r in rows
         ]
 

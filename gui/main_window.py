@@ -3,6 +3,8 @@ TensorFlow's state and the current job's progress; File / View / Help menus; per
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,8 @@ from gui.workers import LIVE_RUNNERS
 if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when first opened
     from gui.runs_page import RunsPage
     from gui.widgets.training_lab import TrainingLabWidget
+
+log = logging.getLogger(__name__)
 
 SHORTCUTS = (
     ("Ctrl+R", "Run the current lab"),
@@ -316,4 +320,12 @@ class MainWindow(QMainWindow):
             runner.stop_and_wait(10_000)
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("last_tab", self.tab_names()[self.tabs.currentIndex()])
+        self._empty_run_trash()
         event.accept()
+
+    def _empty_run_trash(self) -> None:
+        """Runs deleted on the Runs page could be undone until now: delete them for good."""
+        try:
+            self.store.empty_trash()
+        except sqlite3.Error as exc:  # the runs stay hidden in the trash; the next close tries again
+            log.warning("could not empty the run trash: %s", exc)

@@ -28,6 +28,7 @@ from engine.runs import RunStore
 from gui import theme
 from gui.app_icon import app_icon
 from gui.home_page import HomePage
+from gui.sessions import LabSessions, SessionFiles
 from gui.tf_warmup import TensorFlowWarmup
 from gui.workers import LIVE_RUNNERS
 
@@ -41,6 +42,7 @@ SHORTCUTS = (
     ("Ctrl+R", "Run the current lab"),
     ("Esc", "Stop the current lab's job"),
     ("Ctrl+O", "Open data for the current lab"),
+    ("Ctrl+S / Ctrl+Shift+O", "Save / open a session (every lab's settings, the runs compared)"),
     ("Ctrl+1 … Ctrl+8", "Go to tab 1 … 8"),
     ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),
@@ -99,6 +101,8 @@ class MainWindow(QMainWindow):
         self.first_paint_time: float | None = None
         self.tensorflow_loaded_at_first_paint: bool | None = None
 
+        self.sessions = LabSessions(self.settings, self.lab_widget, self)
+        self.session_files = SessionFiles(self, self.sessions)
         self._build_menus()
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._restore_settings()
@@ -142,6 +146,7 @@ class MainWindow(QMainWindow):
             holder.box.addWidget(widget)
             widget.show()  # a layout shows a new child only on the next event-loop pass
             holder.lab_widget = widget
+            self.sessions.attach(widget)
         return holder.lab_widget
 
     def current_lab_widget(self) -> TrainingLabWidget | None:
@@ -156,13 +161,19 @@ class MainWindow(QMainWindow):
             self.lab_widget(current.spec.id)
         elif current is self.runs_holder:
             if self.runs_page is None:
-                from gui.runs_page import RunsPage
-
-                self.runs_page = RunsPage(self.store)
-                self.runs_holder.layout().addWidget(self.runs_page)
-                self.runs_page.show()
+                self.ensure_runs_page()
             else:
                 self.runs_page.refresh()
+
+    def ensure_runs_page(self) -> RunsPage:
+        """The Runs page, built if it was not yet (without switching to its tab)."""
+        if self.runs_page is None:
+            from gui.runs_page import RunsPage
+
+            self.runs_page = RunsPage(self.store)
+            self.runs_holder.layout().addWidget(self.runs_page)
+            self.runs_page.show()
+        return self.runs_page
 
     @Slot(bool)
     def _on_job_running_changed(self, running: bool) -> None:
@@ -189,6 +200,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open data…", self.open_data, QKeySequence.StandardKey.Open)
+        file_menu.addSeparator()
+        self._action(file_menu, "Open &session…", self.session_files.open_session, "Ctrl+Shift+O")
+        self._action(
+            file_menu, "&Save session…", self.session_files.save_session, QKeySequence.StandardKey.Save
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         run_menu = self.menuBar().addMenu("&Run")
@@ -318,6 +334,7 @@ class MainWindow(QMainWindow):
             runner.stop()
         for runner in runners:
             runner.stop_and_wait(10_000)
+        self.sessions.remember_all()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("last_tab", self.tab_names()[self.tabs.currentIndex()])
         self._empty_run_trash()

@@ -18,6 +18,7 @@ from engine.labs.backprop.data import DataFileError
 from engine.runs import RunStore
 from gui.labs.backprop.check import CheckPanel
 from gui.labs.backprop.explorer import GraphExplorer
+from gui.labs.backprop.memory import ExplorerMemory
 from gui.labs.backprop.race import FinalWeightsTable, race_group
 from gui.labs.backprop.rules import RulesPanel
 from gui.labs.backprop.session import GraphSession
@@ -40,6 +41,8 @@ class BackpropLabWidget(TrainingLabWidget):
         self.rules = RulesPanel()
         self.final_weights = FinalWeightsTable(self.session)
         self.curves.group_of = race_group
+        # Remembered across restarts and saved in session files, beside the race's settings.
+        self.session_extras = ExplorerMemory(self.explorer, self.session)
 
         # The inherited curves page becomes the race page: curves on top, final weights below.
         curves_page = self.views.widget(0)

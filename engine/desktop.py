@@ -15,12 +15,12 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from engine.atomic import atomic_write_bytes
 from engine.desktop_entry_check import entry_problems
 
 APP_ID = "deep-learning-lab"
@@ -143,11 +143,13 @@ def install(home: Path | None = None, python: Path | None = None, main_py: Path 
         created.update(str(d) for d in _missing_parents(path))
     try:
         for path, data in files.items():
-            _write_atomically(path, data)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, data, mode=0o644)
             report.written.append(path)
         stale = {Path(p) for p in record.get("files", {})} - set(files)
         _remove_unchanged(stale, record.get("files", {}), report)
-        _write_atomically(
+        (home / RECORD).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(
             home / RECORD,
             json.dumps(
                 {
@@ -221,16 +223,3 @@ def _missing_parents(path: Path) -> list[Path]:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

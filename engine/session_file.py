@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import params as params_module
+from engine.atomic import atomic_write_bytes
 from engine.params import ParamError, ParamInfo
 
 FORMAT = "deep-learning-lab session"
@@ -58,16 +58,7 @@ def document(labs: Mapping[str, Mapping[str, Any]], compare: list[dict[str, Any]
 def write(path: Path | str, doc: Mapping[str, Any]) -> None:
     """Write ``doc`` as indented UTF-8 JSON; written to a temporary name and renamed, so a failure
     never leaves half a file. Raises OSError."""
-    target = Path(path)
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def read(path: Path | str, lab_params: Mapping[str, type]) -> Session:

@@ -43,6 +43,8 @@ SHORTCUTS = (
     ("Esc", "Stop the current lab's job"),
     ("Ctrl+O", "Open data for the current lab"),
     ("Ctrl+S / Ctrl+Shift+O", "Save / open a session (every lab's settings, the runs compared)"),
+    ("Ctrl+Shift+E", "Export the plot or drawing you clicked as PNG/SVG (also its corner button)"),
+    ("Runs page: Del, Ctrl+Z", "Delete the selected runs (asks first); undo the delete"),
     ("Ctrl+1 … Ctrl+8", "Go to tab 1 … 8"),
     ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),

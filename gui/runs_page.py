@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from engine.run_compare import variant
 from engine.runs import RunStore, RunSummary
+from gui.picture_export import add_picture_export
 from gui.plots.live_curves import LiveCurves, default_group
 from gui.run_comparison import ParamDiffTable, RunColours, RunLegend, run_title, swatch
 from gui.run_details import RunDetails
@@ -67,6 +68,8 @@ class RunsPage(QWidget):
         comparison_box.setContentsMargins(0, 0, 0, 0)
         comparison_box.addWidget(self.curves, 1)
         comparison_box.addWidget(self.legend)
+        # Exported as one picture: the curves with the legend that says which colour is which run.
+        add_picture_export(self.comparison, target=self.comparison, name="runs-comparison")
         self.details = RunDetails(store)
         self.params_diff = ParamDiffTable()
         refresh = QPushButton("Refresh")

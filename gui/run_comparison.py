@@ -60,7 +60,9 @@ def swatch(colour: str, size: int = 12) -> QIcon:
     """A small square of ``colour`` (table headers and cells)."""
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor(colour))
-    return QIcon(pixmap)
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)  # the same colour on a selected row, not tinted
+    return icon
 
 
 class RunLegend(QLabel):
@@ -100,8 +102,9 @@ class ParamDiffTable(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # The runs share the width: every run stays in view, long titles elide (tooltips have them).
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.caption)
@@ -137,7 +140,4 @@ class ParamDiffTable(QWidget):
                 item = QTableWidgetItem(value)
                 item.setToolTip(f"{name} = {value}")
                 self.table.setItem(row, column, item)
-        self.table.resizeColumnsToContents()
-        for column in range(self.table.columnCount()):  # long values are elided (tooltip has them)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 220))
         self.table.setVisible(bool(runs))

@@ -60,8 +60,12 @@ class RunsPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)  # one line per run; long metrics are elided (tooltip has them)
         self.colours = RunColours()
-        self.curves = LiveCurves(group_of=_overlay_group, colour_of=self.colours.of_curve, legends=False)
+        # Three plots a row: a comparison has many metrics and the page is wider than it is tall.
+        self.curves = LiveCurves(
+            group_of=_overlay_group, columns=3, colour_of=self.colours.of_curve, legends=False
+        )
         self.legend = RunLegend()
         self.comparison = QWidget()
         comparison_box = QVBoxLayout(self.comparison)
@@ -99,7 +103,7 @@ class RunsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(bottom)
-        splitter.setSizes([300, 500])
+        splitter.setSizes([240, 560])
         box = QVBoxLayout(self)
         box.addWidget(self.message_bar)
         box.addLayout(toolbar)
@@ -173,6 +177,20 @@ class RunsPage(QWidget):
         self.table.blockSignals(False)
         self.select_runs(selected)
 
+    def use_store(self, store: RunStore) -> None:
+        """Show another run store's runs (README pictures use a throw-away one)."""
+        self.store = self.details.store = store
+        self.deleted.clear()
+        self.undo_button.setEnabled(False)
+        self.refresh()
+
+    def prepare_screenshot(self, view: str) -> None:
+        """README pictures: 'compare' → three runs compared; 'annotated' → a named run with its note
+        (real runs, recorded in a throw-away store: gui/runs_screenshot.py)."""
+        from gui import runs_screenshot
+
+        runs_screenshot.prepare(self, view)
+
     def selected_ids(self) -> list[int]:
         """Ids of the selected runs, top to bottom."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
@@ -206,7 +224,7 @@ class RunsPage(QWidget):
             for name, points in self.store.history(run_id).items():
                 for epoch, value in points:
                     self.curves.add_point(f"#{run_id} {name}", epoch, value)
-        self.legend.set_runs([(run_title(s), colours[s.id]) for s in runs] if len(runs) > 1 else [])
+        self.legend.set_runs([(run_title(s), colours[s.id]) for s in runs])
         self.params_diff.show_runs(runs, colours)
         self.details.show_runs(runs)
 
@@ -220,8 +238,7 @@ class RunsPage(QWidget):
                 self.table.item(row, _NAME).setToolTip(self.summaries[row].note or "no note yet")
         runs = [s for s in self.summaries if s.id in self.colours.colours]
         self.params_diff.show_runs(runs, self.colours.colours)
-        if len(runs) > 1:
-            self.legend.set_runs([(run_title(s), self.colours.colours[s.id]) for s in runs])
+        self.legend.set_runs([(run_title(s), self.colours.colours[s.id]) for s in runs])
 
     @Slot(str)
     def _show_error(self, text: str) -> None:

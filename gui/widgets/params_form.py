@@ -100,10 +100,11 @@ class ParamsForm(QWidget):
         self.reset_button.setObjectName("resetParams")
         self.reset_button.setToolTip("Put every setting of this form back to its default")
         self.reset_button.clicked.connect(self.reset_to_defaults)
+        self.reset_button.setFlat(True)  # above the fields, where it is seen without scrolling
         reset_row = QHBoxLayout()
         reset_row.addStretch(1)
         reset_row.addWidget(self.reset_button)
-        layout.addRow(reset_row)
+        layout.insertRow(0, reset_row)
 
     def _make_editor(self, info: ParamInfo) -> QWidget:
         changed = lambda *_: self._changed(info.name)  # noqa: E731 - runs in the GUI thread

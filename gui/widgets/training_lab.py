@@ -7,6 +7,7 @@ or :meth:`show_result` to draw its extras; the engine's numbers are only formatt
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -49,6 +50,7 @@ from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
 from gui.plots.live_curves import MARKER_COLOURS, LiveCurves
 from gui.widgets.message_bar import MessageBar
+from gui.widgets.tensorboard_panel import TensorBoardPanel
 from gui.workers import JobRunner
 
 
@@ -114,6 +116,11 @@ class TrainingLabWidget(QWidget):
         self.add_view("Decisions", self.timeline)
         self.add_view("Results", self.results_table)
         self.add_view("Log", self.log_view)
+        # Every Keras lab has a TensorBoard switch; its logs get one shared panel.
+        self.tensorboard: TensorBoardPanel | None = None
+        if "tensorboard" in {f.name for f in dataclasses.fields(spec.params_type)}:
+            self.tensorboard = TensorBoardPanel(spec.id)
+            self.add_view("TensorBoard", self.tensorboard)
 
         # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest.
         text = self.about_markdown()
@@ -252,6 +259,8 @@ class TrainingLabWidget(QWidget):
         rows += [(f"file: {k}", v) for k, v in result.artifacts.items()]
         self.results_table.setRowCount(0)
         self.add_result_rows(rows)
+        if self.tensorboard is not None:
+            self.tensorboard.show_logs(result.artifacts.get("tensorboard", ""))
         if result.test:
             self.views.setCurrentWidget(self.results_table)
 

@@ -13,6 +13,7 @@ import pytest
 from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine
 from engine.labs.bert import convert
 from engine.params import build
+from tests.tensorboard_events import assert_default_logs
 
 pytestmark = [
     pytest.mark.slow,
@@ -89,6 +90,13 @@ def test_extra_has_what_the_gui_shows(result) -> None:
     assert len(pca["points"]) == len(pca["labels"]) == 400 and len(pca["points"][0]) == 2
     assert extra["embedding_shape"] == [400, 384]
     assert Path(outcome.artifacts["head"]).is_file() and Path(outcome.artifacts["embeddings"]).is_file()
+
+
+def test_the_head_writes_tensorboard_logs_by_default(result) -> None:
+    outcome, _ = result
+    train = assert_default_logs(outcome.artifacts["tensorboard"])
+    assert len(train["epoch_loss"]) == len(outcome.history["loss"])
+    assert {"weights/dense_1", "weights/positive"} <= set(train)
 
 
 def test_prediction_pipeline_on_a_csv_and_pasted_text(result, fixture_csv: Path) -> None:

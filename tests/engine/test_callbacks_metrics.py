@@ -12,6 +12,7 @@ import tensorflow as tf
 from engine.callbacks.layer_stats import LayerStats, histogram, norm_flag
 from engine.callbacks.tensorboard_logger import TensorBoardLogger
 from engine.callbacks.validation_f1_auc import ValidationF1Auc
+from tests.tensorboard_events import read_events, scalar
 
 
 def pairwise_auc(y: np.ndarray, p: np.ndarray) -> float:
@@ -144,18 +145,6 @@ def test_layer_stats_gradient_norms_match_a_direct_tape():
     assert len(hidden["gradients"]["edges"]) == 9
 
 
-def read_events(folder) -> dict[str, list]:
-    from tensorflow.core.util import event_pb2
-
-    tags: dict[str, list] = {}
-    for path in folder.iterdir():
-        for record in tf.data.TFRecordDataset(str(path)):
-            event = event_pb2.Event.FromString(record.numpy())
-            for value in event.summary.value:
-                tags.setdefault(value.tag, []).append((event.step, value))
-    return tags
-
-
 def test_tensorboard_logger_writes_standard_scalars_and_histograms(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(32, 2)).astype("float32")
@@ -187,3 +176,26 @@ def test_tensorboard_logger_writes_standard_scalars_and_histograms(tmp_path):
     assert buckets[:, 2].sum() == 12
     assert [s for s, _ in validation["epoch_loss"]] == [1, 2]
     assert tf.make_ndarray(validation["epoch_loss"][0][1].tensor) == pytest.approx(0.8)
+
+
+def test_tensorboard_logger_reads_the_rate_from_the_optimizer_and_places_keys_as_told(tmp_path):
+    model = small_model()
+    model.compile(optimizer=keras.optimizers.Adam(0.0125), loss="binary_crossentropy")
+    gradients = type("Measured", (), {})()
+    gradients.records = [
+        {"epoch": 1, "layers": [{"name": "h", "gradients": histogram([1.0, 2.0, 3.0], 3), "grad_norm": 2.5}]}
+    ]
+    logger = TensorBoardLogger(tmp_path, gradients, validation_keys=())
+    logger.set_model(model)
+    logger.on_train_begin({})
+    logger.on_epoch_end(0, {"loss": 0.5, "auc": 0.7, "val_auc": 0.6})
+    logger.on_train_end({})
+    train, validation = read_events(tmp_path / "train"), read_events(tmp_path / "validation")
+    assert scalar(train["epoch_learning_rate"][0][1]) == pytest.approx(0.0125)
+    assert scalar(train["epoch_auc"][0][1]) == pytest.approx(0.7)  # a training AUC stays in train
+    assert set(validation) == {"epoch_auc"} and scalar(validation["epoch_auc"][0][1]) == pytest.approx(0.6)
+    # Weights computed here for every layer; gradients only where measured.
+    assert {"weights/h", "weights/out", "gradients/h", "gradient_norm/h"} <= set(train)
+    assert "gradients/out" not in train
+    weights = tf.make_ndarray(train["weights/h"][0][1].tensor)
+    assert weights[:, 2].sum() == sum(np.size(w) for w in model.get_layer("h").get_weights())

@@ -13,6 +13,7 @@ from engine.jobs import CancelToken, EpochEnded, JobCancelled, LogLine, Marker
 from engine.labs import lstm
 from engine.labs.lstm import scores as lstm_scores
 from engine.params import ParamError, build
+from tests.tensorboard_events import assert_default_logs, read_events
 
 pytestmark = pytest.mark.slow
 TINY = {
@@ -48,7 +49,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Any, list[
     return {
         1: _run(model=1, glove_path=str(glove)),
         2: _run(model=2, epochs=2),
-        3: _run(model=3, tensorboard=True),
+        3: _run(model=3),  # TensorBoard logs by default
     }
 
 
@@ -119,14 +120,18 @@ def test_glove_file_gives_a_frozen_embedding(runs) -> None:
     assert runs[3][0].extra["embedding"]["kind"] == "trainable"
 
 
-def test_tensorboard_logs_without_the_tensorboard_package(runs) -> None:
-    folder = Path(runs[3][0].artifacts["tensorboard"])
-    assert any((folder / "train").iterdir()) and any((folder / "validation").iterdir())
+def test_tensorboard_logs_by_default_without_the_tensorboard_package(runs) -> None:
+    first, third = runs[1][0].artifacts["tensorboard"], runs[3][0].artifacts["tensorboard"]
+    train = assert_default_logs(third)
+    assert "epoch_auc" in train  # the training AUC stays in train/, the validation AUC goes to validation/
+    assert "epoch_auc" in read_events(Path(third) / "validation")
+    assert first != third and Path(first).parent == Path(third).parent  # one folder per run
+    assert "tensorboard" not in _run(model=3, tensorboard=False)[0].artifacts
 
 
 def test_same_seed_same_numbers(runs) -> None:
     first, _ = runs[3]
-    second, _ = _run(model=3, tensorboard=True)
+    second, _ = _run(model=3)
     assert first.history == second.history and first.test == second.test
 
 

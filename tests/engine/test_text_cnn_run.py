@@ -15,6 +15,7 @@ from engine.labs.text_cnn.newsgroups import CLASS_NAMES, generate_corpus
 from engine.params import ParamError, build
 from engine.text.corpus import CorpusError
 from engine.text.embeddings import EmbeddingFileError
+from tests.tensorboard_events import assert_default_logs
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +72,10 @@ def test_model1_one_epoch_with_a_glove_file(tiny_corpus: Path, tmp_path: Path) -
         assert item["true"] != item["predicted"] and item["original"].startswith("From:")
     assert extra["embedding"]["kind"] == "pretrained" and extra["embedding"]["dim"] == 6
     assert 0 < extra["embedding"]["coverage"] < 1
-    embedding_row = next(r for r in extra["model_layers"] if r["name"] == "embedding")
-    assert embedding_row["trainable"] is False
+    layers = {layer["name"]: layer for layer in extra["model_diagram"]["layers"]}
+    assert layers["embedding"]["trainable_params"] == 0 and layers["embedding"]["frozen_params"] > 0
+    assert layers["concat1"]["inputs"] == ["conv1_k3", "conv1_k4", "conv1_k5"]
+    assert extra["model_diagram"]["frozen_params"] == layers["embedding"]["frozen_params"]
     assert extra["sequence_length"] == extra["proposed_length"] and extra["length_reason"]
     assert "chunker" in extra["chunker"]
     assert Path(result.artifacts["best_model"]).is_file()
@@ -91,6 +94,9 @@ def test_model2_one_epoch_is_reproducible(tiny_corpus: Path) -> None:
     assert "randomly initialised" in first.extra["embedding"]["label"]
     assert first.extra["vocabulary_size"] <= 30  # padding, [UNK], a-z, "_" and space at most
     assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [1]
+    logs = [assert_default_logs(run.artifacts["tensorboard"]) for run in (first, second)]
+    assert {"epoch_accuracy", "epoch_f1", "weights/conv1_1"} <= set(logs[0])
+    assert first.artifacts["tensorboard"] != second.artifacts["tensorboard"]  # a folder per run
 
 
 def test_bad_folder_or_vectors_file_fail_early_with_a_named_error(tmp_path: Path) -> None:

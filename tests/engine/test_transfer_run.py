@@ -13,6 +13,7 @@ from engine.labs.transfer import backbone as transfer_assets
 from engine.labs.transfer.cache import cache_entries
 from engine.labs.transfer.images import LabelFileError
 from engine.params import ParamError, build
+from tests.tensorboard_events import assert_default_logs, scalar
 
 pytestmark = [
     pytest.mark.slow,
@@ -53,6 +54,9 @@ def test_one_epoch_of_each_model(model: int, backbone: str) -> None:
         (1, norms["layers"], norms["per_epoch"][0])
     ]
     assert events.index(live[0]) < events.index(epochs[0])
+    logs = assert_default_logs(result.artifacts["tensorboard"])
+    assert {f"gradients/{expected_first}", f"gradient_norm/{expected_first}"} <= set(logs)
+    assert scalar(logs[f"gradient_norm/{expected_first}"][0][1]) == pytest.approx(norms["per_epoch"][0][0])
     cut = {1: "block5_pool", 2: "block5_pool", 3: "block4_conv2"}[model]
     assert result.extra["cache"]["cut"] == cut
     assert any(isinstance(e, Progress) and e.phase == "caching train features" for e in events) or all(

@@ -283,6 +283,11 @@ def test_a_real_run_fills_every_view_with_the_results_numbers(qtbot, widget):
     assert results["test auc"] == f"{result.test['auc']:.4f}" and results["embeddings"] == "120 × 384"
     texts = [widget.predictions.table.item(r, 3).text() for r in range(widget.predictions.table.rowCount())]
     assert texts == [*new["texts"], *pasted["texts"]]
+    assert [box.layer["type"] for box in widget.model_diagram.boxes.values()][:2] == [
+        "InputLayer",
+        "Normalization",
+    ]
+    assert result.artifacts["tensorboard"] in widget.tensorboard.text.text()
 
     # Predict again with the trained head on pasted text only: the same engine numbers for the same text.
     widget.predictions.pasted.setPlainText("Delicious, will buy again!")

@@ -50,26 +50,6 @@ def test_model_picker_fills_the_form_and_fields_stay_editable(widget):
     assert widget.form.params().config().activation == "elu"
 
 
-def test_tensorboard_is_spelled_right_and_the_panel_says_how_to_get_the_viewer(widget):
-    layout = widget.form.layout()
-    label = layout.labelForField(widget.form.editors["tensorboard"])
-    assert label.text() == "TensorBoard"
-    widget.tensorboard.show_logs(
-        {
-            "tensorboard_log_dir": "/runs/x/tensorboard",
-            "tensorboard_command": '.venv/bin/tensorboard --logdir "/runs/x/tensorboard"',
-            "tensorboard_install": ".venv/bin/pip install tensorboard",
-        }
-    )
-    text = widget.tensorboard.text.text()
-    assert "not installed with this app" in text and ".venv/bin/pip install tensorboard" in text
-    assert text.index("pip install") < text.index('--logdir "/runs/x/tensorboard"')
-    assert "readable by TensorBoard 2.21" in text
-    widget.tensorboard.show_logs({"tensorboard_log_dir": "", "tensorboard_command": ""})
-    assert "no TensorBoard logs" in widget.tensorboard.text.text()
-    assert not widget.tensorboard.copy_button.isEnabled()
-
-
 def test_events_draw_curves_markers_and_layer_views(widget):
     widget.reset_views()
     widget.on_event(BatchProgress(1, 5, 10, {"loss": 0.9}))
@@ -180,6 +160,8 @@ def test_a_real_run_plots_each_epoch_and_every_decision(qtbot, widget, tiny_csv,
     assert widget.curves.marker_count == len(result.result.markers) == widget.timeline.count() > 0
     assert len(widget.layers.records) == 2
     assert widget.tensorboard.copy_button.isEnabled() and str(tmp_path) in widget.tensorboard.text.text()
+    names = [layer["name"] for layer in result.result.extra["model_diagram"]["layers"]]
+    assert list(widget.model_diagram.boxes) == names and names[0] == "features" and names[-1] == "output"
     assert widget.compare.shown == {3: widget.compare.shown[3]}
 
 

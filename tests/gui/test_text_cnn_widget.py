@@ -164,7 +164,10 @@ def test_a_one_epoch_run_fills_every_view(qtbot, widget):
     assert mistakes.table.rowCount() == len(extra["misclassified"])
     shown = f"{len(extra['misclassified'])} of {extra['misclassified_total']} misclassified"
     assert extra["misclassified_total"] == 0 or shown in mistakes.summary.text()
-    assert widget.model_view.table.rowCount() == len(extra["model_layers"])
+    diagram = extra["model_diagram"]
+    assert widget.model_view.table.rowCount() == len(diagram["layers"])
+    assert set(widget.model_view.diagram.boxes) == {layer["name"] for layer in diagram["layers"]}
+    assert f"{diagram['trainable_params']:,} trainable" in widget.model_view.diagram.summary.text()
     assert extra["embedding"]["label"] in widget.model_view.embedding.text()
     assert widget.lengths.reports["words"] == extra["word_lengths"]
     rows = {

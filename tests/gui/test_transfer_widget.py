@@ -195,6 +195,8 @@ def test_a_result_fills_every_view(widget, tmp_path):
     for name, value in result_rows(extra):
         assert shown[name] == value
     assert shown["backbone"] == transfer_assets.HED_TITLE and shown["test accuracy"] == "0.9000"
+    assert "no model diagram" in widget.model_diagram.summary.text()  # a result recorded before diagrams
+    assert "no TensorBoard logs" in widget.tensorboard.text.text()
     widget.reset_views()
     assert widget.confusion.matrix.size == 0 and grid.items == [] and widget.layer_map.table.rowCount() == 0
 
@@ -293,6 +295,8 @@ def test_a_real_tiny_run_fills_the_views_with_the_results_numbers(qtbot, widget)
         extra["misclassified_total"] == 0
     )
     assert widget.timeline.count() == len(outcome.result.markers)
+    assert set(widget.model_diagram.boxes) == {layer["name"] for layer in extra["model_diagram"]["layers"]}
+    assert outcome.result.artifacts["tensorboard"] in widget.tensorboard.text.text()
 
 
 @pytest.mark.slow

@@ -79,6 +79,9 @@ class Params:
         0.5, "Probability from which a review is called positive", minimum=0.0, maximum=1.0
     )
     use_cache: bool = param(True, "Reuse embeddings cached on disk for the same encoder, length and texts")
+    tensorboard: bool = param(
+        True, "Write the head's TensorBoard logs (epoch scalars, learning rate, weights)", label="TensorBoard"
+    )
 
     def validate(self) -> None:
         """Check the hidden widths are positive whole numbers."""

@@ -17,6 +17,7 @@ import numpy as np
 from engine import tfrt
 from engine.callbacks.checkpoint_on_improvement import CheckpointOnImprovement
 from engine.callbacks.early_stop_on_plateau import EarlyStopOnPlateau
+from engine.callbacks.tensorboard_logger import TensorBoardLogger
 from engine.jobs import CancelToken, Emit, Marker
 from engine.keras_fit import fit_with_events
 
@@ -83,6 +84,7 @@ def train_head(
     checkpoint_dir: Path,
     token: CancelToken,
     emit: Emit,
+    log_dir: Path | None = None,
 ) -> TrainedHead:
     """Train the head with streamed epoch events, checkpoint the best val AUC, stop on a plateau.
 
@@ -96,6 +98,7 @@ def train_head(
         checkpoint_dir: Folder for the best head (``.keras``).
         token: Cancellation token.
         emit: Event sink.
+        log_dir: Folder for TensorBoard logs. Defaults to None (no logs).
     """
     x, y = train
     model = build_head(x.astype(np.float32), config)
@@ -105,6 +108,8 @@ def train_head(
     if patience > 0:
         stopper = EarlyStopOnPlateau(patience, monitor="val_auc", mode="max", emit=emit)
         callbacks.append(stopper)
+    if log_dir is not None:
+        callbacks.append(TensorBoardLogger(log_dir, validation_keys=()))  # "auc" is the training AUC
     history = fit_with_events(
         model,
         x.astype(np.float32),

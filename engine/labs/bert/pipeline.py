@@ -21,7 +21,9 @@ from engine.labs.bert.corpus import default_new_reviews, default_reviews
 from engine.labs.bert.data import ReviewSplit, clean_text, counts_of, load_reviews, read_texts
 from engine.labs.bert.embeddings import Encoder, cache_path, embed_texts, load_encoder
 from engine.labs.bert.head import HeadConfig, load_head, predict_proba, train_head
+from engine.model_diagram import describe_model
 from engine.paths import cache_dir
+from engine.tensorboard_logs import run_log_dir
 
 #: The run's result carries the new-reviews texts whole (the GUI tokenizes the one a learner picks) while
 #: they add up to at most this many characters, ~1 MB of JSON; the assignment's 352-review test file is
@@ -159,6 +161,9 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
 
     run_dir = cache_dir("bert", "heads", f"seed{params.seed}")
     shutil.rmtree(run_dir, ignore_errors=True)  # old checkpoints of an earlier run with this seed
+    log_dir = run_log_dir("bert", f"seed{params.seed}") if params.tensorboard else None
+    if log_dir is not None:
+        emit(ArtifactSaved("tensorboard", str(log_dir)))
     trained = train_head(
         (x_train, split.train_labels),
         (x_val, split.val_labels),
@@ -169,6 +174,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         checkpoint_dir=run_dir,
         token=token,
         emit=emit,
+        log_dir=log_dir,
     )
     markers.extend(trained.markers)
     head = load_head(trained.path)
@@ -221,6 +227,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "head": str(trained.path),
             "data": str(data_path),
             "new_reviews": str(new_path),
+            **({"tensorboard": str(log_dir)} if log_dir is not None else {}),
             **(
                 {"embeddings": str(cache_path(encoder, params.max_len, params.pooling, texts))}
                 if params.use_cache
@@ -240,6 +247,7 @@ def run_lab(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "input_checks": checks,
             "embedding_shape": list(vectors.shape),
             "best_epoch": trained.best_epoch,
+            "model_diagram": describe_model(head),
             "pca": projection.as_json(),
             "new_reviews": new,
             "predicted_class_counts": new["class_counts"],

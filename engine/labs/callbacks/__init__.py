@@ -29,11 +29,6 @@ from engine.params import param
 AUTO = "auto"
 MAX_LAYERS = 10
 
-#: The TensorBoard viewer is not a dependency (it is only needed to browse the logs): how to get it,
-#: from the app's folder, and the version our logs were opened in (scalars and histograms all listed).
-TENSORBOARD_INSTALL = ".venv/bin/pip install tensorboard"
-TENSORBOARD_VERIFIED = "2.21.0"
-
 
 @dataclass(frozen=True)
 class LayerStatsRecorded:
@@ -163,6 +158,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     from engine.keras_fit import fit_with_events
     from engine.labs.callbacks.models import build_dense_model
     from engine.labs.callbacks.setup import LabCallbacks  # imports Keras
+    from engine.model_diagram import describe_model
 
     tfrt.seed_everything(params.seed)
     emit(LogLine(f"Model-{params.model}: {config.activation}, {config.initializer}, {config.optimizer}"))
@@ -202,11 +198,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "first_batch_loss": first_batch.get("loss", float("nan")),
             "stopped": parts.stopped(),
             "layer_stats": parts.layer_records(),
-            "tensorboard_log_dir": str(parts.log_dir) if params.tensorboard else "",
-            "tensorboard_command": (
-                f'.venv/bin/tensorboard --logdir "{parts.log_dir}"' if params.tensorboard else ""
-            ),
-            "tensorboard_install": TENSORBOARD_INSTALL if params.tensorboard else "",
+            "model_diagram": describe_model(model),
             "output_dir": str(folder),
         },
     )

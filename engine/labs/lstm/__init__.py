@@ -22,6 +22,7 @@ from engine.labs.lstm.inputs import Prepared, prepare, split_and_clean
 from engine.labs.lstm.models import ModelSizes
 from engine.params import param
 from engine.paths import data_dir
+from engine.tensorboard_logs import run_log_dir
 from engine.text.idf import IdfBand, IdfTable
 
 
@@ -50,7 +51,9 @@ class Params:
     conv_kernel: int = param(3, "Model-3: kernel size of each Conv1D", minimum=1, maximum=15)
     projects: int = param(4000, "Embedded table: how many projects to generate", minimum=200, maximum=50000)
     max_projects: int = param(0, "Real data: a stratified sample of at most this many; 0 = all", minimum=0)
-    tensorboard: bool = param(False, "Also write TensorBoard logs")
+    tensorboard: bool = param(
+        True, "Write TensorBoard logs (epoch scalars, learning rate, weight histograms)", label="TensorBoard"
+    )
 
     def validate(self) -> None:
         """Reject an idf band whose lower threshold is above the upper one."""
@@ -200,8 +203,12 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     callbacks: list[Any] = [best]
     artifacts = {"best_weights": str(best_path)}
     if params.tensorboard:
-        artifacts["tensorboard"] = str(folder / f"tensorboard_model{params.model}_seed{params.seed}")
-        callbacks.append(lstm_train.TensorBoardLog(artifacts["tensorboard"]))  # after AucCheckpoint
+        from engine.callbacks.tensorboard_logger import TensorBoardLogger
+
+        log_dir = run_log_dir("lstm", f"model{params.model}-seed{params.seed}")
+        artifacts["tensorboard"] = str(log_dir)
+        # After AucCheckpoint, which adds the AUCs; here "auc" is the TRAINING AUC: only val_ validates.
+        callbacks.append(TensorBoardLogger(log_dir, validation_keys=()))
     one_hot = np.eye(2, dtype=np.float32)[y["train"]]
     started = time.perf_counter()
     history = fit_with_events(

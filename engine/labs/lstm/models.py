@@ -1,4 +1,5 @@
-"""The LSTM lab's three multi-input models (Keras functional API) and their diagram as plain data.
+"""The LSTM lab's three multi-input models (Keras functional API); their diagram data is
+:func:`engine.model_diagram.describe_model`'s.
 
 All three share the essay branch: Embedding → LSTM (all time steps) → Flatten. The embedding is
 pretrained GloVe and FROZEN when a matrix is given, else trainable from scratch; its layer name says
@@ -22,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine import tfrt
+from engine.model_diagram import describe_model as describe_model  # the LSTM diagram's data
 
 
 @dataclass(frozen=True)
@@ -139,69 +141,3 @@ def build_model(
     # Two softmax units need categorical cross-entropy on one-hot labels (binary loss was a pitfall).
     net.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy")
     return net
-
-
-def _parents(config: Any) -> list[str]:
-    """Names of the layers whose outputs feed a layer, from its serialised inbound nodes."""
-    found: list[str] = []
-    if isinstance(config, dict):
-        if config.get("class_name") == "__keras_tensor__":
-            found.append(config["config"]["keras_history"][0])
-        else:
-            for value in config.values():
-                found.extend(_parents(value))
-    elif isinstance(config, list | tuple):
-        for value in config:
-            found.extend(_parents(value))
-    return found
-
-
-def _count(weights: list[Any]) -> int:
-    return int(sum(np.prod(w.shape) for w in weights))
-
-
-def describe_model(net: Any) -> dict[str, Any]:
-    """The model as diagram data: inputs → branches → concatenate → head, all plain JSON-able data.
-
-    Returns:
-        ``{"name", "layers": [{"name", "type", "branch", "role", "shape", "trainable_params",
-        "frozen_params", "inputs"}], "branches": [...], "trainable_params", "frozen_params"}`` where
-        ``role`` is "input", "branch", "concat" or "head", ``branches`` lists the inputs in
-        model order, ``branch`` is the input a layer descends
-        from ("head" after the concatenation) and ``shape`` is the output shape with None for batch.
-    """
-    layers: list[dict[str, Any]] = []
-    branch_of: dict[str, str] = {}
-    config = net.get_config()
-    configs = {spec["name"]: spec for spec in config["layers"]}
-    for layer in net.layers:
-        parents = list(dict.fromkeys(_parents(configs[layer.name].get("inbound_nodes", []))))
-        kind = type(layer).__name__
-        if kind == "InputLayer":
-            role, branch = "input", layer.name
-        elif kind == "Concatenate":
-            role, branch = "concat", "head"
-        else:
-            branch = branch_of[parents[0]] if parents else "head"
-            role = "head" if branch == "head" else "branch"
-        branch_of[layer.name] = branch
-        layers.append({
-            "name": layer.name,
-            "type": kind,
-            "branch": branch,
-            "role": role,
-            "shape": list(layer.output.shape),
-            "trainable_params": _count(layer.trainable_weights),
-            "frozen_params": _count(layer.non_trainable_weights),
-            "inputs": parents,
-        })  # fmt: skip
-    entries = config["input_layers"]
-    if entries and isinstance(entries[0], str):  # a single input is serialised without the outer list
-        entries = [entries]
-    return {
-        "name": net.name,
-        "layers": layers,
-        "branches": [entry[0] for entry in entries],
-        "trainable_params": sum(entry["trainable_params"] for entry in layers),
-        "frozen_params": sum(entry["frozen_params"] for entry in layers),
-    }

@@ -14,7 +14,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine import metrics
-from engine.callbacks.tensorboard_logger import TensorBoardLogger
 from engine.jobs import Emit, LogLine, Marker
 from engine.labs.lstm.inputs import CATEGORICAL_INPUTS, Prepared
 from engine.labs.lstm.models import ModelInputs
@@ -134,15 +133,3 @@ class AucCheckpoint(keras.callbacks.Callback):
     def _keep(self, marker: Marker) -> None:
         self.markers.append(marker)
         self.emit(marker)
-
-
-class TensorBoardLog(TensorBoardLogger):
-    """The callbacks lab's TensorBoard writer (no ``tensorboard`` package needed) with this lab's keys.
-
-    Here ``auc`` is the TRAINING AUC and ``val_auc`` the validation one, so only the ``val_`` prefix
-    decides the run (the callbacks lab logs validation AUC as plain ``auc``).
-    """
-
-    @staticmethod
-    def _place(key: str) -> tuple[str, str]:
-        return ("validation", key[4:]) if key.startswith("val_") else ("train", key)

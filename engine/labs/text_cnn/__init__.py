@@ -100,7 +100,9 @@ class Params:
         0.25, "Share of each class held out for the final test.", minimum=0.05, maximum=0.5
     )
     val_fraction: float = param(0.15, "Share of the rest used for early stopping.", minimum=0.05, maximum=0.5)
-    tensorboard: bool = param(False, "Also write TensorBoard logs.")
+    tensorboard: bool = param(
+        True, "Write TensorBoard logs (epoch scalars, learning rate, weight histograms).", label="TensorBoard"
+    )
 
     def validate(self) -> None:
         """Check the list-valued fields.

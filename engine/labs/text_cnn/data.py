@@ -19,7 +19,7 @@ from engine.jobs import CancelToken, Emit, LogLine, Progress
 from engine.labs.text_cnn.entities import get_chunker
 from engine.labs.text_cnn.lengths import LengthReport, analyse_lengths, word_lengths
 from engine.labs.text_cnn.newsgroups import DEFAULT_SEED, default_corpus
-from engine.labs.text_cnn.pipeline import STEP_NUMBERS, preprocess_corpus
+from engine.labs.text_cnn.pipeline import STEP_NUMBERS, Document, merged_text, preprocess_documents
 from engine.text.corpus import Corpus, Split, load_folder, stratified_split
 
 #: Longest character sequence Model-2 gets by default: keeps an epoch within seconds on a CPU.
@@ -28,9 +28,11 @@ CHAR_CAP = 1024
 
 @dataclass(frozen=True)
 class PreparedCorpus:
-    """A loaded corpus with its merged model inputs, its split and the length analysis."""
+    """A loaded corpus with its preprocessed documents, their merged model inputs, the split and the
+    length analysis."""
 
     corpus: Corpus
+    documents: tuple[Document, ...]
     merged: tuple[str, ...]
     split: Split
     words: LengthReport
@@ -96,12 +98,15 @@ def prepare_corpus(
         if (i + 1) % 100 == 0 or i + 1 == total:
             emit(Progress("preprocessing", i + 1, total))
 
-    merged = preprocess_corpus(loaded.texts, enabled_steps(skip_steps), entity_chunker.name, tick)
+    documents = preprocess_documents(loaded.texts, enabled_steps(skip_steps), entity_chunker.name, tick)
+    merged = [merged_text(doc) for doc in documents]
     split = stratified_split(loaded.labels, seed, test_fraction, val_fraction, loaded.class_names)
     train_texts = [merged[i] for i in split.train]
     words = analyse_lengths(word_lengths(train_texts), "words")
     chars = analyse_lengths([len(t) for t in train_texts], "characters", cap=CHAR_CAP)
-    return PreparedCorpus(loaded, tuple(merged), split, words, chars, entity_chunker.label, source)
+    return PreparedCorpus(
+        loaded, tuple(documents), tuple(merged), split, words, chars, entity_chunker.label, source
+    )
 
 
 def one_hot(labels: NDArray[np.int64], n_classes: int) -> NDArray[np.float32]:

@@ -18,6 +18,7 @@ from engine.labs.text_cnn import LAB, Params
 from engine.labs.text_cnn.data import load_corpus, prepare_corpus
 from engine.labs.text_cnn.entities import get_chunker
 from engine.labs.text_cnn.pipeline import STEP_NUMBERS, vocabulary, vocabulary_by_step
+from engine.labs.text_cnn.table import corpus_table
 from engine.text.corpus import Corpus
 
 #: Params fields the explorer's analysis depends on (a change of any other field needs no new job).
@@ -69,8 +70,9 @@ def explore_corpus(params: Params, token: CancelToken, emit: Emit, *, baseline: 
     Returns:
         ``extra`` holds ``vocabulary_size``, ``baseline_vocabulary_size`` (when asked for or when no
         step is off), the ``words`` and ``chars`` length reports of the training split, the
-        ``chunker`` label, the ``source``, ``posts``, ``skip_steps``, ``problems`` (skipped files)
-        and the ``key`` (:func:`analysis_key`) of the settings it was computed for.
+        ``chunker`` label, the ``source``, ``posts``, ``skip_steps``, ``problems`` (skipped files),
+        the ``key`` (:func:`analysis_key`) of the settings it was computed for, and the ``table``
+        (:class:`~engine.labs.text_cnn.table.CorpusTable`, the assignment's columns for every post).
     """
     emit = _stoppable(emit, token)
     corpus, source = load_corpus(params.data_dir, emit)
@@ -102,6 +104,7 @@ def explore_corpus(params: Params, token: CancelToken, emit: Emit, *, baseline: 
         "skip_steps": skip,
         "problems": list(corpus.problems),
         "key": analysis_key(params),
+        "table": corpus_table(prepared),  # the assignment's table, for the Table view
     }
     if not skip:
         extra["baseline_vocabulary_size"] = extra["vocabulary_size"]

@@ -154,30 +154,3 @@ def compile_classifier(model: Any, learning_rate: float = 1e-3) -> Any:
         metrics=["accuracy", keras.metrics.F1Score(average="micro", threshold=None, name="f1")],
     )
     return model
-
-
-def layer_table(model: Any) -> list[dict[str, object]]:
-    """The model as plain rows (name, type, output shape, parameters, trainable) for the GUI's plot."""
-    rows: list[dict[str, object]] = []
-    for layer in model.layers:
-        shape = getattr(layer, "output", None)
-        rows.append(
-            {
-                "name": layer.name,
-                "type": type(layer).__name__,
-                "output_shape": [d for d in shape.shape] if shape is not None else [],
-                "params": int(layer.count_params()),
-                "trainable": bool(layer.trainable),
-                "inputs": [n.name for n in _inbound(layer)],
-            }
-        )
-    return rows
-
-
-def _inbound(layer: Any) -> list[Any]:
-    # Keras 3: a layer's first inbound node lists the layers feeding it (empty for the Input).
-    nodes = getattr(layer, "_inbound_nodes", [])
-    if not nodes:
-        return []
-    histories = (getattr(t, "_keras_history", None) for t in nodes[0].input_tensors)
-    return [h.operation for h in histories if h is not None]

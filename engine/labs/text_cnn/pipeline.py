@@ -157,6 +157,22 @@ def merged_text(doc: Document) -> str:
     return " ".join(part for part in (doc.text, doc.subject, doc.emails) if part.strip())
 
 
+def preprocess_documents(
+    texts: Iterable[str],
+    enabled: Collection[int] | None = None,
+    chunker: str = AUTO,
+    on_each: Callable[[int], None] | None = None,
+) -> list[Document]:
+    """Every document after the pipeline (text, subject and e-mails apart); ``on_each(i)`` is called
+    after each (progress, cancel)."""
+    out = []
+    for i, text in enumerate(texts):
+        out.append(run_steps(text, enabled, chunker).result)
+        if on_each is not None:
+            on_each(i)
+    return out
+
+
 def preprocess_corpus(
     texts: Iterable[str],
     enabled: Collection[int] | None = None,
@@ -164,12 +180,7 @@ def preprocess_corpus(
     on_each: Callable[[int], None] | None = None,
 ) -> list[str]:
     """Merged model inputs for many documents; ``on_each(i)`` is called after each (progress, cancel)."""
-    out = []
-    for i, text in enumerate(texts):
-        out.append(run_steps(text, enabled, chunker).merged)
-        if on_each is not None:
-            on_each(i)
-    return out
+    return [merged_text(doc) for doc in preprocess_documents(texts, enabled, chunker, on_each)]
 
 
 def vocabulary(merged_texts: Iterable[str]) -> set[str]:

@@ -15,17 +15,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine import tfrt
+from engine.callbacks.tensorboard_logger import TensorBoardLogger
 from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LogLine, Marker
 from engine.keras_fit import fit_with_events
 from engine.labs.text_cnn.data import PreparedCorpus, evaluation, one_hot
 from engine.labs.text_cnn.lengths import LengthReport
-from engine.labs.text_cnn.models import (
-    build_char_cnn,
-    build_word_cnn,
-    compile_classifier,
-    layer_table,
-)
+from engine.labs.text_cnn.models import build_char_cnn, build_word_cnn, compile_classifier
+from engine.labs.text_cnn.table import corpus_table, save_preprocessed_csv
+from engine.model_diagram import describe_model
 from engine.paths import data_dir
+from engine.tensorboard_logs import run_log_dir
 from engine.text.embeddings import char_vocabulary, embedding_matrix, encode_chars, load_vectors
 
 WORD_DIM, CHAR_DIM = 300, 32
@@ -154,7 +153,7 @@ def _build(params: Any, encoded: Encoded, n_classes: int) -> Any:
 
 
 def _callbacks(params: Any, best: BestEpoch) -> tuple[list[Any], Any, dict[str, str]]:
-    """Best-epoch tracking, the best-model checkpoint, early stopping and TensorBoard (optional)."""
+    """Best-epoch tracking, the best-model checkpoint, early stopping and TensorBoard (default on)."""
     folder = data_dir() / "text_cnn"
     folder.mkdir(parents=True, exist_ok=True)
     artifacts = {"best_model": str(folder / f"best_model{params.model}_seed{params.seed}.keras")}
@@ -169,8 +168,9 @@ def _callbacks(params: Any, best: BestEpoch) -> tuple[list[Any], Any, dict[str, 
         stopper = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=params.patience)
         callbacks.append(stopper)
     if params.tensorboard:
-        artifacts["tensorboard"] = str(folder / f"tensorboard_model{params.model}_seed{params.seed}")
-        callbacks.append(keras.callbacks.TensorBoard(artifacts["tensorboard"]))
+        log_dir = run_log_dir("text_cnn", f"model{params.model}-seed{params.seed}")
+        artifacts["tensorboard"] = str(log_dir)
+        callbacks.append(TensorBoardLogger(log_dir, validation_keys=()))
     return callbacks, stopper, artifacts
 
 
@@ -188,9 +188,14 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
     for marker in setup_markers:
         emit(marker)
     model = _build(params, encoded, n_classes)
+    # The assignment's table of the preprocessed corpus, as a CSV beside the run (before training: a
+    # stopped run still has it).
+    table_csv = str(save_preprocessed_csv(corpus_table(prepared), token))
+    emit(ArtifactSaved("preprocessed_csv", table_csv))
     y = {name: one_hot(corpus.labels[idx], n_classes) for name, idx in vars(split).items()}
     best = BestEpoch(emit)
     callbacks, stopper, artifacts = _callbacks(params, best)
+    artifacts["preprocessed_csv"] = table_csv
     history = fit_with_events(
         model,
         encoded.x["train"],
@@ -210,7 +215,8 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
     if best.weights is not None:
         model.set_weights(best.weights)  # test the best epoch, the one saved to disk
     for name, path in artifacts.items():
-        emit(ArtifactSaved(name, path))
+        if name != "preprocessed_csv":  # announced when it was written
+            emit(ArtifactSaved(name, path))
 
     # The test split is used once, here, after all choices were made on validation data.
     probabilities = np.asarray(model.predict(encoded.x["test"], batch_size=256, verbose=0))
@@ -242,7 +248,7 @@ def train(params: Any, prepared: PreparedCorpus, token: CancelToken, emit: Emit)
         "embedding": {k: v for k, v in encoded.embedding.items() if k != "matrix"}
         | {"dim": int(model.get_layer("embedding").output_dim)},
         "vocabulary_size": len(encoded.vocab),
-        "model_layers": layer_table(model),
+        "model_diagram": describe_model(model),
         "best_epoch": best.best_epoch,
         "epoch_seconds": best.epoch_seconds,
         "corpus_source": prepared.source,

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.jobs import CancelToken, Emit, LabResult, LabSpec, LogLine, Marker
+from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LabSpec, LogLine, Marker
 from engine.labs.transfer import backbone as transfer_assets  # registers the backbone assets (no TensorFlow)
 from engine.labs.transfer.data import CLASS_NAMES
 from engine.params import param
@@ -78,6 +78,11 @@ class Params:
     )
     hflip: bool = param(False, "Augmentation: mirror pages left-right (wrong for documents)")
     seed: int = param(0, "Seed for data, splits, initial weights and shuffling", minimum=0)
+    tensorboard: bool = param(
+        True,
+        "Write TensorBoard logs (epoch scalars, learning rate, weight and gradient histograms)",
+        label="TensorBoard",
+    )
 
     def validate(self) -> None:
         """Reject a backbone that is neither a known name nor an existing file."""
@@ -94,6 +99,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     from engine.labs.transfer.data import generate_documents
     from engine.labs.transfer.gradients import GradientNorms
     from engine.labs.transfer.train import TrainingData, evaluate, prepare_training
+    from engine.model_diagram import describe_model
 
     tfrt.seed_everything(params.seed)
     keras = tfrt.keras()
@@ -164,6 +170,16 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
 
     probe_x, probe_y = data.probe
     gradients = GradientNorms(probe_x, probe_y, emit)
+    callbacks = [*data.callbacks, gradients]
+    artifacts = dict(data.artifacts)
+    if params.tensorboard:
+        from engine.callbacks.tensorboard_logger import TensorBoardLogger
+        from engine.tensorboard_logs import run_log_dir
+
+        log_dir = run_log_dir("transfer", f"model{params.model}-seed{params.seed}")
+        artifacts["tensorboard"] = str(log_dir)
+        emit(ArtifactSaved("tensorboard", str(log_dir)))
+        callbacks.append(TensorBoardLogger(log_dir, gradients, validation_keys=()))  # after the norms
     steps = math.ceil(data.train_count / params.batch_size)
     history = fit_with_events(
         data.model,
@@ -172,7 +188,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         emit=emit,
         epochs=params.epochs,
         steps_per_epoch=steps,
-        callbacks=[*data.callbacks, gradients],
+        callbacks=callbacks,
         validation_data=data.val,
         shuffle=False,  # the datasets shuffle themselves, reproducibly from the seed
     )
@@ -194,7 +210,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         history=hist,
         markers=tuple(markers),
         test={"accuracy": result.accuracy, "loss": result.loss},
-        artifacts=data.artifacts,
+        artifacts=artifacts,
         extra={
             "backbone": backbone.as_dict(),
             "label_file": label_file,
@@ -202,6 +218,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
             "split_sizes": {"train": len(train), "validation": len(val), "test": len(test)},
             "layers": [vars(row) | {"output_shape": list(row.output_shape)} for row in layer_rows],
             "param_counts": counts,
+            "model_diagram": describe_model(model),
             "trained_from": data.trained_from,
             "confusion_matrix": result.confusion.tolist(),
             "misclassified": result.misclassified,

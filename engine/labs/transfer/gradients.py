@@ -13,12 +13,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from engine.callbacks.layer_stats import histogram
 from engine.jobs import Emit
 from engine.labs.transfer import GradientNormsMeasured
 
 
-def layer_gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float]:
-    """L2 norm of the loss gradient over each trainable layer's weights (kernel and bias together).
+def layer_gradients(model: Any, x: Any, y: Any) -> list[tuple[str, list[np.ndarray]]]:
+    """The loss gradient over each trainable layer's weights (kernel and bias), as numpy, in model order.
 
     Args:
         model: A compiled Keras model whose loss takes integer labels.
@@ -31,14 +32,22 @@ def layer_gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float]:
     with tf.GradientTape() as tape:
         loss = loss_fn(y, model(x, training=False))
     grads = tape.gradient(loss, variables)
-    norms: dict[str, float] = {}
+    found: list[tuple[str, list[np.ndarray]]] = []
     position = 0
     for layer in layers:
         count = len(layer.trainable_weights)
-        squares = sum(float(tf.reduce_sum(tf.square(g))) for g in grads[position : position + count])
-        norms[layer.name] = float(np.sqrt(squares))
+        found.append((layer.name, [np.asarray(g) for g in grads[position : position + count]]))
         position += count
-    return norms
+    return found
+
+
+def layer_gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float]:
+    """L2 norm of the loss gradient over each trainable layer's weights (kernel and bias together)."""
+    return {name: _norm(grads) for name, grads in layer_gradients(model, x, y)}
+
+
+def _norm(grads: list[np.ndarray]) -> float:
+    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads)))
 
 
 class GradientNorms(keras.callbacks.Callback):
@@ -61,15 +70,31 @@ class GradientNorms(keras.callbacks.Callback):
         self.emit = emit
         self.layers: list[str] = []
         self.per_epoch: list[list[float]] = []
+        #: Per epoch, each layer's gradient histogram and norm, for the TensorBoard logger.
+        self.records: list[dict[str, Any]] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.layers = [layer.name for layer in self.model.layers if layer.trainable_weights]
         self.per_epoch = []
+        self.records = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        norms = layer_gradient_norms(self.model, self.probe_x, self.probe_y)
-        row = [norms[name] for name in self.layers]
+        measured = layer_gradients(self.model, self.probe_x, self.probe_y)
+        row = [_norm(grads) for _name, grads in measured]
         self.per_epoch.append(row)
+        self.records.append(
+            {
+                "epoch": epoch + 1,
+                "layers": [
+                    {
+                        "name": name,
+                        "gradients": histogram(np.concatenate([g.ravel() for g in grads])),
+                        "grad_norm": norm,
+                    }
+                    for (name, grads), norm in zip(measured, row, strict=True)
+                ],
+            }
+        )
         if self.emit is not None:
             self.emit(GradientNormsMeasured(epoch + 1, tuple(self.layers), tuple(row)))
 

@@ -28,6 +28,7 @@ from gui.labs.bert.jobs import (
 from gui.labs.bert.predict import PredictionsView
 from gui.labs.bert.tokens import TokenView
 from gui.labs.bert.views import DataView, EmbeddingView
+from gui.widgets.model_diagram import ModelDiagramView
 from gui.widgets.training_lab import TrainingLabWidget
 
 #: A run small enough for README pictures (seconds once the encoder is converted), big enough to learn.
@@ -57,6 +58,8 @@ class BertLabWidget(TrainingLabWidget):
         self.views.insertTab(1, self.data_view, "Data")
         self.views.insertTab(3, self.embeddings, "Embeddings")
         self.views.insertTab(4, self.predictions, "Predictions")
+        self.model_diagram = ModelDiagramView()
+        self.views.insertTab(5, self.model_diagram, "Model")
         self.views.setCurrentWidget(self.tokens)
         self.run_params: Any = None  # the settings of the run being shown (its head predicts)
         self.head_path = ""
@@ -150,6 +153,8 @@ class BertLabWidget(TrainingLabWidget):
             ),
         ]
         self.add_result_rows(rows)
+        source = f"The head of the last run, as saved at its best epoch ({extra.get('best_epoch', '?')})."
+        self.model_diagram.show_run(extra, source)
         self.data_view.show_extra(extra)
         self.embeddings.show_extra(extra)
         sections = [(str(new.get("file", "new reviews")), new)]

@@ -15,8 +15,9 @@ from engine.jobs import BatchProgress, EpochEnded, Finished, LabResult, LabSpec
 from engine.labs.callbacks import LayerStatsRecorded
 from engine.labs.callbacks.models import preset
 from engine.runs import RunStore
-from gui.labs.callbacks.views import CompareView, LayerStatsView, TensorBoardPanel, draw_as_steps
+from gui.labs.callbacks.views import CompareView, LayerStatsView, draw_as_steps
 from gui.plots.live_curves import default_group
+from gui.widgets.model_diagram import ModelDiagramView
 from gui.widgets.training_lab import TrainingLabWidget
 
 #: Plot titles: the per-batch loss shares the loss plot, micro-F1 and AUC share one plot.
@@ -41,10 +42,10 @@ class CallbacksLabWidget(TrainingLabWidget):
         self.curves.group_of = callbacks_group
         self.layers = LayerStatsView()
         self.compare = CompareView(store)
-        self.tensorboard = TensorBoardPanel()
         self.views.insertTab(1, self.layers, "Layers")
         self.views.insertTab(2, self.compare, "Compare models")
-        self.add_view("TensorBoard", self.tensorboard)
+        self.model_diagram = ModelDiagramView()
+        self.views.insertTab(3, self.model_diagram, "Model")
         self.preset_note = QLabel("")
         self.preset_note.setWordWrap(True)
         self.controls_box.insertWidget(1, self.preset_note)
@@ -87,7 +88,8 @@ class CallbacksLabWidget(TrainingLabWidget):
             self.compare.load()
 
     def show_result(self, result: LabResult) -> None:
-        """The inherited table plus why training stopped, epochs run, the first-batch loss and TensorBoard."""
+        """The inherited table (and TensorBoard panel) plus why training stopped, epochs run and the
+        first-batch loss."""
         super().show_result(result)
         extra = dict(result.extra)
         stopped = extra.get("stopped") or {}
@@ -100,7 +102,12 @@ class CallbacksLabWidget(TrainingLabWidget):
             ("first-batch loss", f"{float(extra.get('first_batch_loss', float('nan'))):.4g}"),
         ]
         self.add_result_rows(rows)
-        self.tensorboard.show_logs(extra)
+        model = dict(extra.get("model", {}))
+        self.model_diagram.show_run(
+            extra,
+            f"Model-{model.get('number', '?')} of the last run: {model.get('activation', '?')}, "
+            f"{model.get('initializer', '?')}, {model.get('optimizer', '?')}.",
+        )
 
     def prepare_screenshot(self, view: str) -> None:
         """For README pictures: ``curves`` trains Model-3 and ``layers`` Model-1 for at most

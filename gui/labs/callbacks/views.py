@@ -1,4 +1,4 @@
-"""The callbacks lab's extra views: per-layer histograms and gradient norms, compare models, TensorBoard.
+"""The callbacks lab's extra views: per-layer histograms and gradient norms, compare models.
 
 Every number shown comes from the engine (``LayerStatsRecorded`` events, the run store, the result's
 ``extra``); these widgets only choose what to draw and format it.
@@ -6,10 +6,7 @@ Every number shown comes from the engine (``LayerStatsRecorded`` events, the run
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,12 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.labs.callbacks import (
-    TENSORBOARD_INSTALL,
-    TENSORBOARD_VERIFIED,
-    LayerStatsRecorded,
-    latest_run_per_model,
-)
+from engine.labs.callbacks import LayerStatsRecorded, latest_run_per_model
 from engine.runs import RunStore
 from gui.labs.callbacks.norms import OFF_SCALE_TEXT, GradientNormChart
 from gui.plots.charts import HistogramView
@@ -190,47 +182,3 @@ class CompareView(QWidget):
             self.status.setText(f"newest finished run of each model: {runs}")
         else:
             self.status.setText("no finished callbacks runs yet")
-
-
-class TensorBoardPanel(QWidget):
-    """Where the run's TensorBoard logs are and the command that opens them."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.text = QLabel("TensorBoard logs appear here after a run with the TensorBoard callback on.")
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.copy_button = QPushButton("Copy command")
-        self.copy_button.setEnabled(False)
-        self.copy_button.clicked.connect(self.copy_command)
-        self.command = ""
-        box = QVBoxLayout(self)
-        box.addWidget(self.text)
-        box.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
-        box.addStretch(1)
-
-    def show_logs(self, extra: dict[str, Any]) -> None:
-        """Show the log dir and command from a result's ``extra`` (empty when the callback was off)."""
-        log_dir, self.command = (
-            str(extra.get("tensorboard_log_dir", "")),
-            str(extra.get("tensorboard_command", "")),
-        )
-        if not log_dir:
-            self.text.setText("This run wrote no TensorBoard logs (the callback was off).")
-        else:
-            install = str(extra.get("tensorboard_install", "")) or TENSORBOARD_INSTALL
-            self.text.setText(
-                f"Logs: {log_dir}\n\n"
-                "The TensorBoard viewer is not installed with this app. Install it once, in the app's "
-                f"folder:\n    {install}\nthen open the logs with:\n    {self.command}\nand browse to "
-                "the address it prints.\n\n"
-                f"These logs were checked readable by TensorBoard {TENSORBOARD_VERIFIED}. Scalars: loss, "
-                "accuracy, F1, AUC, learning rate and gradient_norm/<layer>. Histograms: weights/<layer> "
-                "and gradients/<layer>."
-            )
-        self.copy_button.setEnabled(bool(self.command))
-
-    @Slot()
-    def copy_command(self) -> None:
-        """Put the command on the clipboard."""
-        QGuiApplication.clipboard().setText(self.command)

@@ -18,12 +18,12 @@ from engine.jobs import Finished, LabResult, LabSpec
 from engine.labs.lstm import Params
 from engine.params import ParamError, as_dict
 from engine.runs import RunStore
-from gui.labs.lstm.diagram import ModelDiagramView
 from gui.labs.lstm.idf import IdfExplorer
 from gui.labs.lstm.majority import MajorityWarning
 from gui.labs.lstm.preview import PreviewJobs, idf_key
 from gui.labs.lstm.results import RocPanel, model_name, result_rows
 from gui.plots.live_curves import default_group
+from gui.widgets.model_diagram import ModelDiagramView
 from gui.widgets.training_lab import TrainingLabWidget
 
 #: Accuracy shares AUC's plot: the two side by side show accuracy stuck at the majority rate while
@@ -57,6 +57,23 @@ def data_source(params: Params) -> str:
     return f"the embedded table ({params.projects:,} projects, seed {params.seed})"
 
 
+def diagram_summary(diagram: dict[str, Any]) -> str:
+    """One line: the model, its parameter counts split trainable/frozen, and the essay embedding."""
+    essay = [x for x in diagram["layers"] if x["branch"] == "essay"]
+    embedding = next((x for x in essay if x["type"] == "Embedding"), None)
+    if embedding is None:
+        kind = ""
+    elif embedding["frozen_params"]:
+        kind = " · essay embedding: pretrained GloVe, FROZEN"
+    else:
+        kind = " · essay embedding: trainable, not pretrained"
+    total = diagram["trainable_params"] + diagram["frozen_params"]
+    return (
+        f"{diagram['name'].replace('_', '-').capitalize()}: {total:,} parameters = "
+        f"{diagram['trainable_params']:,} trainable + {diagram['frozen_params']:,} frozen{kind}"
+    )
+
+
 def diagram_key(params: Params) -> tuple[Any, ...]:
     """Everything the model diagram depends on."""
     return tuple(v for k, v in sorted(as_dict(params).items()) if k not in TRAINING_ONLY)
@@ -68,7 +85,9 @@ class LstmLabWidget(TrainingLabWidget):
     def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
         super().__init__(spec, store, parent)
         self.curves.group_of = lstm_group
-        self.diagram = ModelDiagramView()
+        self.diagram = ModelDiagramView(
+            diagram_summary, "The diagram appears when this tab is shown (building it loads TensorFlow)."
+        )
         self.explorer = IdfExplorer()
         self.roc_panel = RocPanel()
         self.views.insertTab(1, self.diagram, "Model")

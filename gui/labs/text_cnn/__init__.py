@@ -25,6 +25,7 @@ from engine.runs import RunStore
 from gui.labs.text_cnn.explorer import PipelineExplorer
 from gui.labs.text_cnn.jobs import ExplorerJobs
 from gui.labs.text_cnn.results import MistakesView, ModelView, TestResultsView
+from gui.labs.text_cnn.table import CorpusTableView
 from gui.labs.text_cnn.views import ClassesView, LengthsView
 from gui.plots.live_curves import default_group
 from gui.widgets.training_lab import TrainingLabWidget
@@ -57,17 +58,19 @@ class TextCnnLabWidget(TrainingLabWidget):
         assert curves_page is not None  # the inherited Curves tab
         self.curves_page = curves_page
         self.explorer = PipelineExplorer()
+        self.table = CorpusTableView()
         self.lengths = LengthsView()
         self.classes = ClassesView()
         self.test_view = TestResultsView()
         self.mistakes = MistakesView()
         self.model_view = ModelView()
         self.views.insertTab(0, self.explorer, "Pipeline")
-        self.views.insertTab(1, self.lengths, "Lengths")
-        self.views.insertTab(2, self.classes, "Classes")
-        self.views.insertTab(4, self.test_view, "Confusion && F1")
-        self.views.insertTab(5, self.mistakes, "Mistakes")
-        self.views.insertTab(6, self.model_view, "Model")
+        self.views.insertTab(1, self.table, "Table")
+        self.views.insertTab(2, self.lengths, "Lengths")
+        self.views.insertTab(3, self.classes, "Classes")
+        self.views.insertTab(5, self.test_view, "Confusion && F1")
+        self.views.insertTab(6, self.mistakes, "Mistakes")
+        self.views.insertTab(7, self.model_view, "Model")
         self.model_note = QLabel(MODEL_NOTES[1])
         self.model_note.setWordWrap(True)
         self.model_note.setObjectName("modelNote")
@@ -79,6 +82,7 @@ class TextCnnLabWidget(TrainingLabWidget):
             self.explorer,
             self.lengths,
             self.classes,
+            self.table,
             self.message_bar,
             spec.title,
             self,
@@ -95,6 +99,8 @@ class TextCnnLabWidget(TrainingLabWidget):
         self.explorer.sig_steps_changed.connect(self._on_steps_toggled)
         self.explorer.sig_measure_requested.connect(self.jobs.measure_step_effects)
         self.mistakes.sig_open_requested.connect(self.open_post)
+        self.table.sig_open_requested.connect(self.open_post)
+        self.table.sig_message.connect(self.message_bar.show_message)
 
     def about_markdown(self) -> str:
         """The lab's prose, then the real data's format (the dataset card)."""
@@ -122,8 +128,9 @@ class TextCnnLabWidget(TrainingLabWidget):
 
     @Slot()
     def stop_explorer_jobs(self) -> None:
-        """Cancel the explorer's jobs and wait for their threads (up to 10 s each)."""
+        """Cancel the explorer's jobs and a CSV export, and wait for their threads (up to 10 s each)."""
         self.jobs.stop()
+        self.table.stop()
 
     def _explorer_params(self) -> Params | None:
         try:
@@ -206,7 +213,8 @@ class TextCnnLabWidget(TrainingLabWidget):
         extra = result.extra
         self.test_view.show_result(extra, result.test)
         self.mistakes.show_examples(extra.get("misclassified", []), extra.get("misclassified_total"))
-        self.model_view.show_model(extra)
+        model = int(self.run_params.get("model", 1 if extra["length_report"]["unit"] == "words" else 2))
+        self.model_view.show_model(extra, model)
         if list(self.classes.counts) == list(extra["class_names"]):  # same posts as the explorer's
             self.classes.show_counts(self.classes.counts, extra["class_counts"])
         unit = "words" if extra["length_report"]["unit"] == "words" else "chars"
@@ -244,7 +252,8 @@ class TextCnnLabWidget(TrainingLabWidget):
 
         '' → the explorer on step 11 of a post; 'steps' → each step's measured effect on the
         vocabulary, step 11 switched off; 'lengths' → the length analysis; 'classes' → posts per
-        class; 'curves', 'confusion', 'mistakes', 'model' → a short Model-1 run.
+        class; 'table' → the assignment's table sorted by class; 'curves', 'confusion', 'mistakes',
+        'model' → a short Model-1 run.
         """
         self.stop_explorer_jobs()
         self.form.set_value("skip_steps", ())  # every picture but 'steps' shows the full pipeline
@@ -263,6 +272,11 @@ class TextCnnLabWidget(TrainingLabWidget):
             return
         if view in ("lengths", "classes"):
             self.views.setCurrentWidget(self.lengths if view == "lengths" else self.classes)
+            return
+        if view == "table":
+            self.views.setCurrentWidget(self.table)
+            self.table.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # by class
+            self.table.view.selectRow(0)
             return
         self.views.setCurrentWidget(self.explorer)
         entities = self.explorer.step_items[STEP_NUMBERS.index(11)]

@@ -24,6 +24,7 @@ from engine.labs.text_cnn.explore import (
     step_effects_spec,
 )
 from gui.labs.text_cnn.explorer import PipelineExplorer
+from gui.labs.text_cnn.table import CorpusTableView
 from gui.labs.text_cnn.views import ClassesView, LengthsView
 from gui.widgets.message_bar import MessageBar
 from gui.workers import JobRunner
@@ -43,12 +44,14 @@ class ExplorerJobs(QObject):
         explorer: PipelineExplorer,
         lengths: LengthsView,
         classes: ClassesView,
+        table: CorpusTableView,
         message_bar: MessageBar,
         title: str,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._params, self.explorer, self.lengths, self.classes = params, explorer, lengths, classes
+        self.table = table
         self.message_bar, self.title = message_bar, title
         self.analysis_runner = JobRunner(None, self)
         self.effects_runner = JobRunner(None, self)
@@ -118,7 +121,7 @@ class ExplorerJobs(QObject):
             self.message_bar.show_message(f"{self.title} · pipeline explorer: {event.message}", "error")
 
     def show_analysis(self, extra: Mapping[str, Any]) -> None:
-        """Show a finished analysis: vocabulary size, length histograms, source and chunker."""
+        """Show a finished analysis: vocabulary size, length histograms, the table, source and chunker."""
         data_dir, _steps_off, chunker, *_ = extra["key"]
         if "baseline_vocabulary_size" in extra:
             self._baselines[(data_dir, chunker)] = int(extra["baseline_vocabulary_size"])
@@ -133,6 +136,14 @@ class ExplorerJobs(QObject):
             status += f" · {len(problems)} files skipped (see the tooltip)"
             self.explorer.status.setToolTip("\n".join(problems[:40]))
         self.explorer.status.setText(status)
+        steps_off = ", ".join(map(str, extra["skip_steps"])) or "none"
+        self.table.set_table(
+            extra["table"],
+            f"The assignment's table of {extra['source']}: {extra['posts']:,} posts, preprocessed "
+            f"exactly as the model reads them (steps switched off: {steps_off}; step 11 uses the "
+            f"{extra['chunker']}). Click a column to sort; double-click a row to follow the post through "
+            "the pipeline.",
+        )
 
     @Slot()
     def measure_step_effects(self) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from gui.labs.text_cnn.views import fill_table, read_only_table
 from gui.plots.charts import BarChart, ConfusionMatrixView
+from gui.widgets.model_diagram import ModelDiagramView, format_shape
 
 
 class TestResultsView(QWidget):
@@ -148,33 +149,40 @@ class MistakesView(QWidget):
 
 
 class ModelView(QWidget):
-    """The trained model's layers (what feeds what) and its embeddings, clearly labelled."""
+    """The trained model as a diagram (what feeds what), its layer table and its embeddings."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.embedding = QLabel("The model's layers appear here after a run.")
+        self.embedding = QLabel("The model's diagram and layers appear here after a run.")
         self.embedding.setWordWrap(True)
+        self.diagram = ModelDiagramView()
         self.table = read_only_table(["layer", "type", "output shape", "parameters", "trainable", "inputs"])
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.diagram)
+        split.addWidget(self.table)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
         box = QVBoxLayout(self)
         box.addWidget(self.embedding)
-        box.addWidget(self.table, 1)
+        box.addWidget(split, 1)
 
-    def show_model(self, extra: Mapping[str, Any]) -> None:
-        """Fill the layer table from ``extra["model_layers"]`` and label the embeddings."""
-        layers = list(extra.get("model_layers", []))
+    def show_model(self, extra: Mapping[str, Any], model: int) -> None:
+        """Draw ``extra["model_diagram"]``, fill the layer table and label the embeddings."""
+        layers = list(dict(extra.get("model_diagram", {})).get("layers", []))
         rows = [
             (
                 layer["name"],
                 layer["type"],
-                "(" + ", ".join("batch" if d is None else str(d) for d in layer["output_shape"]) + ")",
-                f"{layer['params']:,}",
-                "yes" if layer["trainable"] else "frozen",
+                format_shape(layer["shape"]),
+                f"{layer['trainable_params'] + layer['frozen_params']:,}",
+                "frozen" if layer["frozen_params"] else "yes" if layer["trainable_params"] else "—",
                 ", ".join(layer["inputs"]),
             )
             for layer in layers
         ]
         fill_table(self.table, rows)
         self.table.resizeColumnsToContents()
+        self.diagram.show_run(extra, f"The trained Model-{model} of the last run.")
         emb = extra.get("embedding", {})
         coverage = emb.get("coverage")
         covered = f" · covers {100 * coverage:.1f} % of the vocabulary" if coverage is not None else ""

@@ -23,6 +23,7 @@ from gui.labs.transfer.backbone import BackbonePicker, SizePicker
 from gui.labs.transfer.cache_note import CacheNote
 from gui.labs.transfer.views import GradientNormsView, LayerMapView, MisclassifiedGrid
 from gui.plots.charts import ConfusionMatrixView
+from gui.widgets.model_diagram import ModelDiagramView
 from gui.widgets.training_lab import TrainingLabWidget
 
 #: Width of the settings column (the picker's labels wrap less).
@@ -59,6 +60,8 @@ class TransferLabWidget(TrainingLabWidget):
         self.views.insertTab(2, self.misclassified, "Misclassified")
         self.views.insertTab(3, self.gradients, "Gradient norms")
         self.views.insertTab(4, self.layer_map, "Layers")
+        self.model_diagram = ModelDiagramView()
+        self.views.insertTab(5, self.model_diagram, "Model")
         self.backbone.sig_choice_changed.connect(self._on_backbone_chosen)
         self.backbone.sig_message.connect(self.message_bar.show_message)
         self.size_picker.sig_size_changed.connect(self._on_size_chosen)
@@ -146,14 +149,16 @@ class TransferLabWidget(TrainingLabWidget):
         self.misclassified.set_items(wrong, names, int(extra.get("misclassified_total", len(wrong))))
         self.gradients.set_norms(dict(extra.get("gradient_norms", {})))
         self.layer_map.set_layers(extra)
+        backbone = str(dict(extra.get("backbone", {})).get("title", "?"))
+        self.model_diagram.show_run(extra, f"The last run's model on the {backbone} backbone.")
         self.add_result_rows(result_rows(extra))
 
     # --- README pictures -------------------------------------------------------------------------
 
     def prepare_screenshot(self, view: str) -> None:
         """'' → the curves of a real small Model-2 run (run here, in this thread: screenshots only);
-        ``confusion``, ``misclassified``, ``gradients``, ``layers``, ``results``, ``decisions`` → that
-        view of the same run."""
+        ``confusion``, ``misclassified``, ``gradients``, ``layers``, ``model``, ``results``,
+        ``decisions`` → that view of the same run."""
         curves_page = self.curves.parentWidget()
         assert curves_page is not None
         pages: dict[str, QWidget] = {
@@ -162,6 +167,7 @@ class TransferLabWidget(TrainingLabWidget):
             "misclassified": self.misclassified,
             "gradients": self.gradients,
             "layers": self.layer_map,
+            "model": self.model_diagram,
             "results": self.results_table,
             "decisions": self.timeline,
         }

@@ -42,9 +42,10 @@ from engine.cli.desktop_cmd import INSTALL_DESKTOP
 from engine.cli.json_output import result_json, to_jsonable
 from engine.cli.list_cmd import LIST
 from engine.cli.run_cmd import RUN
+from engine.cli.runs_cmd import RUNS
 
 #: The engine's commands, in the order ``--help`` lists them.
-COMMANDS: tuple[Command, ...] = (LIST, RUN, ASSETS, INSTALL_DESKTOP)
+COMMANDS: tuple[Command, ...] = (LIST, RUN, RUNS, ASSETS, INSTALL_DESKTOP)
 
 __all__ = [
     "COMMANDS",

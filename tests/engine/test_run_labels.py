@@ -151,3 +151,31 @@ def test_an_overlong_name_is_a_usage_error(monkeypatch):
     code, out, err = run_cli("run", "counter", "--name", "x" * 201)
     assert code == 2 and out == ""
     assert "--name takes at most 200 characters, got 201" in err
+
+
+def test_runs_lists_names_and_notes_and_hides_the_trash(monkeypatch):
+    monkeypatch.setitem(LABS, "counter", FAKE_LAB)
+    code, _, err = run_cli(
+        "run", "counter", "--epochs", "1", "--name", "kept", "--note", "line one\nline two"
+    )
+    assert code == 0, err
+    code, _, err = run_cli("run", "counter", "--epochs", "1", "--name", "deleted")
+    store = RunStore()
+    newest = store.runs("counter")[:2]  # other tests of this session recorded counter runs too
+    kept, deleted = (next(r for r in newest if r.name == name) for name in ("kept", "deleted"))
+    store.trash_runs([deleted.id])
+    store.close()
+    code, out, err = run_cli("runs", "counter", "--json")
+    assert code == 0, err
+    listed = json.loads(out)["runs"]
+    mine = [r for r in listed if r["id"] in (kept.id, deleted.id)]
+    assert [(r["id"], r["name"], r["note"], r["status"]) for r in mine] == [
+        (kept.id, "kept", "line one\nline two", "finished")
+    ]
+    assert {"id", "lab", "status", "seed", "started", "ended", "params", "final_metrics"} <= set(mine[0])
+    code, out, err = run_cli("runs", "counter")
+    line = next(line for line in out.splitlines() if line.startswith(f"#{kept.id} "))
+    assert line.startswith(f"#{kept.id} counter · finished · ") and line.endswith("  kept")
+    assert "    note: line one line two" in out
+    code, out, err = run_cli("runs", "nosuchlab")
+    assert code == 2 and "unknown lab 'nosuchlab'" in err

@@ -75,7 +75,9 @@ def screenshots(targets: list[tuple[str, Path]], size: QSize, warm_tensorflow: b
     for target, path in targets:
         tab, _, view = target.partition(":")
         widget = window.show_tab(tab)
-        prepare = getattr(widget, "prepare_screenshot", None)
+        # Every lab has a Practice tab (the training-lab base adds it): one hook serves them all.
+        hook = "prepare_practice_screenshot" if view == "practice" else "prepare_screenshot"
+        prepare = getattr(widget, hook, None)
         if callable(prepare):
             prepare(view)
         window.report_tensorflow_if_loaded()

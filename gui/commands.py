@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 SCREENSHOT_VIEWS = (
     "backprop:race",
     "backprop:check",
+    "backprop:practice",
     "callbacks:curves",
     "callbacks:layers",
+    "callbacks:practice",
     "transfer:confusion",
     "transfer:misclassified",
     "transfer:gradients",

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from engine.jobs import LabSpec
 from engine.labs import LABS
 from engine.runs import RunStore
-from gui import theme
+from gui import answer_free, theme
 from gui.app_icon import app_icon
 from gui.home_page import HomePage
 from gui.sessions import LabSessions, SessionFiles
@@ -42,13 +42,14 @@ SHORTCUTS = (
     ("Ctrl+R", "Run the current lab"),
     ("Esc", "Stop the current lab's job"),
     ("Ctrl+O", "Open data for the current lab"),
-    ("Ctrl+S / Ctrl+Shift+O", "Save / open a session (every lab's settings, the runs compared)"),
+    ("Ctrl+Shift+S / Ctrl+Shift+O", "Save / open a session (every lab's settings, the runs compared)"),
     ("Ctrl+Shift+E", "Export the plot or drawing you clicked as PNG/SVG (also its corner button)"),
     ("Runs page: Del, Ctrl+Z", "Delete the selected runs (asks first); undo the delete"),
     ("Ctrl+1 … Ctrl+8", "Go to tab 1 … 8"),
     ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),
     ("Backprop lab: → ← Space Home", "Forward/backward step, step back, play/pause, reset"),
+    ("Practice tab: Ctrl+S / Ctrl+Return", "Save (and grade) / grade the file in the editor"),
 )
 
 
@@ -204,9 +205,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Open data…", self.open_data, QKeySequence.StandardKey.Open)
         file_menu.addSeparator()
         self._action(file_menu, "Open &session…", self.session_files.open_session, "Ctrl+Shift+O")
-        self._action(
-            file_menu, "&Save session…", self.session_files.save_session, QKeySequence.StandardKey.Save
-        )
+        self._action(file_menu, "&Save session…", self.session_files.save_session, "Ctrl+Shift+S")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         run_menu = self.menuBar().addMenu("&Run")
@@ -218,6 +217,14 @@ class MainWindow(QMainWindow):
             action = self._action(view, label, lambda _=False, k=key: self.set_theme(k))
             action.setCheckable(True)
             self.theme_actions[key] = action
+        view.addSeparator()
+        self.answer_free_action = self._action(view, "&Answer-free mode", self.set_answer_free)
+        self.answer_free_action.setCheckable(True)
+        self.answer_free_action.setChecked(answer_free.mode().enabled)
+        self.answer_free_action.setToolTip(
+            "For lab sessions: hide the measured outcomes in About texts and our numbers in grades "
+            "until a learner reveals them (DLLAB_ANSWER_FREE=1 turns it on at start)"
+        )
         view.addSeparator()
         self._action(view, "&Larger font", lambda: self.set_font_size(self.font_size + 1), "Ctrl++")
         self._action(view, "&Smaller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
@@ -282,6 +289,11 @@ class MainWindow(QMainWindow):
         )
         box.setModal(False)
         box.show()
+
+    @Slot(bool)
+    def set_answer_free(self, enabled: bool) -> None:
+        """Switch answer-free mode (remembered); every About text and Practice tab follows."""
+        answer_free.mode().set_enabled(enabled)
 
     # --- theme, font, settings -----------------------------------------------------------------
 

@@ -7,10 +7,10 @@ callbacks cannot disagree on what "improved" means.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from engine.callbacks.decision_callback import DecisionCallback
+from engine.callbacks.rules import improves
 from engine.jobs import Emit
 
 
@@ -67,13 +67,7 @@ class MonitorCallback(DecisionCallback):
 
     def is_improvement(self, current: float, reference: float | None) -> bool:
         """Whether ``current`` beats ``reference`` by more than ``min_delta`` (NaN never does)."""
-        if math.isnan(current):
-            return False
-        if reference is None:
-            return True
-        if self.mode == "max":
-            return current - self.min_delta > reference
-        return current + self.min_delta < reference
+        return improves(current, reference, self.mode, self.min_delta)
 
     def update_best(self, current: float, epoch: int) -> bool:
         """Make ``current`` the best if it improves on it (``epoch`` is 1-based); return whether it did."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from engine.callbacks.decision_callback import DecisionCallback
+from engine.callbacks.rules import non_finite_reason
 from engine.jobs import Emit
 
 #: The weights are checked after every this many batches (and at every epoch's end). One check is a
@@ -84,10 +84,7 @@ class TerminateOnNonFinite(DecisionCallback):
     @staticmethod
     def check_loss(loss: Any) -> str:
         """Why the loss stops training ("" when it is finite or absent)."""
-        if loss is None:
-            return ""
-        value = float(loss)
-        return "" if math.isfinite(value) else f"loss is {value}"
+        return non_finite_reason(loss)
 
     def check_weights(self, loss: Any = None) -> str:
         """Why the weights stop training ("" when every entry of every weight is finite).

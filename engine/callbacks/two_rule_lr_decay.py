@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.callbacks.monitor_callback import MonitorCallback
+from engine.callbacks.rules import two_rule_decision
 from engine.jobs import Emit
 
 
@@ -52,15 +53,16 @@ class TwoRuleLrDecay(MonitorCallback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         current = self.current(logs)
-        factor, reasons = 1.0, []
-        # "Worse than the previous epoch" is the shared improvement test run backwards.
-        if self.previous is not None and self.is_improvement(self.previous, current):
-            factor *= self.fall_factor
+        decision = two_rule_decision(
+            self.previous, current, epoch + 1, self.fall_factor, self.period, self.period_factor, self.mode
+        )
+        reasons = []
+        if decision.fell:
             reasons.append(f"{self.monitor} fell {self.previous:.4f}→{current:.4f} (×{self.fall_factor:g})")
-        if (epoch + 1) % self.period == 0:
-            factor *= self.period_factor
+        if decision.periodic:
             reasons.append(f"epoch {epoch + 1} is a multiple of {self.period} (×{self.period_factor:g})")
         self.previous = current
+        factor = decision.factor
         if factor == 1.0:
             return
         optimizer = self.model.optimizer

@@ -23,7 +23,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 #: Every exit code with its meaning: printed by ``--help`` and in README (a test keeps them equal).
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "success"),
-    (EXIT_FAILED, "the command failed: a lab stopped with an error, an asset could not be prepared"),
+    (
+        EXIT_FAILED,
+        "the command failed: a lab stopped with an error, an asset could not be prepared, "
+        "a graded exercise did not pass",
+    ),
     (EXIT_USAGE, "usage error: unknown command, lab or option, a missing argument or a bad value"),
     (EXIT_CANCELLED, "interrupted with Ctrl+C (a run keeps its completed epochs in the Runs page)"),
 )

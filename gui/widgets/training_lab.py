@@ -45,11 +45,14 @@ from engine.jobs import (
     Started,
 )
 from engine.params import ParamError
+from engine.practice import has_exercises
 from engine.progress import ProgressTracker, format_eta
 from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
 from gui.plots.live_curves import MARKER_COLOURS, LiveCurves
+from gui.widgets.about_view import AboutView
 from gui.widgets.message_bar import MessageBar
+from gui.widgets.practice import PracticeTab
 from gui.widgets.tensorboard_panel import TensorBoardPanel
 from gui.workers import JobRunner
 
@@ -122,18 +125,16 @@ class TrainingLabWidget(QWidget):
             self.tensorboard = TensorBoardPanel(spec.id)
             self.add_view("TensorBoard", self.tensorboard)
 
-        # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest.
+        # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest
+        # (hidden in answer-free mode until revealed).
         text = self.about_markdown()
         explanation = markdown_label(first_paragraph(text), "labExplanation")
         if "\n\n" in text.strip():
-            about = markdown_label(text, "labAbout")
-            about.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            about.setMargin(12)
-            about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            about_scroll = QScrollArea()
-            about_scroll.setWidgetResizable(True)
-            about_scroll.setWidget(about)
-            self.add_view("About", about_scroll)
+            self.add_view("About", AboutView(text))
+        self.practice: PracticeTab | None = None
+        if has_exercises(spec.id):
+            self.practice = PracticeTab(spec.id)
+            self.add_view("Practice", self.practice)
         left = QWidget()
         left_box = QVBoxLayout(left)
         left_box.addWidget(explanation)
@@ -157,6 +158,8 @@ class TrainingLabWidget(QWidget):
         outer.addWidget(self.message_bar)
         outer.addWidget(splitter, 1)
 
+        self._settings_width = 0
+        self.views.currentChanged.connect(self._make_room_for_practice)
         self.run_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
         self.runner.sig_event_received.connect(self.on_event)
@@ -174,6 +177,21 @@ class TrainingLabWidget(QWidget):
     def add_view(self, title: str, widget: QWidget) -> None:
         """Add a tab to the lab's right-hand views."""
         self.views.addTab(widget, title)
+
+    @Slot(int)
+    def _make_room_for_practice(self, index: int) -> None:
+        # The Practice tab needs the width for its editor; the run settings return with any other view.
+        views = getattr(self, "views", None)  # tabs removed while the widget is being torn down
+        splitter = views.parentWidget() if views is not None else None
+        if not isinstance(splitter, QSplitter):
+            return
+        sizes = splitter.sizes()
+        if views.widget(index) is getattr(self, "practice", None):
+            if sizes[0] > 0:
+                self._settings_width = sizes[0]
+                splitter.setSizes([0, sum(sizes)])
+        elif sizes[0] == 0 and self._settings_width:
+            splitter.setSizes([self._settings_width, max(sum(sizes) - self._settings_width, 1)])
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -272,6 +290,12 @@ class TrainingLabWidget(QWidget):
             self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
             self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
         self.results_table.resizeColumnToContents(0)
+
+    def prepare_practice_screenshot(self, _view: str = "practice") -> None:
+        """The Practice tab with a sample learner file graded (only for README screenshots)."""
+        if self.practice is not None:
+            self.views.setCurrentWidget(self.practice)
+            self.practice.prepare_screenshot()
 
     def run_in_this_thread(self, settings: dict[str, Any], params: Any = None) -> LabResult | None:
         """Put ``settings`` into the form and run the lab synchronously, feeding its events to the

@@ -124,7 +124,7 @@ def test_list_json_is_the_registry():
         (["scr", "docs"], "unknown command 'scr' — did you mean 'screenshots'?"),
         (
             ["zzz"],
-            "unknown command 'zzz'; the commands are list, run, runs, assets, install-desktop, screenshots",
+            "unknown command 'zzz'; the commands are list, run, runs, assets, grade, install-desktop, screenshots",
         ),
         (["run", "bakprop"], "unknown lab 'bakprop' — did you mean 'backprop'?"),
         (["run", "nosuchlab"], "unknown lab 'nosuchlab'; the labs are backprop,"),

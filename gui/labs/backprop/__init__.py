@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QLabel, QSplitter, QWidget
+from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from engine.jobs import CancelToken, Finished, LabResult, LabSpec
 from engine.labs.backprop import data as backprop_data
@@ -19,6 +19,8 @@ from engine.runs import RunStore
 from gui.labs.backprop.check import CheckPanel
 from gui.labs.backprop.explorer import GraphExplorer
 from gui.labs.backprop.memory import ExplorerMemory
+from gui.labs.backprop.practice_hooks import PracticeOnGraph
+from gui.labs.backprop.quiz import QuizBar
 from gui.labs.backprop.race import FinalWeightsTable, race_group
 from gui.labs.backprop.rules import RulesPanel
 from gui.labs.backprop.session import GraphSession
@@ -66,6 +68,13 @@ class BackpropLabWidget(TrainingLabWidget):
         self.views.currentChanged.connect(self._on_view_changed)
         self.form.sig_value_changed.connect(self._on_form_changed)
         self.final_weights.load_button.clicked.connect(self.show_graph)
+        # Practice: the prediction quiz under the explorer's toolbar, grades drawn on the graph.
+        self.quiz = QuizBar(self.explorer)
+        explorer_box = self.explorer.layout()
+        assert isinstance(explorer_box, QVBoxLayout)
+        explorer_box.insertWidget(1, self.quiz)
+        assert self.practice is not None  # every registered lab has exercises
+        self.practice_on_graph = PracticeOnGraph(self.practice, self.explorer, self.views)
         self._on_view_changed(self.views.currentIndex())
 
     def _wrap_optimizer_choices(self) -> None:
@@ -97,7 +106,7 @@ class BackpropLabWidget(TrainingLabWidget):
     @Slot(int)
     def _on_view_changed(self, index: int) -> None:
         widget = self.views.widget(index)
-        race_side = widget not in (self.explorer, self.check, self.rules)
+        race_side = widget not in (self.explorer, self.check, self.rules, self.practice)
         splitter = self.settings_column
         assert isinstance(splitter, QSplitter)
         total = sum(splitter.sizes())
@@ -112,7 +121,8 @@ class BackpropLabWidget(TrainingLabWidget):
         """Opening the tab puts focus on the graph, so → ← Space Home step right away."""
         super().showEvent(event)
         if self.views.currentWidget() is self.explorer:
-            QTimer.singleShot(0, self.explorer.view.setFocus)
+            view = self.explorer.view
+            QTimer.singleShot(0, view, view.setFocus)  # with the view as context: dropped once it is gone
 
     @Slot()
     def show_graph(self) -> None:

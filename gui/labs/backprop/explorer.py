@@ -7,6 +7,8 @@ Stepping walks an :class:`engine.graph.Walkthrough`; this module only formats it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
@@ -49,6 +51,8 @@ class GraphExplorer(QWidget):
         self.walk = Walkthrough(session.graph, session.feeds())
         self.state: WalkState = self.walk.state()
         self.selected = ""
+        #: Asked before a step is revealed (the prediction quiz): False keeps the walk where it is.
+        self.may_reveal: Callable[[int], bool] = lambda _position: True
 
         self.view = GraphView()
         self.step_panel = StepPanel()
@@ -170,19 +174,23 @@ class GraphExplorer(QWidget):
     @Slot()
     def step(self) -> None:
         """The next step: forward until every node is known, then backward."""
+        if not self.may_reveal(self.walk.position + 1):
+            self.pause()
+            return
         self._show(self.walk.step_forward())
 
     @Slot()
     def forward_step(self) -> None:
         """The next forward step (none once every node is known)."""
-        if self.walk.position < len(self.walk.forward_steps):
+        if self.walk.position < len(self.walk.forward_steps) and self.may_reveal(self.walk.position + 1):
             self._show(self.walk.step_forward())
 
     @Slot()
     def backward_step(self) -> None:
         """The next gradient; finishes the forward pass first if needed."""
         start = max(self.walk.position, len(self.walk.forward_steps))
-        self._show(self.walk.seek(start + 1))
+        if self.may_reveal(start + 1):
+            self._show(self.walk.seek(start + 1))
 
     @Slot()
     def step_back(self) -> None:

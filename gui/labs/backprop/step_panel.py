@@ -8,6 +8,7 @@ the engine's numbers in it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import Qt
@@ -44,6 +45,8 @@ class StepPanel(QScrollArea):
         self.label.setMargin(8)
         self.setWidget(self.label)
         self.selected_html = ""
+        #: Extra HTML for a state (the Practice tab puts the learner's numbers beside ours here).
+        self.annotate: Callable[[WalkState], str] | None = None
 
     @property
     def text(self) -> str:
@@ -75,7 +78,8 @@ class StepPanel(QScrollArea):
                 "<p><b>Backward pass complete.</b> Every node now shows ∂L/∂node; the weights' gradients "
                 "are what an optimizer uses (see <i>Gradient check</i> to verify them numerically).</p>"
             )
-        self.label.setText(body + self.selected_html)
+        extra = self.annotate(state) if self.annotate is not None else ""
+        self.label.setText(body + extra + self.selected_html)
 
     def _forward_html(self, graph: Graph, step: ForwardStep, n_forward: int) -> str:
         node = graph.nodes[step.node]

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEPS_HASH := $(shell cat pyproject.toml requirements/*.txt 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.stamp-$(DEPS_HASH)
 
-.PHONY: run test test-fast bench screenshots desktop icons lint install clean
+.PHONY: run test test-fast fuzz bench screenshots desktop icons lint install clean
 
 run: $(STAMP)
 	$(PY) main.py
@@ -16,6 +16,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
+
+# The fuzz suite with fresh inputs and 2,000 malformed files per loader (`make test` runs 150, fixed).
+fuzz: $(STAMP)
+	DLLAB_FUZZ_EXAMPLES=$${DLLAB_FUZZ_EXAMPLES:-2000} QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/fuzz --hypothesis-show-statistics
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; QT_QPA_PLATFORM=offscreen $(PY) $$script || exit 1; done

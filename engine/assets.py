@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.jobs import Emit
+from engine.safe_files import clip_repr
 
 
 class AssetError(RuntimeError):
@@ -74,7 +75,7 @@ def get_asset(name: str) -> Asset:
     try:
         return ASSETS[name]
     except KeyError:
-        raise AssetError(f"unknown asset {name!r}; known: {', '.join(ASSETS) or 'none'}") from None
+        raise AssetError(f"unknown asset {clip_repr(name)}; known: {', '.join(ASSETS) or 'none'}") from None
 
 
 def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:

@@ -9,11 +9,21 @@ message naming the field.
 from __future__ import annotations
 
 import dataclasses
+import os
 import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from engine.safe_files import clip, clip_repr
+
+#: Whole numbers are stored as SQLite INTEGERs (signed 64-bit): a larger seed could not be recorded.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: Longest text a parameter may hold (paths included): far above any real path, far below a pasted file.
+MAX_TEXT_CHARS = 4096
+#: Share of this computer's memory a run may plan to use before it is refused up front.
+MEMORY_SHARE = 0.5
 
 
 class ParamError(ValueError):
@@ -125,22 +135,27 @@ def _convert_kind(kind: type, value: Any) -> Any:
             return True
         if text in ("0", "false", "no", "off"):
             return False
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(f"expected true or false, got {clip_repr(value)}")
     if kind is int:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise ValueError(f"expected a whole number, got {value!r}")
+            raise ValueError(f"expected a whole number, got {clip_repr(value)}")
         try:
-            return int(str(value).strip()) if isinstance(value, str) else int(value)
+            number = int(str(value).strip()) if isinstance(value, str) else int(value)
         except ValueError:
-            raise ValueError(f"expected a whole number, got {value!r}") from None
+            raise ValueError(f"expected a whole number, got {clip_repr(value)}") from None
+        if not INT_MIN <= number <= INT_MAX:
+            raise ValueError(f"{clip(number, 40)} does not fit in a 64-bit whole number (at most {INT_MAX})")
+        return number
     if kind is float:
         try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"expected a number, got {value!r}") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(f"expected a finite number, got {value!r}")
-        return number
+            real = float(value)
+        except (ValueError, OverflowError):
+            raise ValueError(f"expected a number, got {clip_repr(value)}") from None
+        if real != real or real in (float("inf"), float("-inf")):
+            raise ValueError(f"expected a finite number, got {clip_repr(value)}")
+        return real
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        raise ValueError(f"{len(value):,} characters is too long (at most {MAX_TEXT_CHARS:,})")
     if kind is tuple:
         items = value.split(",") if isinstance(value, str) else list(value)
         return tuple(str(item).strip() for item in items if str(item).strip())
@@ -157,7 +172,7 @@ def _check(info: ParamInfo, value: Any) -> None:
         items = value if info.kind is tuple else (value,)
         for item in items:
             if item not in info.choices:
-                raise ParamError(f"{info.name}: {item!r} is not one of {', '.join(info.choices)}")
+                raise ParamError(f"{info.name}: {clip_repr(item)} is not one of {', '.join(info.choices)}")
         if info.kind is tuple and not items:
             raise ParamError(f"{info.name}: choose at least one of {', '.join(info.choices)}")
 
@@ -171,7 +186,7 @@ def build(params_type: type, values: Mapping[str, Any]) -> Any:
     infos = {info.name: info for info in describe(params_type)}
     unknown = sorted(set(values) - set(infos))
     if unknown:
-        raise ParamError(f"unknown parameter {unknown[0]!r}; known: {', '.join(infos)}")
+        raise ParamError(f"unknown parameter {clip_repr(unknown[0])}; known: {', '.join(infos)}")
     kwargs = {name: convert(infos[name], value) for name, value in values.items()}
     instance = params_type(**kwargs)
     check = getattr(instance, "validate", None)
@@ -181,6 +196,34 @@ def build(params_type: type, values: Mapping[str, Any]) -> Any:
         except ValueError as exc:
             raise ParamError(str(exc)) from None
     return instance
+
+
+def physical_memory() -> int | None:
+    """This computer's memory in bytes (None where the OS does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(what: str, needed_bytes: float, advice: str) -> None:
+    """Refuse a run up front when ``what`` alone would need more than :data:`MEMORY_SHARE` of memory.
+
+    Args:
+        what: The thing that needs the memory, with the params that size it ("one batch of VGG-16
+            activations at image_size 512 × batch_size 512").
+        needed_bytes: The estimate.
+        advice: Which params to lower.
+
+    Raises:
+        ValueError: With the estimate, this computer's memory and the advice.
+    """
+    total = physical_memory()
+    if total is not None and needed_bytes > MEMORY_SHARE * total:
+        raise ValueError(
+            f"{what} needs about {needed_bytes / 2**30:.1f} GB of memory; this computer has "
+            f"{total / 2**30:.1f} GB. {advice}"
+        )
 
 
 def as_dict(params: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -23,17 +24,21 @@ def _base(env_name: str, xdg_name: str, xdg_default: str, mac: str, windows_env:
         path = Path.home() / "Library" / mac / APP_DIR_NAME
     else:
         path = Path(os.environ.get(xdg_name) or Path.home() / xdg_default) / APP_DIR_NAME
-    path.mkdir(parents=True, exist_ok=True)
+    # Best effort: a read-only home must not stop the app here; whoever writes into the folder
+    # reports it (the run store opens read-only, a cache says which folder it could not write).
+    with contextlib.suppress(OSError):
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def data_dir() -> Path:
-    """The user data dir (created if missing): the run store, the error log, checkpoints."""
+    """The user data dir (created if missing and possible): the run store, the error log, checkpoints."""
     return _base("DLLAB_DATA_DIR", "XDG_DATA_HOME", ".local/share", "Application Support", "APPDATA")
 
 
 def cache_dir(*parts: str) -> Path:
-    """A folder under the user cache dir (created if missing): generated data, caches, conversions."""
+    """A folder under the user cache dir (created if missing and possible): generated data, caches."""
     path = _base("DLLAB_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "Caches", "LOCALAPPDATA").joinpath(*parts)
-    path.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        path.mkdir(parents=True, exist_ok=True)
     return path

@@ -48,7 +48,9 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     """
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    keras().utils.set_random_seed(seed)
+    # Keras seeds numpy's legacy generator too, which takes only 32 bits: a seed the params accept
+    # (up to 2**63 - 1) must not fail here; seeds below 2**32 are unchanged.
+    keras().utils.set_random_seed(seed % 2**32)
     if deterministic:
         tf().config.experimental.enable_op_determinism()
 

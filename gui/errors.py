@@ -38,7 +38,13 @@ class ErrorReporter(QObject):
         self.dialog: QMessageBox | None = None
         self.count = 0
         self.sig_error_reported.connect(self._show)
-        handler = logging.FileHandler(log_path(), encoding="utf-8")
+        #: Where the details go, or why they cannot (a read-only data dir must not stop the app).
+        self.log_note = f"Details were written to {log_path()}."
+        try:
+            handler: logging.Handler = logging.FileHandler(log_path(), encoding="utf-8")
+        except OSError as exc:
+            handler = logging.NullHandler()
+            self.log_note = f"The details could not be written to {log_path()}: {exc.strerror or exc}."
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logging.getLogger().addHandler(handler)
         self._previous_hooks = (sys.excepthook, threading.excepthook)
@@ -73,7 +79,7 @@ class ErrorReporter(QObject):
             self.dialog.setIcon(QMessageBox.Icon.Critical)
             self.dialog.setWindowTitle("Unexpected error")
             self.dialog.setModal(False)
-        text = f"Something went wrong: {summary}\n\nDetails were written to {log_path()}."
+        text = f"Something went wrong: {summary}\n\n{self.log_note}"
         if self.count > 1:
             text += f"\n({self.count} errors so far; the latest is shown.)"
         self.dialog.setText(text)

@@ -4,7 +4,6 @@ TensorFlow's state and the current job's progress; File / View / Help menus; per
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -24,12 +23,13 @@ from PySide6.QtWidgets import (
 
 from engine.jobs import LabSpec
 from engine.labs import LABS
-from engine.runs import RunStore
+from engine.runs import RunStore, StoreError
 from gui import answer_free, theme
 from gui.app_icon import app_icon
 from gui.home_page import HomePage
 from gui.sessions import LabSessions, SessionFiles
 from gui.tf_warmup import TensorFlowWarmup
+from gui.widgets.message_bar import MessageBar
 from gui.workers import LIVE_RUNNERS
 
 if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when first opened
@@ -92,7 +92,17 @@ class MainWindow(QMainWindow):
         self.runs_holder = QWidget()
         QVBoxLayout(self.runs_holder).setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self.runs_holder, "Runs")
-        self.setCentralWidget(self.tabs)
+        # Problems with the run store (moved aside, read-only, full disk) are said here, once each.
+        self.store_bar = MessageBar()
+        self._store_problem_shown: str | None = None
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.store_bar)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.show_store_problem()
 
         self.tf_label = QLabel("TensorFlow: not loaded")
         self.job_label = QLabel("")
@@ -182,7 +192,17 @@ class MainWindow(QMainWindow):
     def _on_job_running_changed(self, running: bool) -> None:
         if not running and self.runs_page is not None:
             self.runs_page.refresh()
+        if not running:
+            self.show_store_problem()
         self.report_tensorflow_if_loaded()
+
+    def show_store_problem(self) -> None:
+        """Show the run store's latest problem in the window's message bar, once."""
+        problem = self.store.problem
+        if problem and problem != self._store_problem_shown:
+            self._store_problem_shown = problem
+            level = "warning" if self.store.writable else "error"
+            self.store_bar.show_message(problem, level)
 
     def report_tensorflow_if_loaded(self) -> None:
         """If a job already imported TensorFlow, let the status bar say so (the warm-up is idempotent
@@ -358,5 +378,5 @@ class MainWindow(QMainWindow):
         """Runs deleted on the Runs page could be undone until now: delete them for good."""
         try:
             self.store.empty_trash()
-        except sqlite3.Error as exc:  # the runs stay hidden in the trash; the next close tries again
+        except StoreError as exc:  # the runs stay hidden in the trash; the next close tries again
             log.warning("could not empty the run trash: %s", exc)

@@ -6,15 +6,13 @@ pauses and when the field is left, so nothing typed is lost by selecting another
 
 from __future__ import annotations
 
-import sqlite3
-
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
 from engine.run_compare import variant
 from engine.run_labels import MAX_NAME_CHARS, MAX_NOTE_CHARS
-from engine.runs import RunStore, RunSummary
+from engine.runs import RunStore, RunSummary, StoreError
 
 #: How long typing in the note must pause before it is saved.
 NOTE_SAVE_DELAY_MS = 600
@@ -113,7 +111,12 @@ class RunDetails(QWidget):
         try:
             self.store.set_label(run_id, name=name, note=note)
             self.run = self.store.run(run_id)
-        except (KeyError, sqlite3.Error) as exc:
-            self.sig_save_failed.emit(f"could not save the label of run #{run_id}: {exc}")
+        except KeyError:
+            self.sig_save_failed.emit(
+                f"run #{run_id} is no longer in the run store: its name and note were not saved"
+            )
+            return
+        except StoreError as exc:  # read-only, full or damaged: the store's own one-line reason
+            self.sig_save_failed.emit(str(exc))
             return
         self.sig_label_saved.emit(run_id)

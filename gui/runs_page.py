@@ -4,7 +4,6 @@ side); delete with confirmation and undo; CSV export."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.run_compare import variant
-from engine.runs import RunStore, RunSummary
+from engine.runs import RunStore, RunSummary, StoreError
 from gui.picture_export import add_picture_export
 from gui.plots.live_curves import LiveCurves, default_group
 from gui.run_comparison import ParamDiffTable, RunColours, RunLegend, run_title, swatch
@@ -136,11 +135,16 @@ class RunsPage(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        """Reload the table from the store, keeping the selection."""
+        """Reload the table from the store, keeping the selection (a store that cannot be read says so
+        in the message bar)."""
         selected = self.selected_ids()
         lab = self.lab_filter.currentText()
-        self.summaries = self.store.runs(None if lab == "all labs" else lab)
-        labs = sorted({s.lab for s in self.store.runs()})
+        try:
+            self.summaries = self.store.runs(None if lab == "all labs" else lab)
+            labs = sorted({s.lab for s in self.store.runs()})
+        except StoreError as exc:
+            self.summaries, labs = [], []
+            self.message_bar.show_message(str(exc), "error")
         if [self.lab_filter.itemText(i) for i in range(1, self.lab_filter.count())] != labs:
             self.lab_filter.blockSignals(True)
             self.lab_filter.clear()
@@ -221,7 +225,12 @@ class RunsPage(QWidget):
             self.table.item(row, _ID).setIcon(swatch(colours[s.id]) if s.id in colours else QIcon())
         self.curves.clear()
         for run_id in ids:
-            for name, points in self.store.history(run_id).items():
+            try:
+                history = self.store.history(run_id)
+            except StoreError as exc:
+                self._show_error(str(exc))
+                break  # the legend, settings and label below still show the selected runs
+            for name, points in history.items():
                 for epoch, value in points:
                     self.curves.add_point(f"#{run_id} {name}", epoch, value)
         self.legend.set_runs([(run_title(s), colours[s.id]) for s in runs])
@@ -231,9 +240,10 @@ class RunsPage(QWidget):
     @Slot(int)
     def _on_label_saved(self, run_id: int) -> None:
         # Update the one row and the comparison's titles without reloading (the selection stays put).
+        saved = self.details.run  # as the store has it now
         for row, summary in enumerate(self.summaries):
-            if summary.id == run_id:
-                self.summaries[row] = self.store.run(run_id)
+            if saved is not None and summary.id == run_id == saved.id:
+                self.summaries[row] = saved
                 self.table.item(row, _NAME).setText(self.summaries[row].name)
                 self.table.item(row, _NAME).setToolTip(self.summaries[row].note or "no note yet")
         runs = [s for s in self.summaries if s.id in self.colours.colours]
@@ -289,8 +299,8 @@ class RunsPage(QWidget):
         ids = [int(run_id) for run_id in box.property("run_ids")]
         try:
             moved = self.store.trash_runs(ids)
-        except sqlite3.Error as exc:
-            self._show_error(f"could not delete: {exc}")
+        except StoreError as exc:
+            self._show_error(str(exc))
             return
         if moved:
             self.deleted.append(moved)
@@ -309,9 +319,9 @@ class RunsPage(QWidget):
         batch = self.deleted.pop()
         try:
             restored = self.store.restore_runs(batch)
-        except sqlite3.Error as exc:
+        except StoreError as exc:
             self.deleted.append(batch)
-            self._show_error(f"could not undo the delete: {exc}")
+            self._show_error(str(exc))
             return
         self.undo_button.setEnabled(bool(self.deleted))
         self.refresh()
@@ -334,5 +344,8 @@ class RunsPage(QWidget):
             rows = self.store.export_csv(ids, path)
         except OSError as exc:
             self.message_bar.show_message(f"could not write {path}: {exc.strerror or exc}", "error")
+            return
+        except StoreError as exc:
+            self.message_bar.show_message(str(exc), "error")
             return
         self.message_bar.show_message(f"exported {len(ids)} run(s), {rows} rows, to {path}", "success")

@@ -14,10 +14,14 @@ import argparse
 import difflib
 import shutil
 import textwrap
+import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, NoReturn, TextIO
+
+from engine.safe_files import clip, clip_repr
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 #: Every exit code with its meaning: printed by ``--help`` and in README (a test keeps them equal).
@@ -115,8 +119,8 @@ def unknown(kind: str, word: str, known: Iterable[str]) -> UsageError:
     prefixed = [name for name in names if name.startswith(word)] if word else []
     close = prefixed if len(prefixed) == 1 else difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     if close:
-        return UsageError(f"unknown {kind} {word!r} — did you mean {close[0]!r}?")
-    return UsageError(f"unknown {kind} {word!r}; the {kind}s are {', '.join(names) or 'none'}")
+        return UsageError(f"unknown {kind} {clip_repr(word)} — did you mean {close[0]!r}?")
+    return UsageError(f"unknown {kind} {clip_repr(word)}; the {kind}s are {', '.join(names) or 'none'}")
 
 
 def version() -> str:
@@ -245,6 +249,24 @@ def main(
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return EXIT_CANCELLED
+    except BrokenPipeError:
+        raise  # main.py: the reader left, nothing is wrong
+    except Exception as exc:  # a bug: one line here, the traceback in the error log
+        print(f"error: unexpected {type(exc).__name__}: {clip(exc)} ({_log_traceback()})", file=err)
+        return EXIT_FAILED
+
+
+def _log_traceback() -> str:
+    """Append the current exception's traceback to ``errors.log``; say where (or why not)."""
+    from engine import paths
+
+    path = paths.data_dir() / "errors.log"
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} command line\n{traceback.format_exc()}\n")
+    except OSError as exc:
+        return f"the details could not be written to {path}: {exc.strerror or exc}"
+    return f"details in {path}"
 
 
 def _dispatch(

@@ -14,6 +14,7 @@ from engine.cli.json_output import result_json
 from engine.cli.lab_text import lab_id, lab_text
 from engine.jobs import Cancelled, CancelToken, EpochEnded, Failed, LogLine, Marker, Progress
 from engine.run_labels import MAX_NAME_CHARS, MAX_NOTE_CHARS
+from engine.safe_files import clip_repr
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +81,7 @@ def _params(spec: Any, args: argparse.Namespace) -> Any:
     for setting in args.settings:
         name, sep, value = setting.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"--set expects NAME=VALUE, got {setting!r}")
+            raise UsageError(f"--set expects NAME=VALUE, got {clip_repr(setting)}")
         values[name.strip()] = value
     for name in ("epochs", "seed"):
         if getattr(args, name) is not None:
@@ -102,6 +103,8 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     token = CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: token.cancel())
     store = None if args.no_record else RunStore()
+    if store is not None and store.problem:  # said once; the run goes on either way
+        print(f"warning: {store.problem}", file=err, flush=True)
     try:
         outcome = execute(spec, params, token, _epoch_printer(progress), store, args.name, args.note)
     finally:

@@ -8,7 +8,7 @@ import json
 import time
 from typing import Any, TextIO
 
-from engine.cli.core import EXIT_OK, Command, Example
+from engine.cli.core import EXIT_FAILED, EXIT_OK, Command, Example
 from engine.cli.json_output import to_jsonable
 from engine.cli.lab_text import lab_id
 
@@ -47,11 +47,16 @@ def _iso(seconds: float) -> str:
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine.run_compare import variant
-    from engine.runs import RunStore
+    from engine.runs import RunStore, StoreError
 
     store = RunStore()
+    if store.problem:  # moved aside or read-only: listing still works, say it once
+        print(f"warning: {store.problem}", file=err)
     try:
         summaries = store.runs(args.lab)
+    except StoreError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_FAILED
     finally:
         store.close()
     if args.json:

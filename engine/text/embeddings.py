@@ -8,17 +8,26 @@ vectors). Parsing a large file takes a while, so it is parsed once and cached as
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.jobs import CancelToken, Emit, Progress
+from engine import manifest
+from engine.jobs import CancelToken, Emit, LogLine, Progress
 from engine.paths import cache_dir
+from engine.safe_files import bounded_lines, check_regular_file, clip, clip_repr, open_regular, open_text
 
 PAD, UNKNOWN = "", "[UNK]"
+#: Widest vector accepted: published word and character vectors have 25–300 numbers per line; a
+#: file whose first line holds millions (no line breaks) would otherwise size the embedding matrix.
+MAX_WIDTH = 4096
+#: Largest magnitude accepted in a vector: GloVe, word2vec and fastText values stay within about ±10;
+#: far beyond that, the file is damaged (or not vectors at all).
+MAX_MAGNITUDE = 1e4
 
 
 class EmbeddingFileError(ValueError):
@@ -40,35 +49,74 @@ class Vectors:
         return int(self.vectors.shape[1])
 
 
-def _vector_lines(handle: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+def _vector_lines(handle: TextIO, name: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, space-separated parts) of every vector line: blank lines and a word2vec-style
-    "count dim" first line are skipped."""
-    for line_no, line in enumerate(handle, 1):
-        parts = line.rstrip("\n").rstrip(" ").split(" ")
+    "count dim" first line are skipped; a line longer than the reader's limit is refused."""
+    for line_no, raw in enumerate(bounded_lines(handle, name, EmbeddingFileError), 1):
+        # A byte-order mark inside the file (two files joined with cat) must not glue to a word either.
+        line = raw.lstrip("\ufeff")
+        parts = line.rstrip("\r\n").rstrip(" ").split(" ")
         if line_no == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
             continue
         if line.strip():
             yield line_no, parts
 
 
+def _open(path: Path) -> TextIO:
+    # errors="replace": a few published vector files hold stray bytes in rare tokens; utf-8-sig drops
+    # a byte-order mark that would otherwise be glued to the first word.
+    return open_text(path, EmbeddingFileError, "vectors file", errors="replace")
+
+
+def _width(path: Path, line_no: int, parts: list[str]) -> int:
+    width = len(parts) - 1
+    if width < 1:
+        raise EmbeddingFileError(f"{path}: line {line_no} has a token but no numbers")
+    if width > MAX_WIDTH:
+        raise EmbeddingFileError(
+            f"{path}: line {line_no} has {width:,} numbers; vectors of at most {MAX_WIDTH:,} are accepted"
+        )
+    return width
+
+
 def vector_width(path: Path) -> int:
     """The vector width of a GloVe-format file, read from its first vector line only.
 
     Raises:
-        EmbeddingFileError: The file is missing or empty, or its first vector line holds no number.
+        EmbeddingFileError: The file is missing, not a regular file or empty, or its first vector
+            line holds no number or too many.
     """
-    if not path.is_file():
-        raise EmbeddingFileError(f"{path}: no such file")
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line_no, parts in _vector_lines(handle):
-            if len(parts) < 2:
-                raise EmbeddingFileError(f"{path}: line {line_no} has a token but no numbers")
+    with _open(path) as handle:
+        for line_no, parts in _vector_lines(handle, str(path)):
+            width = _width(path, line_no, parts)
             if not _is_float(parts[-1]):
                 raise EmbeddingFileError(
-                    f"{path}: line {line_no}, column {len(parts)}: {parts[-1]!r} is not a number"
+                    f"{path}: line {line_no}, column {len(parts)}: {clip_repr(parts[-1])} is not a number"
                 )
-            return len(parts) - 1
+            return width
     raise EmbeddingFileError(f"{path}: no vectors found")
+
+
+def _row(path: Path, line_no: int, numbers: list[str]) -> NDArray[np.float32]:
+    """One vector, refusing text, NaN/inf and absurd magnitudes with the line and column."""
+    try:
+        row = np.array(numbers, dtype=np.float64)
+    except ValueError:
+        bad = next(i for i, n in enumerate(numbers) if not _is_float(n))
+        raise EmbeddingFileError(
+            f"{path}: line {line_no}, column {bad + 2}: {clip_repr(numbers[bad])} is not a number"
+        ) from None
+    bad_at = np.flatnonzero(~(np.abs(row) <= MAX_MAGNITUDE))  # also catches NaN
+    if bad_at.size:
+        column = int(bad_at[0])
+        problem = (
+            "is not a finite number" if not np.isfinite(row[column]) else f"is beyond ±{MAX_MAGNITUDE:g}"
+        )
+        raise EmbeddingFileError(
+            f"{path}: line {line_no}, column {column + 2}: {clip(numbers[column], 40)} {problem} "
+            "(a damaged vectors file? one such row would spoil every unknown word's vector)"
+        )
+    return row.astype(np.float32)
 
 
 def _parse(path: Path, emit: Emit | None, token: CancelToken | None) -> tuple[list[str], NDArray[np.float32]]:
@@ -77,25 +125,17 @@ def _parse(path: Path, emit: Emit | None, token: CancelToken | None) -> tuple[li
     seen: set[str] = set()
     dim = 0
     total = _count_lines(path) if emit is not None else 0
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line_no, parts in _vector_lines(handle):
+    with _open(path) as handle:
+        for line_no, parts in _vector_lines(handle, str(path)):
             if dim == 0:
-                dim = len(parts) - 1
-                if dim < 1:
-                    raise EmbeddingFileError(f"{path}: line {line_no} has a token but no numbers")
+                dim = _width(path, line_no, parts)
             if len(parts) <= dim:
                 raise EmbeddingFileError(
                     f"{path}: line {line_no} has {len(parts) - 1} numbers, expected {dim}"
                 )
             # The token itself may contain spaces (a few GloVe files have them): numbers are the tail.
             word, numbers = " ".join(parts[:-dim]), parts[-dim:]
-            try:
-                row = np.array(numbers, dtype=np.float32)
-            except ValueError:
-                bad = next(i for i, n in enumerate(numbers) if not _is_float(n))
-                raise EmbeddingFileError(
-                    f"{path}: line {line_no}, column {bad + 2}: {numbers[bad]!r} is not a number"
-                ) from None
+            row = _row(path, line_no, numbers)
             if word not in seen:
                 seen.add(word)
                 tokens.append(word)
@@ -113,7 +153,7 @@ def _parse(path: Path, emit: Emit | None, token: CancelToken | None) -> tuple[li
 def _count_lines(path: Path) -> int:
     # About a second for a 1 GB GloVe file: worth it for a progress bar that knows its end.
     count = 0
-    with path.open("rb") as handle:
+    with open_regular(path, EmbeddingFileError, "vectors file") as handle:
         while chunk := handle.read(1 << 20):
             count += chunk.count(b"\n")
     return count
@@ -130,23 +170,36 @@ def _is_float(text: str) -> bool:
 def load_vectors(path: str | Path, emit: Emit | None = None, token: CancelToken | None = None) -> Vectors:
     """Vectors from a GloVe-format text file, parsed on first use and then read from the .npy cache.
 
+    The cache entry (``vectors.npy`` + ``tokens.txt``) is keyed by the file's path, size and
+    modification time and carries a manifest (:mod:`engine.manifest`): a damaged entry is parsed
+    again and the log says so.
+
     Raises:
-        EmbeddingFileError: The file is missing or a line is malformed (the message says which).
+        EmbeddingFileError: The file is missing, not a regular file, or a line is malformed (the
+            message says which line and column).
     """
     source = Path(path).expanduser()
-    if not source.is_file():
-        raise EmbeddingFileError(f"{source}: no such file")
+    size = check_regular_file(source, EmbeddingFileError, "vectors file")
     stat = source.stat()
-    key = hashlib.sha1(f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    folder = cache_dir("text_cnn", "vectors", key)
-    vectors_file, tokens_file = folder / "vectors.npy", folder / "tokens.txt"
-    if vectors_file.exists() and tokens_file.exists():
-        tokens = tokens_file.read_text(encoding="utf-8").split("\n")
-        return Vectors(tuple(tokens), np.load(vectors_file, allow_pickle=False), str(source), True)
-    tokens, matrix = _parse(source, emit, token)
-    np.save(vectors_file, matrix, allow_pickle=False)
-    tokens_file.write_text("\n".join(tokens), encoding="utf-8")  # tokens never contain "\n"
-    return Vectors(tuple(tokens), matrix, str(source), False)
+    key = hashlib.sha1(f"{source.resolve()}|{size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    folder = cache_dir("text_cnn", "vectors-v2") / key
+
+    def build(partial: Path) -> dict[str, Any]:
+        tokens, matrix = _parse(source, emit, token)
+        np.save(partial / "vectors.npy", matrix, allow_pickle=False)
+        (partial / "tokens.txt").write_text("\n".join(tokens), encoding="utf-8")  # tokens hold no "\n"
+        return {"rows": len(tokens), "width": int(matrix.shape[1])}
+
+    def note(text: str) -> None:
+        if emit is not None:
+            emit(LogLine(text, "warning"))
+
+    hit = manifest.ensure(
+        folder, build, label=f"the parsed vectors of {source.name}", expect={"source_bytes": size}, note=note
+    )
+    tokens = (folder / "tokens.txt").read_text(encoding="utf-8").split("\n")
+    vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+    return Vectors(tuple(tokens), vectors, str(source), hit)
 
 
 def embedding_matrix(

@@ -16,7 +16,7 @@ def test_embedded_data_is_506_by_5_deterministic_and_cached():
     X, y = generate_embedded()
     np.testing.assert_array_equal(first.X, X)
     np.testing.assert_array_equal(first.y, y)
-    assert (backprop_data.cache_dir("backprop") / backprop_data._CACHE_NAME).is_file()
+    assert (backprop_data.cache_dir("backprop") / backprop_data._CACHE_NAME / "manifest.json").is_file()
     np.testing.assert_array_equal(embedded().y, first.y)  # read back from the cache
 
 
@@ -52,12 +52,14 @@ def test_csv_loads_columns_by_header_name_in_any_order(tmp_path):
     ("text", "message"),
     [
         ("", "d.csv: the file is empty"),
-        ("1,2,3,4,5,6\n", "d.csv: the header must name columns f1, f2, f3, f4, f5, y; missing f1"),
-        ("f1,f2,f3,f4,f5\n1,2,3,4,5\n", "missing y"),
-        ("f1,f2,f3,f4,f5,y\n1,2,3,4,5,6\n1,2,abc,4,5,6\n", "d.csv: row 3, column f3: 'abc' is not a number"),
-        ("f1,f2,f3,f4,f5,y\n1,2,3,4,5\n", "d.csv: row 2 has no value for column y"),
-        ("f1,f2,f3,f4,f5,y\n1,2,3,nan,5,6\n", "d.csv: row 2, column f4: 'nan' is not a finite number"),
+        ("1,2,3,4,5,6\n", "d.csv: line 1 (header): missing column(s) f1, f2, f3, f4, f5, y (found: 1, 2"),
+        ("f1,f2,f3,f4,f5\n1,2,3,4,5\n", "missing column(s) y"),
+        ("f1,f2,f3,f4,f5,y\n1,2,3,4,5,6\n1,2,abc,4,5,6\n", "d.csv: line 3, column f3: 'abc' is not a number"),
+        ("f1,f2,f3,f4,f5,y\n1,2,3,4,5\n", "d.csv: line 2 has no value for column y"),
+        ("f1,f2,f3,f4,f5,y\n1,2,3,nan,5,6\n", "d.csv: line 2, column f4: nan is not a finite number"),
         ("f1,f2,f3,f4,f5,y\n", "d.csv: no data rows"),
+        ("f1,f2,f3,f4,f5,y,f2\n1,2,3,4,5,6,7\n", "d.csv: line 1 (header): column 'f2' appears 2 times"),
+        ("\ufefff1,f2,f3,f4,f5,y\n1,2,3,4,5,6\n1,2,3,4,5\n", "d.csv: line 3 has no value for column y"),
     ],
 )
 def test_bad_csv_files_get_a_message_naming_file_and_problem(tmp_path, text, message):
@@ -77,7 +79,7 @@ def test_semicolon_and_tab_separated_files_load(tmp_path):
 def test_binary_garbage_csv_is_reported(tmp_path):
     path = tmp_path / "d.csv"
     path.write_bytes(b"\xff\xfe\x00garbage\x80")
-    with pytest.raises(DataFileError, match=r"d\.csv: not a text"):
+    with pytest.raises(DataFileError, match=r"d\.csv: line 1: not UTF-8 text"):
         load(path)
 
 
@@ -113,8 +115,40 @@ def test_bad_npz_files_get_a_message_naming_file_and_problem(tmp_path, arrays, m
 def test_not_an_npz_missing_file_and_wrong_extension(tmp_path):
     with pytest.raises(DataFileError, match=r"d\.npz: not a readable NPZ file"):
         load(write(tmp_path, "d.npz", "just text"))
-    with pytest.raises(DataFileError, match="no such file"):
+    with pytest.raises(DataFileError, match="data file not found"):
         load(tmp_path / "missing.csv")
     with pytest.raises(DataFileError, match=r"d\.pkl: expected a \.csv or \.npz file"):
         load(write(tmp_path, "d.pkl", "x"))
     assert issubclass(DataFileError, ValueError)
+
+
+def test_a_damaged_cache_is_regenerated_and_said(tmp_path):
+    embedded()
+    cached = backprop_data.cache_dir("backprop") / backprop_data._CACHE_NAME / "data.npz"
+    cached.write_bytes(cached.read_bytes()[:-100])  # truncated
+    notes = []
+    data = embedded(notes.append)
+    assert data.rows == 506 and len(notes) == 1 and "truncated or replaced" in notes[0]
+    np.testing.assert_array_equal(data.X, generate_embedded()[0])
+
+
+def test_special_files_and_forged_headers_are_refused(tmp_path):
+    import io
+    import os
+    import zipfile
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    with pytest.raises(DataFileError, match="is a named pipe, expected a regular data file"):
+        load(tmp_path / "pipe.csv")
+    (tmp_path / "folder.npz").mkdir()
+    with pytest.raises(DataFileError, match="is a folder"):
+        load(tmp_path / "folder.npz")
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (10**9, 5)}
+    )
+    with zipfile.ZipFile(tmp_path / "bomb.npz", "w") as archive:
+        archive.writestr("X.npy", header.getvalue() + b"\0" * 40)
+        archive.writestr("y.npy", header.getvalue() + b"\0" * 40)
+    with pytest.raises(DataFileError, match=r"claims shape \(1000000000, 5\)"):
+        load(tmp_path / "bomb.npz")

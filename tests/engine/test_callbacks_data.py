@@ -57,7 +57,8 @@ def test_loader_accepts_extra_columns_any_order_and_a_bom(tmp_path):
     [
         ("", "the file is empty"),
         ("f1,f2,label\n", "has a header but no data rows"),
-        ("f1,label\n1,0\n", "line 1 \\(header\\) has no column f2; found f1, label"),
+        ("f1,label\n1,0\n", "line 1 \\(header\\): missing column\\(s\\) f2 \\(found: f1, label\\)"),
+        ("f1,f2,F1,label\n1,0,2,1\n", "column 'f1' appears 2 times \\(columns 1 and 3\\)"),
         ("f1,f2,label\n1,2,0\n1,abc,1\n", "line 3, column f2: 'abc' is not a number"),
         ("f1,f2,label\n1,2,0\nnan,1,1\n", "line 3, column f1: nan is not a finite number"),
         ("f1,f2,label\n1,inf,0\n", "line 2, column f2: inf is not a finite number"),
@@ -76,8 +77,31 @@ def test_loader_names_file_line_and_column(tmp_path, text, message):
 
 
 def test_loader_missing_file(tmp_path):
-    with pytest.raises(RingsDataError, match="cannot open the file"):
+    with pytest.raises(RingsDataError, match=r"nope\.csv: CSV file not found"):
         load_csv(tmp_path / "nope.csv")
+
+
+def test_loader_refuses_special_and_non_utf8_files(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    with pytest.raises(RingsDataError, match="is a named pipe"):
+        load_csv(tmp_path / "pipe.csv")
+    with pytest.raises(RingsDataError, match="is a device"):
+        load_csv("/dev/zero")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"f1,f2,label\n1,2,0\n1,2,1\n\xe9,1,0\n")
+    with pytest.raises(RingsDataError, match=r"latin\.csv: line 4: not UTF-8 text"):
+        load_csv(latin)
+
+
+def test_a_truncated_default_csv_is_regenerated_with_a_note():
+    path = default_csv()
+    path.write_text(path.read_text()[:5000])  # ~200 rows left of 20,000
+    notes = []
+    again = default_csv(note=notes.append)
+    assert again == path and len(notes) == 1 and "damaged" in notes[0]
+    assert len(load_csv(path)[1]) == 20_000
 
 
 def test_split_is_stratified_seeded_and_disjoint():

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from engine import params as P
@@ -55,3 +57,55 @@ def test_tuple_of_ints_converts_each_item_and_names_a_bad_one():
     assert P.build(WithWidths, {"widths": "8, 3"}).widths == (8, 3)
     with pytest.raises(P.ParamError, match="widths: expected a whole number, got 'x'"):
         P.build(WithWidths, {"widths": "8,x"})
+
+
+@pytest.mark.parametrize("seed", [str(2**63), str(-(2**63) - 1), "9" * 5000])
+def test_whole_numbers_must_fit_the_run_store(seed):
+    with pytest.raises(P.ParamError, match=r"^seed: ") as caught:
+        P.build(CounterParams, {"seed": seed})
+    assert len(str(caught.value)) < 300
+
+
+def test_the_largest_storable_seed_is_accepted():
+    assert P.build(CounterParams, {"seed": str(2**63 - 1)}).seed == 2**63 - 1
+
+
+def test_text_params_have_a_length_limit_and_echoes_are_capped():
+    with pytest.raises(P.ParamError, match="too long"):
+        P.build(CounterParams, {"mode": "x" * (P.MAX_TEXT_CHARS + 1)})
+    with pytest.raises(P.ParamError) as caught:
+        P.build(CounterParams, {"epochs": "y" * 3000})
+    assert len(str(caught.value)) < 300
+
+
+def test_check_memory_refuses_with_the_estimate_and_the_advice(monkeypatch):
+    monkeypatch.setattr(P, "physical_memory", lambda: 8 * 2**30)
+    P.check_memory("a small thing", 3 * 2**30, "lower it")
+    with pytest.raises(
+        ValueError, match=r"a big thing needs about 5.0 GB of memory; this computer has 8.0 GB. lower it"
+    ):
+        P.check_memory("a big thing", 5 * 2**30, "lower it")
+
+
+@pytest.mark.parametrize(
+    ("lab", "values", "words"),
+    [
+        ("callbacks", {"widths": "5000"}, "5,000 units is more than 4,096"),
+        ("callbacks", {"widths": "4096,4096,4096,4096,4096,4096,4096,4096,4096,4096"}, "widths 4096,"),
+        (
+            "lstm",
+            {"max_words": "1000000", "embedding_dim": "1024"},
+            "max_words 1,000,000 × embedding_dim 1024",
+        ),
+        ("lstm", {"head_units": "100000"}, "above the maximum 4096"),
+        ("text_cnn", {"max_words": "1000000", "embedding_dim": "1024"}, "max_words 1,000,000 × 1024"),
+        ("text_cnn", {"max_words": str(2**40)}, "above the maximum 1e+06"),
+    ],
+)
+def test_sizes_that_would_exhaust_memory_are_refused_at_parse_time(monkeypatch, lab, values, words):
+    from engine.labs import LABS
+
+    monkeypatch.setattr(P, "physical_memory", lambda: 4 * 2**30)
+    with pytest.raises(P.ParamError, match=re.escape(words)):
+        P.build(LABS[lab].params_type, values)
+    P.build(LABS[lab].params_type, {})  # the defaults fit a 4 GB laptop

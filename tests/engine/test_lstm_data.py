@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -104,11 +105,12 @@ def test_missing_columns_are_named(tiny: tuple[Path, Path], tmp_path: Path) -> N
     header = [c for c in TRAIN_COLUMNS if c not in ("school_state", "project_is_approved")]
     bad = _write(tmp_path / "bad_train.csv", header, [])
     with pytest.raises(
-        DonorsDataError, match=r"bad_train\.csv: missing column\(s\) school_state, project_is_approved"
+        DonorsDataError,
+        match=r"bad_train\.csv: line 1 \(header\): missing column\(s\) school_state, project_is_approved",
     ):
         load_projects(bad, tiny[1])
     bad_resources = _write(tmp_path / "res.csv", ["id", "description", "quantity"], [["p1", "x", 1]])
-    with pytest.raises(DonorsDataError, match=r"res\.csv: missing column\(s\) price"):
+    with pytest.raises(DonorsDataError, match=r"res\.csv: line 1 \(header\): missing column\(s\) price"):
         load_projects(tiny[0], bad_resources)
 
 
@@ -245,17 +247,55 @@ def test_a_stopped_table_leaves_no_file_and_the_next_one_is_complete(phase: str)
     n, seed = 400, 97  # a table no other test makes
     with pytest.raises(JobCancelled):
         embedded_paths(n, seed, token, emit)
-    folder = cache_dir("lstm", f"donors-v{donors_synth.VERSION}-n{n}-seed{seed}")
-    assert [p.name for p in folder.iterdir()] == (["resources.csv"] if phase == "writing train.csv" else [])
+    folder = cache_dir("lstm") / f"donors-v{donors_synth.VERSION}.2-n{n}-seed{seed}"
+    assert not folder.exists()  # a stopped table leaves no entry that could look complete
+    assert not [
+        p for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}")
+    ]  # nor a partial one
     events: list[object] = []
     train, resources = embedded_paths(n, seed, CancelToken(), events.append)  # not stopped: complete
     phases = {e.phase for e in events if isinstance(e, Progress)}
     assert phases == {"generating projects", "writing resources.csv", "writing train.csv"}
     assert len(load_projects(train, resources)) == n
-    assert sorted(p.name for p in folder.iterdir()) == ["resources.csv", "train.csv"]  # no temp files
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "resources.csv", "train.csv"]
     rows, _ = donors_synth.generate(n, seed)
     with open(train, newline="", encoding="utf-8") as handle:
         written = list(csv.reader(handle))[1:]
     assert written == [[str(v) for v in row] for row in rows]  # the token changed nothing
-    for path in (train, resources):
-        path.unlink()  # the next parameter starts from no table again
+    shutil.rmtree(folder)  # the next parameter starts from no table again
+
+
+def test_a_truncated_embedded_table_is_generated_again_with_a_note() -> None:
+    from engine.jobs import LogLine
+
+    train, resources = embedded_paths(300, seed=1)
+    text = train.read_text(encoding="utf-8")
+    train.write_text(text[: len(text) // 10], encoding="utf-8")  # a crash or a full disk left a tenth
+    events: list[object] = []
+    assert embedded_paths(300, seed=1, emit=events.append) == (train, resources)
+    notes = [e.text for e in events if isinstance(e, LogLine)]
+    assert len(notes) == 1 and "the embedded DonorsChoose-like table" in notes[0] and "truncated" in notes[0]
+    assert len(load_projects(train, resources)) == 300
+
+
+def test_bom_short_rows_duplicates_and_encodings_are_named(tmp_path: Path, tiny: tuple[Path, Path]) -> None:
+    train, resources = tiny
+    text = train.read_text(encoding="utf-8")
+    bom = tmp_path / "bom.csv"
+    bom.write_text("\ufeff" + text, encoding="utf-8")  # Excel's "CSV UTF-8": the id column still found
+    assert load_projects(bom, resources).ids == load_projects(train, resources).ids
+    lines = text.splitlines(keepends=True)
+    short = tmp_path / "short.csv"
+    short.write_text("".join(lines[:2]) + lines[2][: len(lines[2]) // 3] + "\n", encoding="utf-8")
+    with pytest.raises(
+        DonorsDataError, match=r"short\.csv row 3 \(line 3\): \d+ fields, fewer than the header"
+    ):
+        load_projects(short, resources)
+    dup = tmp_path / "dup.csv"
+    dup.write_text(lines[0].rstrip("\n") + ",id\n", encoding="utf-8")
+    with pytest.raises(DonorsDataError, match="column 'id' appears 2 times"):
+        load_projects(dup, resources)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(text.encode("utf-8") + b"caf\xe9\n")
+    with pytest.raises(DonorsDataError, match=r"latin\.csv: line \d+: not UTF-8 text"):
+        load_projects(latin, resources)

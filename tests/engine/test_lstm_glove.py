@@ -104,5 +104,5 @@ def test_bad_files_are_named(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(EmbeddingFileError, match=message):
         lstm_glove.glove_width(str(path))
-    with pytest.raises(EmbeddingFileError, match="no such file"):
+    with pytest.raises(EmbeddingFileError, match="GloVe file not found"):
         lstm_glove.glove_width(str(tmp_path / "missing.txt"))

@@ -153,7 +153,7 @@ def test_bad_inputs_are_clear(tmp_path: Path) -> None:
         build(lstm.Params, {"model": "4"})
     (tmp_path / "train.csv").write_text("id,teacher_prefix\np1,Mrs.\n")
     (tmp_path / "resources.csv").write_text("id,description,quantity,price\np1,x,1,2\n")
-    with pytest.raises(ValueError, match=r"train\.csv: missing column\(s\) school_state"):
+    with pytest.raises(ValueError, match=r"train\.csv: line 1 \(header\): missing column\(s\) school_state"):
         _run(data_dir=str(tmp_path))
-    with pytest.raises(ValueError, match="no such file"):
+    with pytest.raises(ValueError, match="GloVe file not found"):
         _run(glove_path=str(tmp_path / "missing.txt"))

@@ -61,13 +61,14 @@ def test_an_old_store_is_migrated_and_keeps_its_runs(tmp_path):
 
 
 def test_an_old_store_that_cannot_be_written_shows_its_runs_unlabelled(tmp_path, monkeypatch):
-    import engine.run_labels
+    import engine.runs
 
     def read_only(db):
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
-    monkeypatch.setattr(engine.run_labels, "migrate", read_only)
+    monkeypatch.setattr(engine.runs, "migrate", read_only)
     store = RunStore(old_store(tmp_path / "runs.sqlite"))
+    assert not store.writable and "attempt to write a readonly database" in store.problem
     (run,) = store.runs()
     assert run.name == run.note == "" and run.seed == 7
     assert store.empty_trash() == 0

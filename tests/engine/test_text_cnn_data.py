@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_generator_is_deterministic_and_has_the_real_format(tmp_path: Path) -> N
 
 def test_default_corpus_is_cached_with_a_few_invalid_utf8_files() -> None:
     folder = newsgroups.default_corpus()
-    assert (folder / "COMPLETE").exists()
+    assert (folder.parent / "manifest.json").exists()
     corpus = load_folder(folder)
     assert len(corpus.texts) == newsgroups.POSTS_PER_CLASS * len(newsgroups.CLASS_NAMES)
     assert 0 < corpus.invalid_utf8_files < len(corpus.texts) // 10
@@ -61,6 +62,7 @@ def test_two_threads_generating_the_default_corpus_do_not_clash(
         return real(folder, seed, per_class=8, emit=emit)
 
     monkeypatch.setattr(newsgroups, "generate_corpus", both_at_once)
+    monkeypatch.setattr(newsgroups, "POSTS_PER_CLASS", 8)
     results: list[Path] = []
     threads = [threading.Thread(target=lambda: results.append(newsgroups.default_corpus(7))) for _ in "ab"]
     for thread in threads:
@@ -71,7 +73,8 @@ def test_two_threads_generating_the_default_corpus_do_not_clash(
     assert len(set(written)) == 2 and results[0] not in written  # each wrote its own private copy
     corpus = load_folder(results[0])
     assert len(corpus.texts) == 8 * len(newsgroups.CLASS_NAMES) and not corpus.problems
-    assert sorted(p.name for p in results[0].parent.iterdir()) == [results[0].name]  # no copy left
+    entry = results[0].parent
+    assert sorted(p.name for p in entry.parent.iterdir()) == [entry.name]  # no copy left
 
 
 def test_a_stopped_generation_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,10 +112,57 @@ def test_one_subfolder_per_class(tmp_path: Path) -> None:
     _write(tmp_path, "rec.autos/101", b"my clutch")
     _write(tmp_path, "rec.autos/102", b"my brakes")
     _write(tmp_path, "sci.med/7", b"migraine")
-    _write(tmp_path, "stray_1.txt", b"outside")
+    _write(tmp_path, "README", b"about these posts")
     corpus = load_folder(tmp_path)
     assert corpus.layout == "folders" and corpus.counts() == {"rec.autos": 2, "sci.med": 1}
-    assert any("stray_1.txt" in p for p in corpus.problems)
+    assert any("README: outside the class sub-folders" in p for p in corpus.problems)
+
+
+def test_posts_at_the_top_and_in_class_folders_are_refused_not_dropped(tmp_path: Path) -> None:
+    _write(tmp_path, "rec.autos/101", b"my clutch")
+    _write(tmp_path, "sci.med/7", b"migraine")
+    _write(tmp_path, "rec.autos_55.txt", b"a top-level post")
+    with pytest.raises(CorpusError, match=r"posts both at the top level \(1, e\.g\. rec\.autos_55\.txt\)"):
+        load_folder(tmp_path)
+
+
+def test_special_and_huge_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    import os
+
+    _write(tmp_path, "a_1.txt", b"alpha")
+    _write(tmp_path, "b_1.txt", b"beta")
+    os.mkfifo(tmp_path / "a_2.txt")
+    os.symlink(tmp_path / "b_2.txt", tmp_path / "b_2.txt")
+    os.symlink("/dev/zero", tmp_path / "a_3.txt")
+    with open(tmp_path / "b_3.txt", "wb") as handle:
+        handle.truncate(11 << 20)  # 11 MB, sparse
+    _write(tmp_path, "notes.md", b"not a post")
+    corpus = load_folder(tmp_path)
+    assert len(corpus.texts) == 2
+    problems = " | ".join(corpus.problems)
+    assert (
+        "a_2.txt: is a named pipe" in problems
+        and "b_2.txt: cannot read the post (a symbolic link loop)" in problems
+    )
+    assert "a_3.txt: is a device" in problems and "b_3.txt: the post is 11,534,336 bytes" in problems
+    assert "1 entries without the .txt ending were ignored (e.g. notes.md)" in problems
+
+
+def test_a_damaged_default_corpus_is_generated_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DLLAB_CACHE_DIR", str(tmp_path))
+    real = newsgroups.generate_corpus
+    monkeypatch.setattr(
+        newsgroups, "generate_corpus", lambda folder, seed, emit=None: real(folder, seed, 2, emit)
+    )
+    monkeypatch.setattr(newsgroups, "POSTS_PER_CLASS", 2)
+    folder = newsgroups.default_corpus(7)
+    victim = sorted(folder.iterdir())[3]
+    victim.write_bytes(victim.read_bytes()[:10])
+    events: list[object] = []
+    assert newsgroups.default_corpus(7, events.append) == folder
+    notes = [e.text for e in events if isinstance(e, LogLine)]
+    assert len(notes) == 1 and f"posts/{victim.name} is" in notes[0]
+    assert len(load_folder(folder).texts) == 2 * len(newsgroups.CLASS_NAMES)
 
 
 def test_unreadable_file_is_reported_not_fatal(tmp_path: Path) -> None:
@@ -120,7 +170,7 @@ def test_unreadable_file_is_reported_not_fatal(tmp_path: Path) -> None:
     _write(tmp_path, "b_1.txt", b"beta")
     (tmp_path / "b_2.txt").mkdir()  # a folder named like a post cannot be read as one
     corpus = load_folder(tmp_path)
-    assert len(corpus.texts) == 2 and any("b_2.txt: cannot be read" in p for p in corpus.problems)
+    assert len(corpus.texts) == 2 and any("b_2.txt: is a folder" in p for p in corpus.problems)
 
 
 @pytest.mark.parametrize(
@@ -188,6 +238,11 @@ def test_vectors_file_is_parsed_once_then_read_from_the_npy_cache(tmp_path: Path
         ("a 1 2\nb 1\n", "line 2 has 1 numbers, expected 2"),
         ("a 1 2\nb 1 x\n", "line 2, column 3: 'x' is not a number"),
         ("\n\n", "no vectors"),
+        ("a 1 2\nb nan 2\n", "line 2, column 2: nan is not a finite number"),
+        ("a 1 2\nb 1 -inf\n", "line 2, column 3: -inf is not a finite number"),
+        ("a 1 2\nb 1 3e38\n", r"line 2, column 3: 3e38 is beyond ±10000"),
+        ("a 1 2\nb 1 1e39\n", "line 2, column 3: 1e39 is beyond"),
+        ("a " + " ".join(["0.5"] * 5000) + "\n", "line 1 has 5,000 numbers; vectors of at most 4,096"),
     ],
 )
 def test_bad_vectors_files_name_the_line(tmp_path: Path, content: str, message: str) -> None:
@@ -195,6 +250,50 @@ def test_bad_vectors_files_name_the_line(tmp_path: Path, content: str, message: 
     path.write_text(content, encoding="utf-8")
     with pytest.raises(EmbeddingFileError, match=message):
         load_vectors(path)
+
+
+def test_a_bom_is_not_part_of_the_first_word_and_special_files_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffthe 0.1 0.2\ncar 1 2\n".encode())
+    assert load_vectors(path).tokens == ("the", "car")
+    one_line = tmp_path / "one-line.txt"
+    one_line.write_text("w " + "1 " * 3_000_000, encoding="utf-8")  # 6 MB without a line break
+    with pytest.raises(EmbeddingFileError, match="line 1 is longer than"):
+        load_vectors(one_line)
+    with pytest.raises(EmbeddingFileError, match="is a device"):
+        load_vectors("/dev/zero")
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(EmbeddingFileError, match="is a named pipe"):
+        load_vectors(fifo)
+
+
+def test_a_damaged_vectors_cache_is_parsed_again_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "vec.txt"
+    path.write_text("the 0.1 0.2 0.3\ncar -1 0 1\n", encoding="utf-8")
+    load_vectors(path)
+    cached = next(p for p in embeddings_cache_dir().rglob("vectors.npy") if p.parent.name == first_key(path))
+    data = bytearray(cached.read_bytes())
+    data[-4:] = np.float32("nan").tobytes()  # the last number scrambled, the size unchanged
+    cached.write_bytes(bytes(data))
+    events: list[object] = []
+    again = load_vectors(path, emit=events.append)
+    assert not again.from_cache and np.isfinite(again.vectors).all()
+    notes = [e.text for e in events if isinstance(e, LogLine)]
+    assert len(notes) == 1 and "SHA-256" in notes[0] and "rebuilding" in notes[0]
+
+
+def embeddings_cache_dir() -> Path:
+    from engine.paths import cache_dir
+
+    return cache_dir("text_cnn", "vectors-v2")
+
+
+def first_key(path: Path) -> str:
+    import hashlib
+
+    stat = path.stat()
+    return hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
 
 
 def test_vector_parsing_reports_progress_and_is_cancellable(tmp_path: Path) -> None:
@@ -247,3 +346,9 @@ def test_evaluation_lists_the_most_confident_mistakes_and_counts_them_all() -> N
     shown = [item["confidence"] for item in result["misclassified"]]
     wrong_confidences = probabilities.max(axis=1)[probabilities.argmax(axis=1) != y_true]
     assert shown == sorted(wrong_confidences.tolist(), reverse=True)[:5]
+
+
+def test_a_bom_in_the_middle_of_a_joined_vectors_file_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "joined.txt"
+    path.write_bytes("\ufeffthe 1 2\n".encode() + b"\r" + "\ufeffcar 3 4\n".encode())
+    assert load_vectors(path).tokens == ("the", "car")

@@ -102,7 +102,7 @@ def test_model2_one_epoch_is_reproducible(tiny_corpus: Path) -> None:
 def test_bad_folder_or_vectors_file_fail_early_with_a_named_error(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="not a folder"):
         _run(data_dir=str(tmp_path / "missing"))
-    with pytest.raises(EmbeddingFileError, match=r"nope\.txt: no such vectors file"):
+    with pytest.raises(EmbeddingFileError, match=r"nope\.txt: vectors file not found"):
         _run(glove_path=str(tmp_path / "nope.txt"))
 
 

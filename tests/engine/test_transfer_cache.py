@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.jobs import CancelToken, JobCancelled, Progress
+from engine.jobs import CancelToken, JobCancelled, LogLine, Progress
 from engine.labs.transfer import images as ip
 from engine.labs.transfer.cache import cache_entries, cache_key, cached_features, feature_dataset
 from engine.labs.transfer.data import encode_png, render_page
@@ -100,10 +100,44 @@ def test_editing_an_image_invalidates(pages, extractor) -> None:
 def test_interrupted_entry_is_rebuilt(pages, extractor) -> None:
     key = cache_key(pages, 32, "w2", "c", ip.VGG_HED)
     first, _ = _cache(pages, extractor, key)
-    meta = first.folder / "meta.json"
-    meta.write_text(json.dumps({**json.loads(meta.read_text()), "complete": False}))
-    again, _ = _cache(pages, extractor, key)
-    assert not again.hit and json.loads(meta.read_text())["complete"]
+    (first.folder / "manifest.json").unlink()  # as if the process died before publishing it
+    events: list = []
+    again, _ = _cache(pages, extractor, key, events)
+    assert not again.hit and (again.folder / "manifest.json").is_file()
+    assert any(isinstance(e, LogLine) and "no manifest" in e.text for e in events)
+
+
+@pytest.mark.parametrize("damage", ["scramble", "truncate", "reshape"])
+def test_damaged_features_are_never_a_hit(pages, extractor, damage) -> None:
+    key = cache_key(pages, 32, f"w-{damage}", "c", ip.VGG_HED)
+    first, _ = _cache(pages, extractor, key)
+    expected = np.array(first.features)
+    path = first.folder / "features.npy"
+    del first
+    data = bytearray(path.read_bytes())
+    if damage == "scramble":  # same size, some features swapped for NaN
+        data[-400:] = np.full(100, np.nan, np.float32).tobytes()
+        path.write_bytes(bytes(data))
+    elif damage == "truncate":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    else:
+        np.save(path, expected.reshape(len(expected), -1))  # the same numbers, flattened
+    events: list = []
+    again, _ = _cache(pages, extractor, key, events)
+    assert not again.hit
+    np.testing.assert_allclose(again.features, expected, rtol=1e-6)
+    notes = [e.text for e in events if isinstance(e, LogLine)]
+    assert len(notes) == 1 and "the cached train features" in notes[0] and "rebuilding" in notes[0]
+
+
+def test_a_split_whose_images_all_fail_names_them(pages, extractor) -> None:
+    for page in pages:
+        Path(page.path).write_bytes(b"not an image")
+    key = cache_key(pages, 32, "w-broken", "c", ip.VGG_HED)
+    with pytest.raises(
+        ValueError, match=r"none of the 10 validation images could be read: .*page0\.png: .*; and 7 more"
+    ):
+        _cache(pages, extractor, key, name="validation")
 
 
 def test_cancel_stops_caching_and_leaves_no_usable_entry(pages, extractor) -> None:
@@ -161,6 +195,7 @@ def test_cache_entries_lists_complete_entries(pages, extractor) -> None:
     # label file were recorded) is relabelled with its latest use; the features stay.
     meta = split.folder / "meta.json"
     old = json.loads(meta.read_text())
+    assert "key" not in old or old["key"] == key
     meta.write_text(json.dumps({k: v for k, v in old.items() if k not in ("split", "label_file")}))
     assert [(e["split"], e["label_file"]) for e in cache_entries() if e["path"] == str(split.folder)] == [
         ("", "")

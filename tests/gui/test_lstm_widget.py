@@ -211,7 +211,7 @@ def test_a_bad_csv_is_named_in_the_message_bar(qtbot, widget, tmp_path):
     text = widget.message_bar.label.text()
     assert (
         widget.message_bar.level == "error"
-        and "train.csv: missing column(s)" in text
+        and "train.csv: line 1 (header): missing column(s)" in text
         and "school_state" in text
     )
 

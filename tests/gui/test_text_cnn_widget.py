@@ -226,7 +226,7 @@ def test_bad_input_is_named_in_the_message(qtbot, widget, tmp_path, tiny_corpus)
     widget.form.set_value("glove_path", str(tmp_path / "glove.6B.300d.txt"))
     with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=30_000):
         widget.run_button.click()
-    assert "glove.6B.300d.txt: no such vectors file" in widget.message_bar.text
+    assert "glove.6B.300d.txt: vectors file not found" in widget.message_bar.text
     qtbot.waitUntil(widget.run_button.isEnabled, timeout=10_000)  # the thread's end was handled
     widget.form.set_value("glove_path", "")
 

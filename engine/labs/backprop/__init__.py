@@ -71,7 +71,10 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     from engine.graph.race import Race, initial_weights
     from engine.labs.backprop import data as backprop_data
 
-    data = backprop_data.load(params.data_path) if params.data_path else backprop_data.embedded()
+    if params.data_path:
+        data = backprop_data.load(params.data_path)
+    else:
+        data = backprop_data.embedded(lambda text: emit(LogLine(text, "warning")))
     emit(LogLine(f"Data: {data.source}"))
     graph = assignment_graph()
     initial = initial_weights(len(graph.weights), params.seed, params.init_std)

@@ -9,18 +9,17 @@ visibly drives the loss down to the noise floor (σ² = 0.01).
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import os
-import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from engine import manifest
 from engine.graph.library import FEATURES, TARGET
 from engine.paths import cache_dir
+from engine.safe_files import check_regular_file, clip
+from engine.safe_formats import check_number_cell, column_positions, csv_rows, npz_arrays
 
 __all__ = [
     "FEATURES",
@@ -37,7 +36,7 @@ EMBEDDED_ROWS = 506
 EMBEDDED_SEED = 1990
 TRUE_WEIGHTS: tuple[float, ...] = (0.6, -0.4, 0.8, 0.5, -0.7, -0.3, -1.2, 0.2, 1.5)
 NOISE_STD = 0.1
-_CACHE_NAME = f"embedded_v1_{EMBEDDED_SEED}.npz"
+_CACHE_NAME = f"embedded-v2-seed{EMBEDDED_SEED}"  # a folder with data.npz and its manifest
 
 
 class DataFileError(ValueError):
@@ -79,36 +78,46 @@ def generate_embedded() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def embedded() -> RegressionData:
-    """The embedded default, generated on first use and cached as NPZ in the user cache dir."""
-    path = cache_dir("backprop") / _CACHE_NAME
-    if not path.exists():
+def embedded(note: Callable[[str], None] | None = None) -> RegressionData:
+    """The embedded default, generated on first use and cached as NPZ in the user cache dir.
+
+    The cache entry carries a manifest (:mod:`engine.manifest`): a damaged copy is regenerated and
+    ``note`` is told; a cache dir that cannot be written only costs regenerating it (a millisecond).
+    """
+    folder = cache_dir("backprop") / _CACHE_NAME
+    source = f"embedded synthetic data ({EMBEDDED_ROWS} × 5, seed {EMBEDDED_SEED})"
+
+    def build(partial: Path) -> dict[str, int]:
         X, y = generate_embedded()
-        # Write then rename, so a concurrent reader never sees half a file.
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(partial, X=X, y=y)
-        os.replace(partial, path)
-    data = load_npz(path)
-    return RegressionData(
-        data.X, data.y, f"embedded synthetic data ({EMBEDDED_ROWS} × 5, seed {EMBEDDED_SEED})"
-    )
+        np.savez(partial / "data.npz", X=X, y=y)
+        return {"rows": len(X)}
+
+    expect = {"rows": EMBEDDED_ROWS, "seed": EMBEDDED_SEED}
+    try:
+        manifest.ensure(folder, build, label="the embedded backprop data", expect=expect, note=note)
+    except manifest.CacheWriteError as exc:
+        X, y = generate_embedded()
+        return RegressionData(X, y, f"{source}; not cached: {exc}")
+    data = load_npz(folder / "data.npz")
+    return RegressionData(data.X, data.y, source)
 
 
 def load(path: str | Path) -> RegressionData:
     """Load a CSV or NPZ file by its extension.
 
     Raises:
-        DataFileError: Missing file, unknown extension or bad content (see the loaders).
+        DataFileError: Missing file or not a regular file, unknown extension or bad content (see
+            the loaders).
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataFileError(f"{path}: no such file")
+    check_regular_file(path, DataFileError, "data file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return load_csv(path)
     if suffix == ".npz":
         return load_npz(path)
-    raise DataFileError(f"{path.name}: expected a .csv or .npz file, got {suffix or 'no extension'!r}")
+    shown = clip(suffix, 40) or "no extension"
+    raise DataFileError(f"{clip(path.name)}: expected a .csv or .npz file, got {shown!r}")
 
 
 def load_csv(path: str | Path) -> RegressionData:
@@ -117,96 +126,55 @@ def load_csv(path: str | Path) -> RegressionData:
     Commas, semicolons or tabs separate the cells (whichever the header uses most).
 
     Raises:
-        DataFileError: Not UTF-8 text, no header, missing columns, short rows, non-numeric or
-            non-finite cells (with the row and column), or no data rows.
+        DataFileError: Not UTF-8 text, no header, missing or repeated columns, short rows,
+            non-numeric or non-finite cells (with the line and column), or no data rows.
     """
     path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            text = handle.read()
-        # Spreadsheets in many locales save ";"-separated "CSV": take the header's commonest separator.
-        first = text.split("\n", 1)[0]
-        delimiter = max(",;\t", key=first.count)
-        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except UnicodeDecodeError:
-        raise DataFileError(f"{path.name}: not a text (UTF-8) CSV file") from None
-    except csv.Error as exc:
-        raise DataFileError(f"{path.name}: not a readable CSV file ({exc})") from None
-    lines = [line for line in lines if any(cell.strip() for cell in line)]
-    if not lines:
-        raise DataFileError(f"{path.name}: the file is empty")
-    header = [cell.strip() for cell in lines[0]]
     wanted = (*FEATURES, TARGET)
-    missing = [name for name in wanted if name not in header]
-    if missing:
-        raise DataFileError(
-            f"{path.name}: the header must name columns {', '.join(wanted)}; missing {', '.join(missing)} "
-            f"(header read: {', '.join(header) or 'empty'})"
-        )
-    index = [header.index(name) for name in wanted]
-    table = np.empty((len(lines) - 1, len(wanted)))
-    for row_number, line in enumerate(lines[1:], start=2):
-        for j, (name, column) in enumerate(zip(wanted, index, strict=True)):
-            if column >= len(line):
-                raise DataFileError(f"{path.name}: row {row_number} has no value for column {name}")
-            table[row_number - 2, j] = _number(path, line[column], row_number, name)
+    rows = csv_rows(path, DataFileError, delimiters=",;\t", what="data file")
+    header: list[str] | None = None
+    index: list[int] = []
+    values: list[list[float]] = []
+    for line, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if header is None:
+            header = cells
+            positions = column_positions(path.name, header, wanted, DataFileError)
+            index = [positions[name] for name in wanted]
+            continue
+        row = []
+        for name, column in zip(wanted, index, strict=True):
+            if column >= len(cells):
+                raise DataFileError(f"{path.name}: line {line} has no value for column {name}")
+            row.append(check_number_cell(path.name, line, name, cells[column], DataFileError))
+        values.append(row)
+    if header is None:
+        raise DataFileError(f"{path.name}: the file is empty")
+    table = np.array(values, dtype=np.float64).reshape(len(values), len(wanted))
     return _checked(path, table[:, :5], table[:, 5], f"{path.name} ({len(table)} rows, CSV)")
-
-
-def _number(path: Path, cell: str, row: int, column: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise DataFileError(
-            f"{path.name}: row {row}, column {column}: {cell.strip()!r} is not a number"
-        ) from None
-    if not math.isfinite(value):
-        raise DataFileError(
-            f"{path.name}: row {row}, column {column}: {cell.strip()!r} is not a finite number"
-        )
-    return value
 
 
 def load_npz(path: str | Path) -> RegressionData:
     """An NPZ with a float array ``X`` of shape (n, 5) and ``y`` of shape (n,) (or (n, 1)).
 
-    Pickled (object) arrays are refused: ``allow_pickle=False``.
+    Pickled (object) arrays are refused, and every array's header is checked before it is allocated.
 
     Raises:
         DataFileError: Not an NPZ, missing or pickled arrays, wrong shapes or dtypes, non-finite values.
     """
     path = Path(path)
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if magic != b"PK\x03\x04":  # every .npz is a zip archive; numpy would guess pickle for anything else
-        raise DataFileError(f"{path.name}: not a readable NPZ file (not a zip archive of arrays)")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            names = set(archive.files)
-            missing = [name for name in ("X", "y") if name not in names]
-            if missing:
-                found = ", ".join(sorted(names)) or "none"
-                raise DataFileError(f"{path.name}: missing array {missing[0]!r} (arrays found: {found})")
-            X, y = archive["X"], archive["y"]
-    except DataFileError:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise DataFileError(
-                f"{path.name}: contains pickled (object) arrays, which are never loaded"
-            ) from None
-        raise DataFileError(f"{path.name}: not a readable NPZ file ({exc})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataFileError(f"{path.name}: not a readable NPZ file ({exc})") from None
+    arrays = npz_arrays(path, ("X", "y"), DataFileError)
+    X, y = arrays["X"], arrays["y"]
     for name, array in (("X", X), ("y", y)):
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
             raise DataFileError(f"{path.name}: array {name} holds {array.dtype} values, expected numbers")
     if X.ndim != 2 or X.shape[1] != len(FEATURES):
-        raise DataFileError(f"{path.name}: X must have shape (n, 5), got {X.shape}")
+        raise DataFileError(f"{path.name}: X must have shape (n, 5), got {clip(X.shape, 60)}")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
-        raise DataFileError(f"{path.name}: y must have shape (n,), got {y.shape}")
+        raise DataFileError(f"{path.name}: y must have shape (n,), got {clip(y.shape, 60)}")
     if len(y) != len(X):
         raise DataFileError(f"{path.name}: X has {len(X)} rows but y has {len(y)}")
     return _checked(path, X.astype(np.float64), y.astype(np.float64), f"{path.name} ({len(X)} rows, NPZ)")

@@ -8,6 +8,7 @@ is imported only inside :func:`run`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import tempfile
 from collections.abc import Mapping
@@ -24,10 +25,13 @@ from engine.labs.callbacks.models import (
     DenseConfig,
     preset,
 )
-from engine.params import param
+from engine.params import check_memory, param
+from engine.safe_files import clip
 
 AUTO = "auto"
 MAX_LAYERS = 10
+#: Widest hidden layer: the rings are two numbers per sample; 4096 units is far past useful.
+MAX_WIDTH = 4096
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,15 @@ class Params:
         except (TypeError, ValueError):
             raise ValueError(f"widths: expected whole numbers like 32,32,16,16,8, got {given}") from None
         if not 1 <= len(widths) <= MAX_LAYERS or min(widths) < 1:
-            raise ValueError(f"widths: expected 1 to {MAX_LAYERS} positive layer sizes, got {given}")
+            raise ValueError(
+                f"widths: expected 1 to {MAX_LAYERS} positive layer sizes, got {clip(given, 80)}"
+            )
+        if max(widths) > MAX_WIDTH:
+            raise ValueError(f"widths: {max(widths):,} units is more than {MAX_WIDTH:,} in one layer")
+        sizes = (2, *widths, 1)
+        weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        # Weights, gradients and two optimizer slots (Adam), in float32.
+        check_memory(f"a model with widths {clip(given, 80)}", 16 * weights, "Use narrower layers.")
         return widths
 
     def config(self) -> DenseConfig:
@@ -125,7 +137,11 @@ def load_data(params: Params, emit: Emit) -> tuple[Any, Any, str]:
     """The rings data ``(x, y, description)``: the user's CSV or the embedded default."""
     from engine.labs.callbacks import data as rings
 
-    path = Path(params.data_path) if params.data_path else rings.default_csv()
+    path = (
+        Path(params.data_path)
+        if params.data_path
+        else rings.default_csv(note=lambda text: emit(LogLine(text, "warning")))
+    )
     x, y = rings.load_csv(path)
     source = str(path) if params.data_path else f"embedded rings data ({path.name})"
     emit(LogLine(f"data: {source}: {len(y)} rows, {int(y.sum())} of class 1"))

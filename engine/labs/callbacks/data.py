@@ -12,12 +12,16 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from engine import manifest
 from engine.paths import cache_dir
+from engine.safe_files import clip_repr
+from engine.safe_formats import check_number_cell, column_positions, csv_rows
 
 COLUMNS = ("f1", "f2", "label")
 RADII = {0: 1.02, 1: 0.83}
@@ -51,24 +55,29 @@ def generate_rings(
     return np.concatenate(points)[order], np.concatenate(labels)[order]
 
 
-def default_csv(seed: int = 0) -> Path:
+def default_csv(seed: int = 0, note: Callable[[str], None] | None = None) -> Path:
     """The embedded default ``data.csv``, generated on first use into the cache dir.
 
-    The file is written to a temporary name and renamed, so a crash never leaves half a file that a
-    later run would trust.
+    The entry is written to a temporary folder and renamed, with a manifest (:mod:`engine.manifest`)
+    holding the file's checksum and row count: a truncated or edited copy is regenerated (and
+    ``note`` is told) instead of silently training on what is left of it.
     """
-    path = cache_dir("callbacks") / f"rings-seed{seed}.csv"
-    if not path.exists():
-        x, y = generate_rings(seed=seed)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with tmp.open("w", newline="") as handle:
+    n_per_class = 10_000
+    folder = cache_dir("callbacks") / f"rings-v2-seed{seed}"
+
+    def build(partial: Path) -> dict[str, int]:
+        x, y = generate_rings(n_per_class, seed=seed)
+        with (partial / "data.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
             writer.writerows(
                 (f"{a:.6f}", f"{b:.6f}", f"{c:.1f}") for a, b, c in zip(x[:, 0], x[:, 1], y, strict=True)
             )
-        os.replace(tmp, path)
-    return path
+        return {"rows": len(y)}
+
+    expect = {"rows": 2 * n_per_class, "seed": seed}
+    manifest.ensure(folder, build, label="the embedded rings data", expect=expect, note=note)
+    return folder / "data.csv"
 
 
 def load_csv(path: str | os.PathLike[str]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -78,31 +87,21 @@ def load_csv(path: str | os.PathLike[str]) -> tuple[NDArray[np.float64], NDArray
         ``(x, y)``: features of shape (n, 2) and labels 0.0/1.0 of shape (n,).
 
     Raises:
-        RingsDataError: Missing file or columns, an empty file, a non-numeric, NaN or infinite cell,
-            a label other than 0/1, or only one class; the message names the line and column.
+        RingsDataError: Missing file or columns (or a column twice), not a regular file, not UTF-8,
+            an empty file, a non-numeric, NaN or infinite cell, a label other than 0/1, or only one
+            class; the message names the line and column.
     """
     path = Path(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise RingsDataError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
-    with handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or not any(cell.strip() for cell in header):
-            raise RingsDataError(f"{path}: the file is empty; expected a header line f1,f2,label")
-        names = [cell.strip().lower() for cell in header]
-        missing = [c for c in COLUMNS if c not in names]
-        if missing:
-            raise RingsDataError(
-                f"{path}: line 1 (header) has no column {', '.join(missing)}; "
-                f"found {', '.join(h.strip() for h in header)}"
-            )
-        index = [names.index(c) for c in COLUMNS]
-        rows = [_parse_row(path, line, cells, index) for line, cells in enumerate(reader, 2) if any(cells)]
-    if not rows:
+    rows = csv_rows(path, RingsDataError, label=str(path))
+    header = next(rows, None)
+    if header is None or not any(cell.strip() for cell in header[1]):
+        raise RingsDataError(f"{path}: the file is empty; expected a header line f1,f2,label")
+    positions = column_positions(str(path), header[1], COLUMNS, RingsDataError, casefold=True)
+    index = [positions[c] for c in COLUMNS]
+    data_rows = [_parse_row(path, line, cells, index) for line, cells in rows if any(cells)]
+    if not data_rows:
         raise RingsDataError(f"{path}: the file has a header but no data rows")
-    data = np.array(rows, dtype=np.float64)
+    data = np.array(data_rows, dtype=np.float64)
     x, y = data[:, :2], data[:, 2]
     if np.unique(y).size < 2:
         raise RingsDataError(f"{path}: every row has label {y[0]:g}; both classes 0 and 1 are needed")
@@ -114,19 +113,10 @@ def _parse_row(path: Path, line: int, cells: list[str], index: list[int]) -> tup
     for column, i in zip(COLUMNS, index, strict=True):
         if i >= len(cells) or not cells[i].strip():
             raise RingsDataError(f"{path}: line {line}, column {column}: the cell is empty")
-        try:
-            value = float(cells[i])
-        except ValueError:
-            raise RingsDataError(
-                f"{path}: line {line}, column {column}: {cells[i]!r} is not a number"
-            ) from None
-        if not math.isfinite(value):
-            raise RingsDataError(
-                f"{path}: line {line}, column {column}: {cells[i].strip()} is not a finite number"
-            )
-        values.append(value)
+        values.append(check_number_cell(str(path), line, column, cells[i], RingsDataError))
     if values[2] not in (0.0, 1.0):
-        raise RingsDataError(f"{path}: line {line}, column label: {cells[index[2]]!r} is not 0 or 1")
+        shown = clip_repr(cells[index[2]].strip())
+        raise RingsDataError(f"{path}: line {line}, column label: {shown} is not 0 or 1")
     return values[0], values[1], values[2]
 
 

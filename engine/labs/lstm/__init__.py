@@ -20,7 +20,7 @@ from engine.labs.lstm import glove, scores
 from engine.labs.lstm.data import Projects, embedded_paths, load_projects, stratified_sample
 from engine.labs.lstm.inputs import Prepared, prepare, split_and_clean
 from engine.labs.lstm.models import ModelSizes
-from engine.params import param
+from engine.params import check_memory, param
 from engine.paths import data_dir
 from engine.tensorboard_logs import run_log_dir
 from engine.text.idf import IdfBand, IdfTable
@@ -41,11 +41,17 @@ class Params:
     glove_path: str = param("", "GloVe text file (word v1 v2 ...); empty = trainable embedding")
     idf_low: float = param(0.0, "Model-2: keep words with idf at least this; 0 = first quartile", minimum=0)
     idf_high: float = param(0.0, "Model-2: keep words with idf at most this; 0 = third quartile", minimum=0)
-    max_words: int = param(20000, "Essay vocabulary size (most frequent training words)", minimum=10)
+    max_words: int = param(
+        20000, "Essay vocabulary size (most frequent training words)", minimum=10, maximum=1_000_000
+    )
     text_length: int = param(80, "Words per essay fed to the LSTM (cut or padded)", minimum=4, maximum=1000)
-    embedding_dim: int = param(64, "Width of the trainable essay embedding (GloVe sets its own)", minimum=2)
+    embedding_dim: int = param(
+        64, "Width of the trainable essay embedding (GloVe sets its own)", minimum=2, maximum=1024
+    )
     lstm_units: int = param(32, "LSTM units", minimum=1, maximum=1024)
-    head_units: int = param(64, "Units of the first head Dense layer; the next two halve it", minimum=4)
+    head_units: int = param(
+        64, "Units of the first head Dense layer; the next two halve it", minimum=4, maximum=4096
+    )
     dropout: float = param(0.3, "Dropout rate in the head", minimum=0.0, maximum=0.9)
     conv_filters: int = param(16, "Model-3: filters of each Conv1D", minimum=1, maximum=512)
     conv_kernel: int = param(3, "Model-3: kernel size of each Conv1D", minimum=1, maximum=15)
@@ -59,6 +65,12 @@ class Params:
         """Reject an idf band whose lower threshold is above the upper one."""
         if self.idf_low and self.idf_high and self.idf_low > self.idf_high:
             raise ValueError(f"idf_low {self.idf_low:g} is above idf_high {self.idf_high:g}")
+        # The essay embedding's weights, gradients and two Adam slots, in float32.
+        check_memory(
+            f"an essay embedding of max_words {self.max_words:,} × embedding_dim {self.embedding_dim}",
+            16 * (self.max_words + 2) * self.embedding_dim,
+            "Lower max_words or embedding_dim.",
+        )
 
     def sizes(self) -> ModelSizes:
         """The model sizes these params ask for."""
@@ -178,6 +190,8 @@ def diagram(params: Params, token: CancelToken | None = None, emit: Emit | None 
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     """Train the chosen model, restore its best validation-AUC epoch and test it once."""
+    if params.glove_path:  # a bad GloVe file is named before the data is read, not after
+        glove.glove_width(params.glove_path)
     prepared = _prepare(params, token, emit)
     markers = [_band_marker(prepared.band)] if prepared.band is not None else []
     for marker in markers:

@@ -12,7 +12,6 @@ the four essays without ever turning a missing essay into the text "nan".
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.jobs import CancelToken, Emit, Progress
+from engine import manifest
+from engine.jobs import CancelToken, Emit, LogLine, Progress
 from engine.paths import cache_dir
+from engine.safe_files import clip_repr
+from engine.safe_formats import column_positions, csv_rows
 
 #: Columns of the real train.csv (the Kaggle file; the course copy adds a leading "Unnamed: 0").
 TRAIN_COLUMNS: tuple[str, ...] = (
@@ -131,27 +133,26 @@ def stratified_sample(labels: NDArray[np.int64], n: int, seed: int) -> NDArray[n
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number as a spreadsheet shows it, row) for each data row, after checking the header."""
-    if not path.is_file():
-        raise DonorsDataError(f"{path}: file not found")
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise DonorsDataError(
-                    f"{path.name}: missing column(s) {', '.join(missing)} "
-                    f"(found: {', '.join(header) if header else 'no header'})"
-                )
-            for number, row in enumerate(reader, start=2):
-                if None in row:  # more fields than header names
-                    raise DonorsDataError(f"{path.name} row {number}: more fields than the header has")
-                yield number, row
-    except UnicodeDecodeError as exc:
-        raise DonorsDataError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except csv.Error as exc:
-        raise DonorsDataError(f"{path.name}: malformed CSV ({exc})") from None
+    """(row number as a spreadsheet shows it, row) for each data row, after checking the header.
+
+    Each row maps the required columns (and the optional essays 3 and 4 when present) to their cells.
+    """
+    rows = csv_rows(path, DonorsDataError, what="CSV file")
+    first = next(rows, None)
+    if first is None:
+        raise DonorsDataError(f"{path.name}: the file is empty (expected a header line)")
+    header = first[1]
+    positions = column_positions(path.name, header, required, DonorsDataError, optional=_ESSAYS)
+    for number, (line, cells) in enumerate(rows, start=2):
+        if len(cells) != len(header):
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line
+            more_or_fewer = "more" if len(cells) > len(header) else "fewer"
+            raise DonorsDataError(
+                f"{path.name} row {number} (line {line}): {len(cells)} fields, {more_or_fewer} than the "
+                f"header's {len(header)} (a truncated or damaged row?)"
+            )
+        yield number, {column: cells[i] for column, i in positions.items()}
 
 
 def _number(path: Path, number: int, column: str, text: str | None) -> float:
@@ -159,9 +160,11 @@ def _number(path: Path, number: int, column: str, text: str | None) -> float:
     try:
         result = float(value)
     except ValueError:
-        raise DonorsDataError(f"{path.name} row {number}, column {column}: not a number: {value!r}") from None
+        shown = clip_repr(value)
+        raise DonorsDataError(f"{path.name} row {number}, column {column}: not a number: {shown}") from None
     if not np.isfinite(result) or result < 0:
-        raise DonorsDataError(f"{path.name} row {number}, column {column}: expected >= 0, got {value!r}")
+        shown = clip_repr(value)
+        raise DonorsDataError(f"{path.name} row {number}, column {column}: expected >= 0, got {shown}")
     return result
 
 
@@ -225,13 +228,14 @@ def load_projects(
         project_id = row["id"].strip()
         if not project_id or project_id in seen:
             raise DonorsDataError(
-                f"{train_csv.name} row {number}, column id: empty or repeated {project_id!r}"
+                f"{train_csv.name} row {number}, column id: empty or repeated {clip_repr(project_id)}"
             )
         seen.add(project_id)
         label = row["project_is_approved"].strip()
         if label not in ("0", "1"):
             raise DonorsDataError(
-                f"{train_csv.name} row {number}, column project_is_approved: expected 0 or 1, got {label!r}"
+                f"{train_csv.name} row {number}, column project_is_approved: expected 0 or 1, "
+                f"got {clip_repr(label)}"
             )
         ids.append(project_id)
         for column in CATEGORICAL_COLUMNS:
@@ -261,31 +265,42 @@ def load_projects(
 
 
 def embedded_paths(
-    n_projects: int = 4000, seed: int = 0, token: CancelToken | None = None, emit: Emit | None = None
+    n_projects: int = 4000,
+    seed: int = 0,
+    token: CancelToken | None = None,
+    emit: Emit | None = None,
 ) -> tuple[Path, Path]:
     """Paths of the generated train.csv and resources.csv, writing them on first use.
 
-    The files depend only on ``n_projects`` and ``seed``, so they are cached per pair.
+    The files depend only on ``n_projects`` and ``seed``, so they are cached per pair, as one cache
+    entry with a manifest (:mod:`engine.manifest`): a truncated or edited copy is generated again and
+    the log says so.
 
     Args:
         n_projects: Projects in the table.
         seed: Seed of the generator.
         token: Checked every few hundred projects while generating and every few thousand rows while
             writing; a Stop leaves no file behind. Defaults to None.
-        emit: Receives generating and writing progress. Defaults to None.
+        emit: Receives generating and writing progress, and the note about a damaged copy.
+            Defaults to None.
     """
     from engine.labs.lstm import synth
 
-    folder = cache_dir("lstm", f"donors-v{synth.VERSION}-n{n_projects}-seed{seed}")
-    train, resources = folder / "train.csv", folder / "resources.csv"
-    if not (train.is_file() and resources.is_file()):
+    folder = cache_dir("lstm") / f"donors-v{synth.VERSION}.2-n{n_projects}-seed{seed}"
+
+    def build(partial: Path) -> dict[str, int]:
         train_rows, resource_rows = synth.generate(n_projects, seed, token, emit)
-        for path, header, rows in (
-            (resources, RESOURCE_COLUMNS, resource_rows),
-            (train, ("Unnamed: 0", *TRAIN_COLUMNS), train_rows),
-        ):
-            _write_csv(path, header, rows, token, emit)
-    return train, resources
+        _write_csv(partial / "resources.csv", RESOURCE_COLUMNS, resource_rows, token, emit)
+        _write_csv(partial / "train.csv", ("Unnamed: 0", *TRAIN_COLUMNS), train_rows, token, emit)
+        return {"rows": len(train_rows), "resource_rows": len(resource_rows)}
+
+    def note(text: str) -> None:
+        if emit is not None:
+            emit(LogLine(text, "warning"))
+
+    label = "the embedded DonorsChoose-like table"
+    manifest.ensure(folder, build, label=label, expect={"rows": n_projects, "seed": seed}, note=note)
+    return folder / "train.csv", folder / "resources.csv"
 
 
 def _write_csv(
@@ -295,18 +310,13 @@ def _write_csv(
     token: CancelToken | None,
     emit: Emit | None,
 ) -> None:
-    # Write to a temporary name then rename, so a crash or a Stop never leaves a half-written cache.
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            for start in range(0, len(rows), _WRITE_CHUNK):
-                if emit is not None:
-                    emit(Progress(f"writing {path.name}", start, len(rows)))
-                if token is not None:
-                    token.raise_if_cancelled()
-                writer.writerows(rows[start : start + _WRITE_CHUNK])
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Written inside the cache entry's private folder: a crash or a Stop leaves nothing behind.
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for start in range(0, len(rows), _WRITE_CHUNK):
+            if emit is not None:
+                emit(Progress(f"writing {path.name}", start, len(rows)))
+            if token is not None:
+                token.raise_if_cancelled()
+            writer.writerows(rows[start : start + _WRITE_CHUNK])

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from engine.jobs import CancelToken, Emit, LogLine
 from engine.labs.lstm.inputs import Prepared
+from engine.safe_files import check_regular_file
 from engine.text import embeddings
 from engine.text.embeddings import PAD, UNKNOWN, EmbeddingFileError
 
@@ -31,8 +32,7 @@ _matrices: dict[tuple[Any, ...], tuple[NDArray[np.float32], float, int]] = {}
 
 def _source(path: str) -> Path:
     source = Path(path).expanduser()
-    if not source.is_file():
-        raise EmbeddingFileError(f"{source}: no such file")
+    check_regular_file(source, EmbeddingFileError, "GloVe file")
     return source
 
 

@@ -23,8 +23,9 @@ from engine.labs.text_cnn.pipeline import (
     vocabulary_size,
     word_diff,
 )
-from engine.params import param
-from engine.text.embeddings import EmbeddingFileError
+from engine.params import check_memory, param
+from engine.safe_files import clip, clip_repr
+from engine.text.embeddings import vector_width
 
 __all__ = [
     "LAB",
@@ -71,7 +72,9 @@ class Params:
         minimum=0,
         maximum=1024,
     )
-    max_words: int = param(20000, "Largest word vocabulary (most frequent words); 0 = all.", minimum=0)
+    max_words: int = param(
+        20000, "Largest word vocabulary (most frequent words); 0 = all.", minimum=0, maximum=1_000_000
+    )
     filters: int = param(
         16, "Filters per convolution (the sheet recommends at most 16).", minimum=1, maximum=256
     )
@@ -113,22 +116,32 @@ class Params:
         sizes = [k for k in self.kernel_sizes if k.isdigit() and 1 <= int(k) <= 15]
         if len(self.kernel_sizes) != 3 or len(sizes) != 3:
             raise ValueError(
-                f"kernel_sizes: expected three whole numbers 1-15, got {','.join(self.kernel_sizes)}"
+                "kernel_sizes: expected three whole numbers 1-15, "
+                f"got {clip(','.join(self.kernel_sizes), 80)}"
             )
         for step in self.skip_steps:
             if not step.isdigit() or int(step) not in STEP_NUMBERS:
                 raise ValueError(
-                    f"skip_steps: {step!r} is not a step; steps are {', '.join(map(str, STEP_NUMBERS))}"
+                    f"skip_steps: {clip_repr(step, 40)} is not a step; "
+                    f"steps are {', '.join(map(str, STEP_NUMBERS))}"
                 )
+        if self.model == 1 and self.max_words:
+            # The word embedding's weights, gradients and two Adam slots, in float32.
+            check_memory(
+                f"a word embedding of max_words {self.max_words:,} × {self.embedding_dim or 300} dimensions",
+                16 * self.max_words * (self.embedding_dim or 300),
+                "Lower max_words or embedding_dim.",
+            )
 
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     """Preprocess and split the corpus, train Model-1 or Model-2, and test the best epoch once."""
     params.validate()
-    # Fail before minutes of preprocessing and the TensorFlow import, naming the file.
+    # Fail before minutes of preprocessing and the TensorFlow import, naming the file: a missing or
+    # special file, or a first line that is not a vector (the rest is checked while it is parsed).
     for path in (params.glove_path, params.char_vectors_path):
-        if path and not Path(path).expanduser().is_file():
-            raise EmbeddingFileError(f"{path}: no such vectors file")
+        if path:
+            vector_width(Path(path).expanduser())
     prepared = prepare_corpus(
         data_dir=params.data_dir,
         skip_steps=[int(s) for s in params.skip_steps],

@@ -10,18 +10,17 @@ task is learnable but not trivial. Files are written as ``<class>_<id>.txt`` lik
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from engine.jobs import Emit, Progress
+from engine import manifest
+from engine.jobs import Emit, LogLine, Progress
 from engine.paths import cache_dir
 
-#: Bump when the generator or the cache layout changes, so cached corpora are rebuilt. (4: published
-#: by renaming a finished folder; version 3 generated in place and might have left half a folder.)
-VERSION = 4
+#: Bump when the generator or the cache layout changes, so cached corpora are rebuilt. (5: posts in
+#: ``posts/`` beside a manifest; 4 was published by renaming a folder marked COMPLETE.)
+VERSION = 5
 DEFAULT_SEED = 1993
 POSTS_PER_CLASS = 150
 
@@ -201,23 +200,23 @@ def generate_corpus(
 def default_corpus(seed: int = DEFAULT_SEED, emit: Emit | None = None) -> Path:
     """The embedded corpus folder in the cache dir, generated on first use.
 
-    The posts are written to a private temporary folder, marked ``COMPLETE`` and renamed into place:
-    two threads or processes generating at once each write their own copy (identical: same seed),
-    the first rename wins and the other copy is discarded, so neither deletes files the other is
-    writing or reading, and an interrupted generation leaves no folder that looks finished.
+    The posts are written to a private temporary folder and renamed into place with a manifest
+    (:mod:`engine.manifest`: every file's size and checksum, and the post count): two threads or
+    processes generating at once each write their own copy (identical: same seed) and the first
+    rename wins; an interrupted generation leaves no folder that looks finished; a post that was
+    truncated, edited or deleted later is found on the next load, and the corpus is generated again
+    (the log says so).
     """
-    folder = cache_dir("text_cnn") / f"newsgroups-v{VERSION}-seed{seed}"
-    marker = folder / "COMPLETE"
-    if marker.exists():
-        return folder
-    partial = Path(tempfile.mkdtemp(prefix=f"{folder.name}.partial-", dir=folder.parent))
-    try:
-        generate_corpus(partial, seed, emit=emit)
-        (partial / marker.name).write_text("generated\n", encoding="utf-8")
-        partial.rename(folder)
-    except OSError:
-        if not marker.exists():  # not "another writer published first": a real failure
-            raise
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)  # the loser's copy, or a stopped generation's
-    return folder
+    entry = cache_dir("text_cnn") / f"newsgroups-v{VERSION}-seed{seed}"
+
+    def build(partial: Path) -> dict[str, int]:
+        generate_corpus(partial / "posts", seed, emit=emit)
+        return {"posts": sum(1 for _ in (partial / "posts").iterdir())}
+
+    def note(text: str) -> None:
+        if emit is not None:
+            emit(LogLine(text, "warning"))
+
+    expect = {"posts": POSTS_PER_CLASS * len(CLASS_NAMES), "seed": seed}
+    manifest.ensure(entry, build, label="the embedded newsgroup corpus", expect=expect, note=note)
+    return entry / "posts"

@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.jobs import ArtifactSaved, CancelToken, Emit, LabResult, LabSpec, LogLine, Marker
 from engine.labs.transfer import backbone as transfer_assets  # registers the backbone assets (no TensorFlow)
 from engine.labs.transfer.data import CLASS_NAMES
-from engine.params import param
+from engine.params import check_memory, param
+from engine.safe_files import clip, clip_repr, file_problem
 
 BACKBONES = ("hed", "imagenet", "random")
 
@@ -85,11 +87,52 @@ class Params:
     )
 
     def validate(self) -> None:
-        """Reject a backbone that is neither a known name nor an existing file."""
-        if self.backbone not in BACKBONES and not Path(self.backbone).is_file():
-            raise ValueError(f"backbone: {self.backbone!r} is not one of {', '.join(BACKBONES)} or a file")
+        """Reject a backbone that is neither a known name nor a regular file, splits that leave too
+        little for training, and an image size × batch size whose activations would not fit in memory."""
+        if self.backbone not in BACKBONES and file_problem(self.backbone, "weights file") is not None:
+            problem = file_problem(self.backbone, "weights file")
+            raise ValueError(
+                f"backbone: {clip_repr(self.backbone)} is not one of {', '.join(BACKBONES)}, and as a file: "
+                f"{problem}"
+            )
         if self.val_fraction + self.test_fraction >= 0.9:
             raise ValueError("val_fraction + test_fraction must leave at least 10 % for training")
+        through_backbone = (
+            2 if (self.model == 3 or not self.cache_features or self.shift or self.hflip) else 1
+        )
+        check_memory(
+            f"one batch of VGG-16 activations at image_size {self.image_size} × batch_size {self.batch_size}",
+            self.batch_size * vgg16_activation_bytes(self.image_size) * through_backbone,
+            "Lower batch_size or image_size.",
+        )
+
+
+def vgg16_activation_bytes(image_size: int) -> int:
+    """Bytes of VGG-16's layer outputs for one image (float32): ~300 values per input pixel, summed
+    over its 13 convolutions and 5 poolings (60 MB at 224 px). Training through the base needs about
+    twice that for the backward pass."""
+    per_pixel = 2 * 64 + 64 / 4 + (2 * 128 + 128 / 4) / 4 + (3 * 256 + 256 / 4) / 16
+    per_pixel += (3 * 512 + 512 / 4) / 64 + (3 * 512 + 512 / 4) / 256
+    return int(4 * per_pixel * image_size * image_size)
+
+
+def check_splits(train: list[Any], val: list[Any], test: list[Any], params: Params, usable: int) -> None:
+    """Refuse a split that came out empty, saying why, before anything is trained.
+
+    Raises:
+        ValueError: Naming the empty split, the images and the fractions that led to it.
+    """
+    for name, split, fraction in (
+        ("training", train, 1 - params.val_fraction - params.test_fraction),
+        ("validation", val, params.val_fraction),
+        ("test", test, params.test_fraction),
+    ):
+        if not split:
+            raise ValueError(
+                f"the {name} split is empty: {usable} usable images, and {fraction:.0%} of each class "
+                f"rounds to no image; add images (at least {math.floor(0.5 / fraction) + 1} per class) "
+                f"or change val_fraction/test_fraction"
+            )
 
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
@@ -97,12 +140,9 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
     from engine import tfrt
     from engine.labs.transfer import images, models
     from engine.labs.transfer.data import generate_documents
-    from engine.labs.transfer.gradients import GradientNorms
     from engine.labs.transfer.train import TrainingData, evaluate, prepare_training
     from engine.model_diagram import describe_model
 
-    tfrt.seed_everything(params.seed)
-    keras = tfrt.keras()
     markers: list[Marker] = []
 
     def mark(kind: str, text: str, epoch: int = 0) -> None:
@@ -110,12 +150,23 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         markers.append(marker)
         emit(marker)
 
-    # --- data ---
+    # --- data: every path and file checked before the backbone loads or anything trains ---
+    if params.image_root and not Path(params.image_root).is_dir():
+        raise ValueError(f"image_root: {clip(params.image_root)} is not a folder")
     label_file = params.label_file or str(generate_documents(params.seed, params.per_class, token, emit))
-    items = images.read_label_file(label_file, len(CLASS_NAMES), params.image_root or None)
+    listed = images.read_label_file(label_file, len(CLASS_NAMES), params.image_root or None)
+    skip_log = images.SkipLog()
+    items = images.usable_items(listed, skip_log)
+    for path, reason in sorted(skip_log.skipped.items()):
+        emit(LogLine(f"skipped {path}: {reason}", "warning"))
+    if not items:
+        raise ValueError(f"{clip(label_file)}: none of its {len(listed)} images is a readable file")
     train, val, test = images.split_items(items, params.val_fraction, params.test_fraction, params.seed)
+    check_splits(train, val, test, params, len(items))
     sizes = f"train {len(train)}, validation {len(val)}, test {len(test)}"
     emit(LogLine(f"{label_file}: {len(items)} images → {sizes}"))
+    tfrt.seed_everything(params.seed)  # TensorFlow only now: bad data was named within a second
+    keras = tfrt.keras()
     mark("split", f"splits disjoint: {len(train)}/{len(val)}/{len(test)} images, checked")
     augmentation = images.Augmentation(params.shift, params.brightness, params.hflip)
     if params.hflip:
@@ -143,7 +194,6 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         mark("fine_tune", f"Model-3 fine-tunes the last 6 VGG-16 layers at lr {lr:g}")
 
     # --- features of the frozen part, once (or images streamed through the whole model) ---
-    skip_log = images.SkipLog()
     splits = (train, val, test)
     data: TrainingData = prepare_training(
         params, model, backbone, augmentation, splits, skip_log, token, emit, compile_args, label_file
@@ -154,7 +204,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         statuses = {name: split["status"] for name, split in data.cache_info["splits"].items()}
         kinds = sorted(set(statuses.values()))
         mark("cache", f"features of the frozen part up to {data.cache_info['cut']}: cache {'/'.join(kinds)}")
-    reported: set[str] = set()
+    reported: set[str] = set(skip_log.skipped)  # the missing ones were reported above
 
     def report_skips() -> None:
         # Reported as soon as a pass over the data has met them; each image once.
@@ -167,6 +217,7 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
 
     # --- train ---
     from engine.keras_fit import fit_with_events
+    from engine.labs.transfer.gradients import GradientNorms  # imports TensorFlow
 
     probe_x, probe_y = data.probe
     gradients = GradientNorms(probe_x, probe_y, emit)

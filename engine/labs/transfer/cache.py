@@ -9,16 +9,16 @@ memory map (a large set never has to fit in memory).
 The cache key holds everything that changes the features: the split's files (path, label, size,
 modification time), the image size, the weights' fingerprint, the cut layer, the preprocessing and
 augmentation (always off: augmented images cannot be cached). The entry's folder is named by the key's
-hash, so a changed key is a miss; an entry whose metadata does not match (interrupted, edited) is
-deleted and rebuilt.
+hash, so a changed key is a miss; an entry whose manifest does not match its files or its key
+(interrupted, truncated, scrambled, edited) is rebuilt, and the log says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from engine.jobs import CancelToken, Emit, Progress
+from engine import manifest
+from engine.jobs import CancelToken, Emit, LogLine, Progress
 from engine.labs.transfer.images import EpochOrder, LabelledImage, Preprocessing, SkipLog, make_dataset
 from engine.paths import cache_dir
+from engine.safe_files import atomic_write_text, clip
 
 _VERSION = 1
 
@@ -85,23 +87,26 @@ def cache_key(
 
 def _folder_for(key: dict[str, Any]) -> Path:
     name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
-    return cache_dir("transfer", "features") / name
+    return cache_dir("transfer", "features-v2") / name
 
 
-def _open(folder: Path, key: dict[str, Any]) -> CachedSplit | None:
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-        if meta.get("key") != key or not meta.get("complete"):
-            return None
-        count = int(meta["count"])
-        features = np.load(folder / "features.npy", mmap_mode="r")[:count]
-        labels = np.load(folder / "labels.npy")
-        index = np.load(folder / "index.npy")
-    except (OSError, ValueError, KeyError):
-        return None
-    if len(labels) != count or len(index) != count:
-        return None
-    return CachedSplit(folder, features, labels, index, True, key)
+def _open(folder: Path, key: dict[str, Any], hit: bool) -> CachedSplit:
+    """The entry's arrays (features memory-mapped), after :func:`engine.manifest.check` passed."""
+    count = int(manifest.read_info(folder)["count"])
+    features = np.load(folder / "features.npy", mmap_mode="r")[:count]
+    labels = np.load(folder / "labels.npy")
+    index = np.load(folder / "index.npy")
+    return CachedSplit(folder, features, labels, index, hit, key)
+
+
+def _unreadable(name: str, total: int, skip_log: SkipLog) -> ValueError:
+    """The error when no image of a split could be read, naming the first few and why."""
+    if total == 0:
+        return ValueError(f"the {name} split has no images")
+    shown = [f"{clip(path)}: {clip(reason)}" for path, reason in sorted(skip_log.skipped.items())[:3]]
+    more = len(skip_log.skipped) - len(shown)
+    listing = "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+    return ValueError(f"none of the {total} {name} images could be read: {listing}")
 
 
 def cached_features(
@@ -118,6 +123,10 @@ def cached_features(
 ) -> CachedSplit:
     """The split's features from the cache, computing and storing them on a miss.
 
+    The entry is written to a private folder and published with a manifest (:mod:`engine.manifest`:
+    the arrays' shapes, dtypes and SHA-256, the count and the key), so a truncated, scrambled or
+    reshaped feature file is never reported as a hit: it is computed again and the log says so.
+
     Args:
         name: Split name for progress ("train", "validation", "test").
         items: The split's images.
@@ -130,67 +139,62 @@ def cached_features(
         emit: Receives ``Progress("caching <name> features", done, total)``.
         label_file: The label file the split comes from, recorded for :func:`cache_entries` (not part
             of the key: the same images listed by another file reuse the entry). Defaults to "".
+
+    Raises:
+        ValueError: No image of the split could be read (the message lists the first few and why).
     """
     folder = _folder_for(key)
-    found = _open(folder, key)
-    if found is not None:
-        _record_source(folder, name, label_file)
-        return found
-    shutil.rmtree(folder, ignore_errors=True)  # stale or interrupted entry
-    folder.mkdir(parents=True)
-    total = len(items)
-    features: np.memmap | None = None  # allocated from the first batch's shape
-    labels: list[int] = []
-    index: list[int] = []
     phase = f"caching {name} features"
-    emit(Progress(phase, 0, total))
-    dataset = make_dataset(items, key["image_size"], preprocessing, batch_size, skip_log, with_index=True)
-    for images, batch_labels, batch_index in dataset:
-        token.raise_if_cancelled()
-        out = np.asarray(extractor(images, training=False))
+
+    def build(partial: Path) -> dict[str, Any]:
+        total = len(items)
+        features: np.memmap | None = None  # allocated from the first batch's shape
+        labels: list[int] = []
+        index: list[int] = []
+        emit(Progress(phase, 0, total))
+        dataset = make_dataset(items, key["image_size"], preprocessing, batch_size, skip_log, with_index=True)
+        for images, batch_labels, batch_index in dataset:
+            token.raise_if_cancelled()
+            out = np.asarray(extractor(images, training=False))
+            if features is None:
+                features = np.lib.format.open_memmap(
+                    partial / "features.npy", mode="w+", dtype=np.float32, shape=(total, *out.shape[1:])
+                )
+            features[len(labels) : len(labels) + len(out)] = out
+            labels += batch_labels.numpy().tolist()
+            index += batch_index.numpy().tolist()
+            if max(index) + 1 < total:  # the final event comes once, after the files are written
+                emit(Progress(phase, max(index) + 1, total))
         if features is None:
-            features = np.lib.format.open_memmap(
-                folder / "features.npy", mode="w+", dtype=np.float32, shape=(total, *out.shape[1:])
-            )
-        features[len(labels) : len(labels) + len(out)] = out
-        labels += batch_labels.numpy().tolist()
-        index += batch_index.numpy().tolist()
-        if max(index) + 1 < total:  # the final event comes once, after the files are written
-            emit(Progress(phase, max(index) + 1, total))
-    if features is None:
-        raise ValueError(f"none of the {total} {name} images could be read (see the skipped images)")
-    shape = features.shape
-    features.flush()
-    del features
-    np.save(folder / "labels.npy", np.asarray(labels, np.int32))
-    np.save(folder / "index.npy", np.asarray(index, np.int32))
-    # meta.json is written last: its presence with "complete" marks a usable entry.
-    meta = {
-        "key": key,
-        "count": len(labels),
-        "complete": True,
-        "shape": list(shape[1:]),
-        "split": name,
-        "label_file": label_file,
-    }
-    (folder / "meta.json").write_text(json.dumps(meta, indent=1))
-    emit(Progress(phase, total, total))
-    opened = _open(folder, key)
-    if opened is None:
-        raise RuntimeError(f"feature cache {folder} could not be read back")
-    return CachedSplit(opened.folder, opened.features, opened.labels, opened.index, False, key)
+            raise _unreadable(name, total, skip_log)
+        shape = features.shape
+        features.flush()
+        del features
+        np.save(partial / "labels.npy", np.asarray(labels, np.int32))
+        np.save(partial / "index.npy", np.asarray(index, np.int32))
+        return {"count": len(labels), "shape": list(shape[1:])}
+
+    def note(text: str) -> None:
+        emit(LogLine(text, "warning"))
+
+    hit = manifest.ensure(folder, build, label=f"the cached {name} features", expect={"key": key}, note=note)
+    if not hit:
+        emit(Progress(phase, len(items), len(items)))
+    _record_source(folder, name, label_file)
+    return _open(folder, key, hit)
 
 
 def _record_source(folder: Path, split: str, label_file: str) -> None:
-    """Note on a hit which split and label file use the entry (entries from before this was recorded,
-    or the same images listed by another label file), so the GUI's note names the data set."""
+    """Note which split and label file use the entry (``meta.json``, outside the manifest: it changes
+    when the same images are listed by another label file), so the GUI's note names the data set."""
     path = folder / "meta.json"
     try:
-        meta = json.loads(path.read_text())
-        if (meta.get("split"), meta.get("label_file")) != (split, label_file):
-            path.write_text(json.dumps({**meta, "split": split, "label_file": label_file}, indent=1))
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass  # only the note's wording depends on it; the features are intact
+        meta = {}
+    if (meta.get("split"), meta.get("label_file")) != (split, label_file):
+        with contextlib.suppress(OSError):  # only the note's wording depends on it
+            atomic_write_text(path, json.dumps({**meta, "split": split, "label_file": label_file}, indent=1))
 
 
 def feature_dataset(split: CachedSplit, batch_size: int, order: EpochOrder | None = None) -> Any:
@@ -220,30 +224,31 @@ def feature_dataset(split: CachedSplit, batch_size: int, order: EpochOrder | Non
 
 
 def cache_entries() -> list[dict[str, Any]]:
-    """What is cached, for the GUI's note: one dict per complete entry.
+    """What is cached, for the GUI's note: one dict per entry with a manifest.
 
     Each has ``path``, ``image_size``, ``weights`` (a fingerprint:
     :func:`engine.labs.transfer.backbone.weights_name` names it), ``cut``, ``images``, ``bytes``, and the
-    ``split`` ("train", "validation", "test") and ``label_file`` it was computed for ("" for entries
-    written before these were recorded).
+    ``split`` ("train", "validation", "test") and ``label_file`` it was computed for ("" when not
+    recorded). The files are not hashed here (that happens when an entry is used).
     """
     entries = []
-    for folder in sorted(cache_dir("transfer", "features").iterdir()):
+    for folder in sorted(cache_dir("transfer", "features-v2").iterdir()):
+        info = manifest.read_info(folder)
+        key = info.get("key")
+        if not isinstance(key, dict) or "count" not in info:
+            continue
         try:
-            meta = json.loads((folder / "meta.json").read_text())
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            continue
-        if not meta.get("complete"):
-            continue
-        key = meta["key"]
+            meta = {}
         entries.append(
             {
                 "path": str(folder),
-                "image_size": key["image_size"],
-                "weights": key["weights"],
-                "cut": key["cut"],
-                "images": meta["count"],
-                "bytes": sum(p.stat().st_size for p in folder.iterdir()),
+                "image_size": key.get("image_size"),
+                "weights": key.get("weights"),
+                "cut": key.get("cut"),
+                "images": info["count"],
+                "bytes": sum(p.stat().st_size for p in folder.iterdir() if p.is_file()),
                 "split": str(meta.get("split", "")),
                 "label_file": str(meta.get("label_file", "")),
             }

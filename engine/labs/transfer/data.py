@@ -10,8 +10,6 @@ header) exactly like the real data's label file, deterministic from the seed.
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 import struct
 import zlib
 from collections.abc import Callable
@@ -19,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.jobs import CancelToken, Emit, Progress
+from engine import manifest
+from engine.jobs import CancelToken, Emit, LogLine, Progress
 from engine.paths import cache_dir
 
 #: RVL-CDIP class names, in label order 0–15.
@@ -42,7 +41,7 @@ CLASS_NAMES: tuple[str, ...] = (
     "memo",
 )
 PAGE_HEIGHT, PAGE_WIDTH = 176, 136  # portrait like a scanned page, small enough to generate in a second
-_VERSION = 1  # bump when a layout changes, so cached sets are regenerated
+_VERSION = 2  # bump when a layout changes, so cached sets are regenerated (2: with a manifest)
 
 
 class _Page:
@@ -314,44 +313,48 @@ def generate_documents(
 ) -> Path:
     """Write (once per seed and size) the generated set and return its ``labels.csv``.
 
-    The set is built in a temporary folder and renamed into place, so an interrupted run never
-    leaves a half-written set that later runs would take as complete.
+    The set is built in a private temporary folder and renamed into place with a manifest
+    (:mod:`engine.manifest`: every image's and the label file's checksum, and the image count), so an
+    interrupted run never leaves a half-written set that later runs would take as complete, and a
+    set damaged later is generated again (the log says so).
 
     Args:
         seed: Seeds every page. Defaults to 0.
         per_class: Images per class. Defaults to 30.
         token: Checked once per image. Defaults to None.
-        emit: Receives ``Progress("generate documents", done, total)``. Defaults to None.
+        emit: Receives ``Progress("generate documents", done, total)`` and the note about a damaged
+            copy. Defaults to None.
 
     Returns:
         The path of ``labels.csv`` (``path,label`` with paths relative to its folder).
     """
     target = cache_dir("datasets") / f"documents-v{_VERSION}-seed{seed}-n{per_class}"
-    labels_file = target / "labels.csv"
-    if labels_file.exists():
-        return labels_file
-    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
     total = per_class * len(CLASS_NAMES)
-    rows: list[tuple[str, int]] = []
-    for label, name in enumerate(CLASS_NAMES):
-        folder = partial / "images" / name.replace(" ", "_")
-        folder.mkdir(parents=True)
-        for i in range(per_class):
-            if token is not None:
-                token.raise_if_cancelled()
-            rng = np.random.default_rng([seed, label, i])
-            relative = f"images/{folder.name}/{i:03d}.png"
-            (partial / relative).write_bytes(encode_png(render_page(label, rng)))
-            rows.append((relative, label))
-            if emit is not None and (len(rows) % 32 == 0 or len(rows) == total):
-                emit(Progress("generate documents", len(rows), total))
-    with open(partial / "labels.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["path", "label"])
-        writer.writerows(rows)
-    try:
-        partial.rename(target)
-    except OSError:  # another process finished first; its set is identical
-        shutil.rmtree(partial, ignore_errors=True)
-    return labels_file
+
+    def build(partial: Path) -> dict[str, int]:
+        rows: list[tuple[str, int]] = []
+        for label, name in enumerate(CLASS_NAMES):
+            folder = partial / "images" / name.replace(" ", "_")
+            folder.mkdir(parents=True)
+            for i in range(per_class):
+                if token is not None:
+                    token.raise_if_cancelled()
+                rng = np.random.default_rng([seed, label, i])
+                relative = f"images/{folder.name}/{i:03d}.png"
+                (partial / relative).write_bytes(encode_png(render_page(label, rng)))
+                rows.append((relative, label))
+                if emit is not None and (len(rows) % 32 == 0 or len(rows) == total):
+                    emit(Progress("generate documents", len(rows), total))
+        with open(partial / "labels.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["path", "label"])
+            writer.writerows(rows)
+        return {"rows": len(rows)}
+
+    def note(text: str) -> None:
+        if emit is not None:
+            emit(LogLine(text, "warning"))
+
+    label = "the generated document images"
+    manifest.ensure(target, build, label=label, expect={"rows": total, "seed": seed}, note=note)
+    return target / "labels.csv"

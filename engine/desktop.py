@@ -20,8 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from engine.atomic import atomic_write_bytes
 from engine.desktop_entry_check import entry_problems
+from engine.safe_files import atomic_write_bytes
 
 APP_ID = "deep-learning-lab"
 #: The icon's theme name (``Icon=`` in the entry) and the stem of its files.

@@ -1,7 +1,8 @@
 """Session files: every lab's settings and the runs selected for comparison, in one readable JSON file
 an instructor can hand to a class (File ▸ Save session… / Open session…).
 
-The file is untrusted input: it is read only if it is a regular file of at most :data:`MAX_BYTES`, and
+The file is untrusted input: it is read only if it is a regular file of at most :data:`MAX_BYTES`
+(:func:`engine.safe_files.read_limited`: a folder, pipe or device is refused without blocking), and
 everything in it is checked before use. What is valid is applied; each key that is unknown or holds a
 bad value is skipped and named (``labs.callbacks.params.epochs: 0 is below the minimum 1``), so a file
 from another version of the app still opens.
@@ -10,8 +11,6 @@ from another version of the app still opens.
 from __future__ import annotations
 
 import json
-import os
-import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from engine import params as params_module
-from engine.atomic import atomic_write_bytes
 from engine.params import ParamError, ParamInfo
+from engine.safe_files import atomic_write_bytes, read_limited
 
 FORMAT = "deep-learning-lab session"
 VERSION = 1
@@ -71,7 +70,7 @@ def read(path: Path | str, lab_params: Mapping[str, type]) -> Session:
     Raises:
         SessionError: Not a readable regular file, too large, not UTF-8 JSON, or not a session.
     """
-    raw = _read_bytes(Path(path))
+    raw = read_limited(path, MAX_BYTES, SessionError, "session file")
     try:
         doc = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -174,21 +173,6 @@ def _compare(runs: Any, skipped: list[str]) -> list[int]:
         else:
             skipped.append(f"runs.compare: {_shown(entry)} is not a run id")
     return ids
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise SessionError(f"{path}: not a regular file")
-        if info.st_size > MAX_BYTES:
-            raise SessionError(
-                f"{path}: {info.st_size:,} bytes is too large for a session (at most {MAX_BYTES:,})"
-            )
-        with open(path, "rb") as stream:
-            return stream.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise SessionError(f"{path}: {exc.strerror or exc}") from None
 
 
 def _shown(value: Any) -> str:

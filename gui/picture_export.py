@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.atomic import atomic_write_bytes
+from engine.safe_files import atomic_write_bytes
 
 SHORTCUT = "Ctrl+Shift+E"
 SCALES = (1, 2, 3, 4)

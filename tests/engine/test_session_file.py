@@ -2,6 +2,7 @@
 what is one is checked key by key (types as JSON writes them, bounds, choices)."""
 
 import json
+import os
 
 import pytest
 
@@ -47,14 +48,17 @@ def test_what_is_not_a_session_is_refused(tmp_path, content, message):
     assert str(path) in str(caught.value)
 
 
-def test_folders_and_huge_files_are_refused_unread(tmp_path):
-    with pytest.raises(SessionError, match="not a regular file"):
+def test_folders_pipes_and_huge_files_are_refused_unread(tmp_path):
+    with pytest.raises(SessionError, match="is a folder, expected a regular session file"):
         read(tmp_path, LABS)
+    os.mkfifo(tmp_path / "pipe.json")  # no writer: a plain open would block forever
+    with pytest.raises(SessionError, match="is a named pipe, expected a regular session file"):
+        read(tmp_path / "pipe.json", LABS)
     huge = tmp_path / "huge.json"
     huge.write_bytes(b" " * (session_file.MAX_BYTES + 1))
-    with pytest.raises(SessionError, match="too large"):
+    with pytest.raises(SessionError, match="1,000,001 bytes; at most 1,000,000 are accepted"):
         read(huge, LABS)
-    with pytest.raises(SessionError, match="No such file"):
+    with pytest.raises(SessionError, match="session file not found"):
         read(tmp_path / "missing.json", LABS)
 
 

@@ -196,3 +196,25 @@ def test_a_store_moved_aside_at_open_is_replaced_by_a_migrated_one(tmp_path, dam
         assert (store.run(run_id).name, store.run(run_id).note) == ("first run", "kept")
     finally:
         store.close()
+
+
+def test_the_runs_command_warns_about_a_store_set_aside_and_answers_a_failed_read_in_one_line(
+    tmp_path, monkeypatch
+):
+    from tests.engine.test_run_labels import run_cli
+
+    monkeypatch.setenv("DLLAB_DATA_DIR", str(tmp_path))
+    (tmp_path / "runs.sqlite").write_bytes(b"garbage" * 500)
+    code, out, err = run_cli("runs")
+    assert code == 0 and out == "no runs recorded yet\n"
+    assert err.startswith("warning: the run store ") and "moved aside as runs.sqlite.corrupt-" in err
+    assert err.count("\n") == 1
+
+    def unreadable(self, lab=None):
+        raise StoreError(f"could not read the runs in the run store {self.path} (disk I/O error)")
+
+    monkeypatch.setattr(RunStore, "runs", unreadable)
+    code, out, err = run_cli("runs", "--json")
+    assert (code, out) == (1, "") and err == (
+        f"error: could not read the runs in the run store {tmp_path / 'runs.sqlite'} (disk I/O error)\n"
+    )

@@ -42,6 +42,8 @@ SCREENSHOT_VIEWS = (
     "bert:curves",
     "bert:embeddings",
     "bert:predictions",
+    "runs:compare",
+    "runs:annotated",
 )
 DEFAULT_SIZE = "1400x900"
 

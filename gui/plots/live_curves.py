@@ -45,6 +45,10 @@ class LiveCurves(QWidget):
     Args:
         group_of: Maps a metric name to its plot's title. Defaults to :func:`default_group`.
         columns: Plots per row. Defaults to 2.
+        colour_of: A curve's colour by its metric name (e.g. one colour per run when comparing runs);
+            None cycles :data:`PALETTE` within each plot. Defaults to None.
+        legends: Whether each plot has its own legend (False when the page shows one legend for all).
+            Defaults to True.
     """
 
     def __init__(
@@ -52,10 +56,14 @@ class LiveCurves(QWidget):
         group_of: Callable[[str], str] = default_group,
         columns: int = 2,
         parent: QWidget | None = None,
+        colour_of: Callable[[str], str] | None = None,
+        legends: bool = True,
     ) -> None:
         super().__init__(parent)
         self.group_of = group_of
         self.columns = columns
+        self.colour_of = colour_of
+        self.legends = legends
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.ci.setContentsMargins(4, 4, 4, 4)
         box = QVBoxLayout(self)
@@ -111,7 +119,8 @@ class LiveCurves(QWidget):
             plot = self.layout_widget.addPlot(title=group, axisItems={"bottom": EpochAxis("bottom")})
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-5, 5))
+            if self.legends:
+                plot.addLegend(offset=(-5, 5))
             plot.setLogMode(y=self.log_y and group.startswith("loss"))
             self.plots[group] = plot
             for epoch in dict.fromkeys(epoch for epoch, _, _ in self._markers):
@@ -128,8 +137,10 @@ class LiveCurves(QWidget):
         curve = self.curves.get(metric)
         if curve is None:
             plot = self._plot_for(self.group_of(metric))
-            colour = PALETTE[len(plot.listDataItems()) % len(PALETTE)]
-            style = pg.QtCore.Qt.PenStyle.DashLine if metric.startswith("val_") else None
+            colour = self.colour_of(metric) if self.colour_of else PALETTE[len(plot.listDataItems()) % 8]
+            # The last word: a comparison names its curves "#12 val_loss".
+            validation = metric.rsplit(" ", 1)[-1].startswith("val_")
+            style = pg.QtCore.Qt.PenStyle.DashLine if validation else None
             pen = pg.mkPen(colour, width=2, style=style) if style else pg.mkPen(colour, width=2)
             curve = plot.plot([], [], pen=pen, name=metric, symbol="o", symbolSize=4, symbolBrush=colour)
             self.curves[metric] = curve

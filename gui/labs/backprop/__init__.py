@@ -28,6 +28,7 @@ from engine.labs.backprop.data import DataFileError
 from engine.runs import RunStore
 from gui.labs.backprop.check import CheckPanel
 from gui.labs.backprop.explorer import GraphExplorer
+from gui.labs.backprop.memory import ExplorerMemory
 from gui.labs.backprop.practice_hooks import PracticeOnGraph
 from gui.labs.backprop.quiz import QuizBar
 from gui.labs.backprop.race import FinalWeightsTable
@@ -65,6 +66,8 @@ class BackpropLabWidget(TrainingLabWidget):
         self._draw_timer.setInterval(DRAW_EVERY_MS)
         self._draw_timer.timeout.connect(self._draw_pending_epochs)
         self.log_y.toggled.connect(self.optimizer_plots.set_log_y)
+        # Remembered across restarts and saved in session files, beside the race's settings.
+        self.session_extras = ExplorerMemory(self.explorer, self.session)
 
         # The inherited curves page and settings column become the race page.
         curves_page = self.views.widget(0)

@@ -101,9 +101,9 @@ def test_parsing_is_linear_in_memory():
 
 def test_a_32000_term_sum_parses_fast_and_evaluates():
     text = " + ".join(f"w{i % 9 + 1}*x{i % 5 + 1}" for i in range(32_000))
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy shared machine stretches the wall clock, not this
     graph = parse_expression(text)
-    assert time.perf_counter() - start < 10.0  # about 1 s here, 14 s before
+    assert time.process_time() - start < 8.0  # about 1.7 s here, 14 s before
     feeds = {**{f"x{i}": 1.0 for i in range(1, 6)}, **{f"w{i}": 0.5 for i in range(1, 10)}}
     assert graph.evaluate(feeds) == 16_000.0
     assert graph.gradients(feeds)["w1"] == pytest.approx(3556 * 1.0)

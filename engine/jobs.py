@@ -18,7 +18,13 @@ class JobCancelled(BaseException):
     """Raised inside a job when its token was cancelled.
 
     It derives from BaseException so that library code with ``except Exception:`` cannot swallow it.
+    A job that can say what its completed epochs give re-raises it with ``partial`` (a LabResult),
+    which reaches the GUI on the :class:`Cancelled` event.
     """
+
+    def __init__(self, partial: LabResult | None = None) -> None:
+        super().__init__()
+        self.partial = partial
 
 
 class CancelToken:
@@ -118,9 +124,11 @@ class Finished:
 
 @dataclass(frozen=True)
 class Cancelled:
-    """The job stopped because its token was cancelled."""
+    """The job stopped because its token was cancelled; ``partial`` is what its completed epochs give,
+    for a job that says (None otherwise)."""
 
     epochs_done: int = 0
+    partial: LabResult | None = None
 
 
 @dataclass(frozen=True)

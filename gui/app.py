@@ -28,10 +28,21 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(argv or sys.argv[:1])
         app.setStyle("Fusion")
+        set_app_identity(app)
         collector = MainThreadGarbageCollector(parent=app)
         collector.start()
         app.aboutToQuit.connect(collector.stop)
     return app
+
+
+def set_app_identity(app: QApplication) -> None:
+    """The icon of every window, and the desktop entry's id so that docks and Wayland compositors show
+    the running app as the launcher the user clicked (``install-desktop``)."""
+    from engine.desktop import APP_ID
+    from gui.app_icon import app_icon
+
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(APP_ID)
 
 
 def parse_size(text: str) -> QSize:

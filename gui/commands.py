@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 #: Extra README screenshots of a lab in a particular state (``LAB:VIEW``, see gui.app.screenshots).
 SCREENSHOT_VIEWS = (
     "backprop:race",
+    "backprop:optimizers",
+    "backprop:graders",
     "backprop:check",
     "backprop:practice",
     "callbacks:curves",
@@ -40,6 +42,8 @@ SCREENSHOT_VIEWS = (
     "bert:curves",
     "bert:embeddings",
     "bert:predictions",
+    "runs:compare",
+    "runs:annotated",
 )
 DEFAULT_SIZE = "1400x900"
 #: The second set of ``screenshots DIR`` pictures (in DIR/laptop/): a small laptop screen.

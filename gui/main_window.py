@@ -3,6 +3,7 @@ TensorFlow's state and the current job's progress; File / View / Help menus; per
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
@@ -23,9 +24,11 @@ from PySide6.QtWidgets import (
 
 from engine.jobs import LabSpec
 from engine.labs import LABS
-from engine.runs import RunStore
+from engine.runs import RunStore, StoreError
 from gui import answer_free, theme
+from gui.app_icon import app_icon
 from gui.home_page import HomePage
+from gui.sessions import LabSessions, SessionFiles
 from gui.tf_warmup import TensorFlowWarmup
 from gui.widgets.accessibility import apply_policies
 from gui.widgets.message_bar import MessageBar
@@ -35,10 +38,15 @@ if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when
     from gui.runs_page import RunsPage
     from gui.widgets.training_lab import TrainingLabWidget
 
+log = logging.getLogger(__name__)
+
 SHORTCUTS = (
     ("Ctrl+R", "Run the current lab"),
     ("Esc", "Stop the current lab's job"),
     ("Ctrl+O", "Open data for the current lab"),
+    ("Ctrl+Shift+S / Ctrl+Shift+O", "Save / open a session (every lab's settings, the runs compared)"),
+    ("Ctrl+Shift+E", "Export the plot or drawing you clicked as PNG/SVG (also its corner button)"),
+    ("Runs page: Del, Ctrl+Z", "Delete the selected runs (asks first); undo the delete"),
     ("Ctrl+1 … Ctrl+8", "Go to Home, a lab (in menu order), Runs"),
     ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous view inside a lab (also Ctrl+PgDown / Ctrl+PgUp)"),
     ("F9", "Hide / show the lab's settings column"),
@@ -79,6 +87,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setWindowTitle("Deep Learning Lab")
+        self.setWindowIcon(app_icon())
         self.store = store if store is not None else RunStore()
         self.settings = settings if settings is not None else QSettings()
         self.tabs = QTabWidget()
@@ -119,6 +128,8 @@ class MainWindow(QMainWindow):
         self.tensorflow_loaded_at_first_paint: bool | None = None
 
         self._checked_fit = False
+        self.sessions = LabSessions(self.settings, self.lab_widget, self)
+        self.session_files = SessionFiles(self, self.sessions)
         self._build_menus()
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._restore_settings()
@@ -162,6 +173,7 @@ class MainWindow(QMainWindow):
             holder.box.addWidget(widget)
             widget.show()  # a layout shows a new child only on the next event-loop pass
             holder.lab_widget = widget
+            self.sessions.attach(widget)
         return holder.lab_widget
 
     def current_lab_widget(self) -> TrainingLabWidget | None:
@@ -176,14 +188,20 @@ class MainWindow(QMainWindow):
             self.lab_widget(current.spec.id)
         elif current is self.runs_holder:
             if self.runs_page is None:
-                from gui.runs_page import RunsPage
-
-                self.runs_page = RunsPage(self.store)
-                self.runs_holder.layout().addWidget(self.runs_page)
-                self.runs_page.show()
-                apply_policies(self.runs_page)
+                self.ensure_runs_page()
             else:
                 self.runs_page.refresh()
+
+    def ensure_runs_page(self) -> RunsPage:
+        """The Runs page, built if it was not yet (without switching to its tab)."""
+        if self.runs_page is None:
+            from gui.runs_page import RunsPage
+
+            self.runs_page = RunsPage(self.store)
+            self.runs_holder.layout().addWidget(self.runs_page)
+            self.runs_page.show()
+            apply_policies(self.runs_page)
+        return self.runs_page
 
     @Slot(bool)
     def _on_job_running_changed(self, running: bool) -> None:
@@ -224,6 +242,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open data…", self.open_data, QKeySequence.StandardKey.Open)
+        file_menu.addSeparator()
+        self._action(file_menu, "Open &session…", self.session_files.open_session, "Ctrl+Shift+O")
+        self._action(file_menu, "&Save session…", self.session_files.save_session, "Ctrl+Shift+S")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         run_menu = self.menuBar().addMenu("&Run")
@@ -408,9 +429,18 @@ class MainWindow(QMainWindow):
             runner.stop()
         for runner in runners:
             runner.stop_and_wait(10_000)
+        self.sessions.remember_all()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("last_tab", self.tab_names()[self.tabs.currentIndex()])
+        self._empty_run_trash()
         event.accept()
+
+    def _empty_run_trash(self) -> None:
+        """Runs deleted on the Runs page could be undone until now: delete them for good."""
+        try:
+            self.store.empty_trash()
+        except StoreError as exc:  # the runs stay hidden in the trash; the next close tries again
+            log.warning("could not empty the run trash: %s", exc)
 
 
 #: QSettings key: the folder File ▸ Open data… starts in (the last one used; the home folder at first).

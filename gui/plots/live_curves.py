@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Slot
@@ -52,6 +53,10 @@ class LiveCurves(QWidget):
     Args:
         group_of: Maps a metric name to its plot's title. Defaults to :func:`default_group`.
         columns: Plots per row. Defaults to 2.
+        colour_of: A curve's colour by its metric name (e.g. one colour per run when comparing runs);
+            None cycles :data:`PALETTE` within each plot. Defaults to None.
+        legends: Whether each plot has its own legend (False when the page shows one legend for all).
+            Defaults to True.
         empty_hint: Shown in the middle while there is no curve (what will appear, and how). Defaults
             to none.
     """
@@ -61,11 +66,15 @@ class LiveCurves(QWidget):
         group_of: Callable[[str], str] = default_group,
         columns: int = 2,
         parent: QWidget | None = None,
+        colour_of: Callable[[str], str] | None = None,
+        legends: bool = True,
         empty_hint: str = "",
     ) -> None:
         super().__init__(parent)
         self.group_of = group_of
         self.columns = columns
+        self.colour_of = colour_of
+        self.legends = legends
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.ci.setContentsMargins(4, 4, 4, 4)
         box = QVBoxLayout(self)
@@ -89,6 +98,7 @@ class LiveCurves(QWidget):
         self._legend_timer.setInterval(LEGEND_DELAY_MS)
         self._legend_timer.timeout.connect(self.place_legends)
         self.layout_widget.setAccessibleName("Training curves")
+        self._deferred: set[str] | None = None  # curves to redraw when a deferred() block ends
 
     def clear(self) -> None:
         """Remove every plot, curve and marker (the plots to show will differ)."""
@@ -131,7 +141,8 @@ class LiveCurves(QWidget):
             plot = self.layout_widget.addPlot(title=group, axisItems={"bottom": EpochAxis("bottom")})
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-5, 5))
+            if self.legends:
+                plot.addLegend(offset=(-5, 5))
             plot.setLogMode(y=self.log_y and group.startswith("loss"))
             style_plot(plot)
             self.plots[group] = plot
@@ -149,13 +160,18 @@ class LiveCurves(QWidget):
         curve = self.curves.get(metric)
         if curve is None:
             plot = self._plot_for(self.group_of(metric))
-            colour = PALETTE[len(plot.listDataItems()) % len(PALETTE)]
-            style = pg.QtCore.Qt.PenStyle.DashLine if metric.startswith("val_") else None
+            colour = self.colour_of(metric) if self.colour_of else PALETTE[len(plot.listDataItems()) % 8]
+            # The last word: a comparison names its curves "#12 val_loss".
+            validation = metric.rsplit(" ", 1)[-1].startswith("val_")
+            style = pg.QtCore.Qt.PenStyle.DashLine if validation else None
             pen = pg.mkPen(colour, width=2, style=style) if style else pg.mkPen(colour, width=2)
             curve = plot.plot([], [], pen=pen, name=metric, symbol="o", symbolSize=4, symbolBrush=colour)
             self.curves[metric] = curve
             if self.empty_hint is not None:
                 self.empty_hint.set_shown(False)
+        if self._deferred is not None:
+            self._deferred.add(metric)
+            return
         curve.setData(xs, ys)
         self._legend_timer.start()
 
@@ -164,6 +180,20 @@ class LiveCurves(QWidget):
         """Put each plot's legend where it hides the least of the curves."""
         for plot in self.plots.values():
             place_legend(plot)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Points added inside the block are drawn once, at its end: a job with many short epochs
+        (the backprop race: ~400 a second) must not redraw every curve for every epoch."""
+        self._deferred = set()
+        try:
+            yield
+        finally:
+            pending, self._deferred = self._deferred, None
+            for metric in pending:
+                self.curves[metric].setData(*self.points[metric])
+            if pending:
+                self._legend_timer.start()
 
     def add_marker(self, epoch: float, kind: str, text: str) -> None:
         """A vertical line on every plot at ``epoch``; hovering shows every decision of that epoch."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QStyle,
     QToolButton,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from engine import params as params_module
 from engine.params import ParamError, ParamInfo
+from engine.session_file import check_params
 
 _PATH_SUFFIXES = ("_path", "_dir", "_file")
 
@@ -113,6 +116,15 @@ class ParamsForm(QWidget):
             editor.setObjectName(f"param_{info.name}")
             self.editors[info.name] = editor
             layout.addRow(_sentence_case(info.label), editor)
+        self.reset_button = QPushButton("Reset to defaults")
+        self.reset_button.setObjectName("resetParams")
+        self.reset_button.setToolTip("Put every setting of this form back to its default")
+        self.reset_button.clicked.connect(self.reset_to_defaults)
+        self.reset_button.setFlat(True)  # above the fields, where it is seen without scrolling
+        reset_row = QHBoxLayout()
+        reset_row.addStretch(1)
+        reset_row.addWidget(self.reset_button)
+        layout.insertRow(0, reset_row)
 
     def _make_editor(self, info: ParamInfo) -> QWidget:
         changed = lambda *_: self._changed(info.name)  # noqa: E731 - runs in the GUI thread
@@ -191,6 +203,33 @@ class ParamsForm(QWidget):
             editor.edit.setText(str(value))
         elif isinstance(editor, QLineEdit):
             editor.setText(_text_of(value))
+
+    @Slot()
+    def reset_to_defaults(self) -> None:
+        """Every field back to its default (each change is announced, so it is remembered too)."""
+        for name, info in self.infos.items():
+            self.set_value(name, info.default)
+
+    def session_values(self) -> dict[str, Any]:
+        """The fields' values for a session file or the lab's memory, typed as JSON (numbers as numbers,
+        lists as lists); text that is not a valid value (yet) is kept as typed."""
+        values: dict[str, Any] = {}
+        for name, raw in self.raw_values().items():
+            try:
+                value = params_module.convert(self.infos[name], raw)
+            except ParamError:
+                value = raw
+            values[name] = list(value) if isinstance(value, tuple) else value
+        return values
+
+    def apply_session_values(self, values: Mapping[str, Any], where: str = "params") -> list[str]:
+        """Put remembered or loaded values into the fields; returns one line per value skipped (an
+        unknown field or a bad value), each starting with ``where``."""
+        valid, skipped = check_params(values, self.params_type, where)
+        for name, value in valid.items():
+            if name in self.editors:  # a hidden field is the lab's own (its controls, its session part)
+                self.set_value(name, value)
+        return skipped
 
     def params(self) -> Any:
         """A validated Params instance.

@@ -174,7 +174,7 @@ class TrainingLabWidget(QWidget):
         # The Practice tab needs the width for its editor: the settings column hides (out of the Tab
         # order too) and returns with any other view, unless the learner hid it themselves.
         views = getattr(self, "views", None)  # tabs removed while the widget is being torn down
-        if views is None or not hasattr(self, "settings_action"):
+        if views is None or not hasattr(self, "settings_action") or not self.settings_beside_views():
             return
         if views.widget(index) is getattr(self, "practice", None):
             if self.settings_action.isChecked():
@@ -193,6 +193,14 @@ class TrainingLabWidget(QWidget):
         if not self._sized:
             self._sized = True
             self.size_settings_column()
+            # A column moved onto a page of its own has no corner button to hide it beside the views.
+            self.settings_button.setVisible(self.settings_beside_views())
+            self.settings_action.setEnabled(self.settings_beside_views())
+
+    def settings_beside_views(self) -> bool:
+        """Whether the settings column still sits left of the views (a lab may move it onto a page of
+        its own, as the backprop lab does with its race settings)."""
+        return self.splitter.indexOf(self.settings_action.column) == 0
 
     def size_settings_column(self) -> None:
         """Give the settings column :attr:`settings_share` of the width, within :attr:`settings_bounds`
@@ -200,7 +208,7 @@ class TrainingLabWidget(QWidget):
         A column a lab has folded away (width 0) stays folded."""
         sizes = self.splitter.sizes()
         total = sum(sizes)
-        if total <= 0 or sizes[0] == 0:
+        if not self.settings_beside_views() or total <= 0 or sizes[0] == 0:
             return
         low, high = self.settings_bounds
         left = round(min(max(self.settings_share * total, low), high))

@@ -116,6 +116,7 @@ def test_runs_page_overlays_selected_runs_and_exports(qtbot, window, tmp_store, 
     page.export_to(str(tmp_path / "out.csv"))
     assert (tmp_path / "out.csv").read_text().count("\n") == 1 + 2 * 3 * 2
     page.delete_selected()
+    page.confirm_delete_button.click()  # the confirmation (tests/gui/test_runs_page.py clicks it for real)
     assert page.table.rowCount() == 0
 
 

@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open data…", self.open_data, QKeySequence.StandardKey.Open)
         file_menu.addSeparator()
-        self._action(file_menu, "Open &session…", self.session_files.open_session, "Ctrl+Shift+O")
+        self._action(file_menu, "Op&en session…", self.session_files.open_session, "Ctrl+Shift+O")
         self._action(file_menu, "&Save session…", self.session_files.save_session, "Ctrl+Shift+S")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)

@@ -66,9 +66,14 @@ class RunDetails(QWidget):
         self._note_timer.setInterval(NOTE_SAVE_DELAY_MS)
         self._note_timer.timeout.connect(self.save_note)
         self.name_edit.editingFinished.connect(self.save_name)
-        self.note_edit.textChanged.connect(self._note_timer.start)
+        self.note_edit.textChanged.connect(self._on_note_edited)
         self.note_edit.sig_left.connect(self.save_note)
         self.show_runs([])
+
+    @Slot()
+    def _on_note_edited(self) -> None:
+        # Through a slot, not textChanged → QTimer.start: a signal argument would pick start(msec).
+        self._note_timer.start()
 
     def show_runs(self, runs: list[RunSummary]) -> None:
         """Edit the one selected run, or explain why there is nothing to edit."""

@@ -25,53 +25,70 @@ def _where(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
 
 
-def _methods_with_defaults(paths: list[Path]) -> dict[str, list[str]]:
-    """Method name → where a method of that name takes a parameter with a default."""
-    found: dict[str, list[str]] = {}
-    for path in paths:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+def _has_default(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return bool(function.args.defaults) or any(d is not None for d in function.args.kw_defaults)
+
+
+def _classes(trees: dict[Path, ast.Module]) -> dict[str, list[ast.ClassDef]]:
+    """Class name → the classes of that name."""
+    found: dict[str, list[ast.ClassDef]] = {}
+    for tree in trees.values():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
-                for item in node.body:
-                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                        item.args.defaults or any(d is not None for d in item.args.kw_defaults)
-                    ):
-                        where = f"{_where(path)}:{item.lineno} {node.name}.{item.name}"
-                        found.setdefault(item.name, []).append(where)
+                found.setdefault(node.name, []).append(node)
     return found
 
 
-def _connected_methods(paths: list[Path]) -> list[tuple[str, str]]:
-    """(``self.<name>`` handed to ``.connect`` or an action helper, where)."""
-    connected: list[tuple[str, str]] = []
-    for path in paths:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-                continue
-            if node.func.attr == "connect":
-                targets = node.args[:1]
-            elif node.func.attr in ACTION_HELPERS:
-                targets = list(node.args)
-            else:
-                continue
-            for target in targets:
-                if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == "self"
-                ):
-                    connected.append((target.attr, f"{_where(path)}:{node.lineno}"))
+def _resolve(cls: ast.ClassDef, name: str, classes: dict[str, list[ast.ClassDef]], seen: set[str]) -> list:
+    """``(class, method)`` for the method ``name`` of ``cls``, else of its bases defined here."""
+    for item in cls.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == name:
+            return [(cls, item)]
+    hits = []
+    for base in cls.bases:
+        base_name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+        if base_name and base_name not in seen:
+            seen.add(base_name)
+            for base_cls in classes.get(base_name, []):
+                hits += _resolve(base_cls, name, classes, seen)
+    return hits
+
+
+def _connected(cls: ast.ClassDef) -> list[tuple[str, int]]:
+    """(``self.<name>``, line) handed to ``.connect`` or an action helper inside ``cls``."""
+    connected = []
+    for node in ast.walk(cls):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if node.func.attr == "connect":
+            targets = node.args[:1]
+        elif node.func.attr in ACTION_HELPERS:
+            targets = list(node.args)
+        else:
+            continue
+        for target in targets:
+            is_self = isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+            if is_self and target.value.id == "self":
+                connected.append((target.attr, node.lineno))
     return connected
 
 
 def _offenders(paths: list[Path]) -> list[str]:
-    defaults = _methods_with_defaults(paths)
-    return [
-        f"{where} connects self.{name}, defined with a default at {', '.join(defaults[name])}"
-        for name, where in _connected_methods(paths)
-        if name in defaults
-    ]
+    """Connected ``self.<method>`` whose method (in its class, or a base class defined in ``paths``)
+    takes a parameter with a default."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in paths}
+    classes = _classes(trees)
+    offenders = []
+    for path, tree in trees.items():
+        for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+            for name, line in _connected(cls):
+                for owner, method in _resolve(cls, name, classes, set()):
+                    if _has_default(method):
+                        offenders.append(
+                            f"{_where(path)}:{line} connects self.{name}, defined with a default in "
+                            f"{owner.name} (line {method.lineno})"
+                        )
+    return offenders
 
 
 def _timer_starts(paths: list[Path]) -> list[str]:

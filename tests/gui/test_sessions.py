@@ -171,7 +171,7 @@ def test_save_and_open_a_session_from_the_file_menu(
 
     lab.form.set_value("epochs", 2)
     page.select_runs([])
-    menu_action(window, "Open &session…").trigger()
+    menu_action(window, "Op&en session…").trigger()
     assert lab.form.session_values()["epochs"] == 11 and page.selected_ids() == [two_runs[1]]
     assert window.session_files.last_skipped == [] and window.session_files.report_box is None
 
@@ -204,7 +204,7 @@ def test_opening_a_session_applies_what_is_valid_and_lists_the_rest(
         encoding="utf-8",
     )
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
-    menu_action(window, "Open &session…").trigger()
+    menu_action(window, "Op&en session…").trigger()
     callbacks = window.lab_widget("callbacks").form.session_values()
     backprop = window.lab_widget("backprop")
     defaults = {i.name: i.default for i in describe(LABS["callbacks"].params_type)}
@@ -242,7 +242,7 @@ def test_a_file_that_is_not_a_session_changes_nothing(qtbot, window, tmp_path, m
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
     lab = window.show_tab("callbacks")
     before = lab.form.session_values()
-    menu_action(window, "Open &session…").trigger()
+    menu_action(window, "Op&en session…").trigger()
     assert lab.form.session_values() == before
     assert "line 2 column 2" in window.session_files.last_skipped[0]
     assert window.session_files.report_box.isVisible()

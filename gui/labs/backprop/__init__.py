@@ -9,7 +9,7 @@ Nothing here imports TensorFlow.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -86,7 +86,7 @@ class BackpropLabWidget(TrainingLabWidget):
         self.views.setCurrentWidget(self.explorer)
         self._label_form()
         self._fit_form_to_its_column()
-        self._add_view_shortcuts()
+        # Ctrl+Tab / Ctrl+Shift+Tab (and Ctrl+PgDown / Ctrl+PgUp) come from the training-lab base.
         self.views.currentChanged.connect(self._on_view_changed)
         self.form.sig_value_changed.connect(self._on_form_changed)
         self.final_weights.load_button.clicked.connect(self.show_graph)
@@ -128,27 +128,6 @@ class BackpropLabWidget(TrainingLabWidget):
             text = self.form.infos[name].label
             if isinstance(label, QLabel) and text:
                 label.setText(text[0].upper() + text[1:] if text[0].isascii() else text)
-
-    def _add_view_shortcuts(self) -> None:
-        """Ctrl+Tab / Ctrl+Shift+Tab (and Ctrl+PgDown / Ctrl+PgUp) walk the lab's views from anywhere
-        inside it, also from widgets that keep Tab for themselves."""
-        for text, keys, step in (
-            ("Next view", ("Ctrl+Tab", "Ctrl+PgDown"), 1),
-            ("Previous view", ("Ctrl+Shift+Tab", "Ctrl+PgUp"), -1),
-        ):
-            action = QAction(text, self)
-            action.setShortcuts([QKeySequence(k) for k in keys])
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(self._next_view if step > 0 else self._previous_view)
-            self.addAction(action)
-
-    @Slot()
-    def _next_view(self) -> None:
-        self.views.setCurrentIndex((self.views.currentIndex() + 1) % self.views.count())
-
-    @Slot()
-    def _previous_view(self) -> None:
-        self.views.setCurrentIndex((self.views.currentIndex() - 1) % self.views.count())
 
     # --- views ----------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ class OptimizerPlots(QWidget):
         self.title.setObjectName("optimizerPlotsTitle")
         self.title.setWordWrap(True)
         self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setAccessibleName("Loss per epoch of each optimizer")
         self.layout_widget.ci.setContentsMargins(2, 2, 2, 2)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)

@@ -33,7 +33,7 @@ _NOTE_STYLE = "background: rgba(106,27,154,0.10); padding: 4px;"
 
 #: Text colours on the panel's background, per theme (dark: lighter shades, for contrast).
 _COLOURS = {
-    False: {"red": "#b71c1c", "green": "#1b5e20", "blue": "#1565c0", "input": "#2e7d32", "weight": "#e65100",
+    False: {"red": "#b71c1c", "green": "#1b5e20", "blue": "#1565c0", "input": "#1f6e2b", "weight": "#a84300",
             "muted": "#5f6368"},
     True: {"red": "#ff8a80", "green": "#81c784", "blue": "#90caf9", "input": "#a5d6a7", "weight": "#ffb74d",
            "muted": "#b0b6bc"},
@@ -57,6 +57,7 @@ class StepPanel(QScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Chain-rule step")
         self.setWidgetResizable(True)
         self.label = QLabel()
         self.label.setObjectName("stepExplanation")

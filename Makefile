@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEPS_HASH := $(shell cat pyproject.toml requirements/*.txt 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.stamp-$(DEPS_HASH)
 
-.PHONY: run test test-fast fuzz bench screenshots lint install clean
+.PHONY: run test test-fast fuzz bench screenshots desktop icons lint install clean
 
 run: $(STAMP)
 	$(PY) main.py
@@ -26,6 +26,15 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) main.py screenshots docs
+
+# The app in the desktop's application menu (this checkout's .venv, no terminal); `python main.py
+# install-desktop --uninstall` takes it out again.
+desktop: $(STAMP)
+	$(PY) main.py install-desktop
+
+# Re-render resources/icons/*.png from the SVG master after editing it.
+icons: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m gui.app_icon
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

@@ -18,7 +18,13 @@ class JobCancelled(BaseException):
     """Raised inside a job when its token was cancelled.
 
     It derives from BaseException so that library code with ``except Exception:`` cannot swallow it.
+    A job that can say what its completed epochs give re-raises it with ``partial`` (a LabResult),
+    which reaches the GUI on the :class:`Cancelled` event.
     """
+
+    def __init__(self, partial: LabResult | None = None) -> None:
+        super().__init__()
+        self.partial = partial
 
 
 class CancelToken:
@@ -122,9 +128,11 @@ class Finished:
 
 @dataclass(frozen=True)
 class Cancelled:
-    """The job stopped because its token was cancelled."""
+    """The job stopped because its token was cancelled; ``partial`` is what its completed epochs give,
+    for a job that says (None otherwise)."""
 
     epochs_done: int = 0
+    partial: LabResult | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,8 @@ class LabSpec:
         params_type: Frozen dataclass with a default for every field; must have ``seed`` and ``epochs``.
         run: ``run(params, token, emit) -> LabResult``.
         needs_tensorflow: Whether ``run`` imports TensorFlow (the CLI warms it up first).
+        test_scope: What ``LabResult.test`` measures, in words (the Results table's heading).
+            Defaults to "Test split".
     """
 
     id: str
@@ -188,6 +198,7 @@ class LabSpec:
     params_type: type
     run: RunFunction
     needs_tensorflow: bool = True
+    test_scope: str = "Test split"
 
 
 class Throttle:

@@ -2,10 +2,11 @@
 
 ``import tensorflow`` prints, straight to file descriptor 2 and whatever ``TF_CPP_MIN_LOG_LEVEL`` says,
 absl's "All log messages before absl::InitializeLog() is called are written to STDERR" notice and an
-``I0000 … cudart_stub.cc … Could not find cuda drivers on your machine, GPU will not be used.`` line,
-each twice. On a laptop without a GPU that is expected, and a learner reading the CLI's output should not
-have to wonder about it. Python-level redirection cannot catch them (they come from C++), so while the
-``tensorflow`` package executes, fd 2 goes to a temporary file; afterwards every line except those
+``I0000 … cudart_stub.cc … Could not find cuda drivers on your machine, GPU will not be used.`` line
+and an ``I0000 … port.cc … oneDNN custom operations are on …`` line, each twice. On a laptop without a
+GPU that is expected, and a learner reading the CLI's output should not have to wonder about it.
+Python-level redirection cannot catch them (they come from C++), so while the ``tensorflow`` package
+executes, fd 2 goes to a temporary file; afterwards every line except those
 known notices is written back, in order. Nothing else is dropped. The same import sets
 ``TF_CPP_MIN_LOG_LEVEL=3`` unless the user chose a level; with ``0`` (the user asked for TensorFlow's
 logs) nothing is filtered at all.
@@ -28,10 +29,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from types import ModuleType
 
-#: Substrings of the lines dropped; a line is dropped only if it contains one of them.
+#: Substrings of the lines dropped; a line is dropped only if it contains one of them. The oneDNN line
+#: is an INFO line that ``TF_CPP_MIN_LOG_LEVEL=3`` does not silence (it is written before absl reads it).
 NOTICES: tuple[bytes, ...] = (
     b"All log messages before absl::InitializeLog() is called are written to STDERR",
     b"Could not find cuda drivers on your machine, GPU will not be used.",
+    b"oneDNN custom operations are on.",
 )
 _lock = threading.Lock()
 

@@ -11,11 +11,28 @@ from engine.jobs import BatchProgress, EpochEnded, Progress, Started
 
 @dataclass(frozen=True)
 class ProgressReport:
-    """Fraction done (0–1, or None when unknown), ETA in seconds (None until measurable), a label."""
+    """Fraction done (0–1, or None when unknown), ETA in seconds (None until measurable), a label.
+
+    ``epochs_after`` is how many epochs follow the current step: while a preparatory step runs (feature
+    caching, embedding extraction) its ETA covers that step only, and the epochs' time is not known yet.
+    0 means the ETA covers the rest of the run.
+    """
 
     fraction: float | None
     eta_seconds: float | None
     text: str
+    epochs_after: int = 0
+
+    def describe(self) -> str:
+        """The label with the remaining time, saying what the time covers: ``epoch 3/10 · 0:12 left``,
+        ``caching features 40/480 · 0:35 left in this step, then 5 epochs``."""
+        eta = format_eta(self.eta_seconds)
+        if not eta:
+            return self.text
+        if self.epochs_after:
+            epochs = "1 epoch" if self.epochs_after == 1 else f"{self.epochs_after} epochs"
+            return f"{self.text} · {eta} left in this step, then {epochs}"
+        return f"{self.text} · {eta} left"
 
 
 class ProgressTracker:
@@ -31,6 +48,7 @@ class ProgressTracker:
         self._since = self._clock()
         self._in_phase = False
         self.total_epochs = 0
+        self._epochs_seen = False
         self._fraction: float | None = None
         self._text = ""
         self._phase: Progress | None = None  # the phase being counted, and where it stood at its start
@@ -46,6 +64,8 @@ class ProgressTracker:
             self._fraction, self._text = (0.0 if event.total_epochs else None), "starting"
         elif isinstance(event, (EpochEnded, BatchProgress)) and self._in_phase:
             self._since, self._in_phase = now, False
+        if isinstance(event, (EpochEnded, BatchProgress)):
+            self._epochs_seen = True
         if isinstance(event, EpochEnded):
             total = event.total_epochs or self.total_epochs
             self._fraction = event.epoch / total if total else None
@@ -81,7 +101,9 @@ class ProgressTracker:
         elif self._fraction is not None and self._fraction > 0:
             elapsed = now - self._since
             eta = elapsed * (1 - self._fraction) / self._fraction
-        return ProgressReport(self._fraction, eta, text)
+        # A step before the first epoch: its ETA is the step's, and the epochs are still to come.
+        after = self.total_epochs if self._in_phase and not self._epochs_seen else 0
+        return ProgressReport(self._fraction, eta, text, after)
 
     def rate(self, now: float | None = None) -> float | None:
         """Items per second in the current phase so far (None outside a phase or before a step)."""

@@ -9,6 +9,10 @@
   for the user, with its ``-wal`` file) and a fresh store is created;
 - the store cannot be written (read-only folder or file, no permission, full disk): the existing runs
   are opened read-only when possible (or an empty in-memory store otherwise) and nothing is recorded.
+
+The caller's ``upgrade`` step (the run store's versioned migrations) is part of every writable open,
+so a store that cannot take it is handled like any other store that cannot be written or read, and a
+store opened read-only is never changed: it is shown as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import sqlite3
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +40,9 @@ BUSY_TIMEOUT_S = 10.0
 #: open up to this size (about 20,000 epochs of runs) and keeps startup within its second; a larger
 #: store is checked when a read or write found damage (:func:`flag_damage`) and on the next open.
 QUICK_CHECK_MAX_BYTES = 8 << 20
+
+#: A change brought to a writable store after its schema (e.g. columns added since its first version).
+Upgrade = Callable[[sqlite3.Connection], object]
 
 
 @dataclass
@@ -107,7 +115,7 @@ def _needs_check(path: Path) -> bool:
         return True
 
 
-def _open_writable(path: Path, schema: str) -> sqlite3.Connection:
+def _open_writable(path: Path, schema: str, upgrade: Upgrade | None) -> sqlite3.Connection:
     check = _needs_check(path)
     db = _connect(str(path))
     try:
@@ -118,6 +126,8 @@ def _open_writable(path: Path, schema: str) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(schema)
+        if upgrade is not None:
+            upgrade(db)
     except BaseException:
         db.close()
         raise
@@ -161,12 +171,14 @@ def _read_only(path: Path, schema: str, reason: str) -> OpenedStore:
     return OpenedStore(db, False, message)
 
 
-def open_store(path: Path, schema: str) -> OpenedStore:
+def open_store(path: Path, schema: str, upgrade: Upgrade | None = None) -> OpenedStore:
     """Open (creating if needed) the store at ``path``; never raises for a bad file or folder.
 
     Args:
         path: The SQLite file.
         schema: ``CREATE TABLE IF NOT EXISTS …`` statements run on every writable open.
+        upgrade: Run after ``schema`` on every writable open (never on a read-only one); its SQLite
+            errors count as the store's. Defaults to none.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +187,7 @@ def open_store(path: Path, schema: str) -> OpenedStore:
     damage = _not_a_file(path)
     if damage is None:
         try:
-            return OpenedStore(_open_writable(path, schema), True)
+            return OpenedStore(_open_writable(path, schema, upgrade), True)
         except _Damaged as exc:
             damage = f"quick_check found: {exc}"
         except sqlite3.Error as exc:
@@ -193,6 +205,6 @@ def open_store(path: Path, schema: str) -> OpenedStore:
     )
     log.info("%s", problem)  # the user is told once, by the CLI or the window
     try:
-        return OpenedStore(_open_writable(path, schema), True, problem)
+        return OpenedStore(_open_writable(path, schema, upgrade), True, problem)
     except (sqlite3.Error, _Damaged) as exc:
         return _read_only(path, schema, describe_sqlite_error(exc))

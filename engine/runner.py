@@ -47,11 +47,12 @@ class _Recorder:
         self.epochs_done = 0
         self.last_metrics: dict[str, float] = {}
 
-    def start(self, lab: str, params: dict[str, Any], seed: int) -> None:
-        """Insert the run; a failure is kept for :meth:`warn_if_failed` (after ``Started``)."""
+    def start(self, lab: str, params: dict[str, Any], seed: int, name: str = "", note: str = "") -> None:
+        """Insert the run (with the user's name and note for it); a failure is kept for
+        :meth:`warn_if_failed` (after ``Started``)."""
         if self.store is not None:
             try:
-                self.run_id = self.store.start_run(lab, params, seed)
+                self.run_id = self.store.start_run(lab, params, seed, name, note)
             except StoreError as exc:
                 self.failure = f"{exc}; this run is not recorded"
 
@@ -126,8 +127,11 @@ def execute(
     token: CancelToken,
     sink: Emit,
     store: RunStore | None = None,
+    name: str = "",
+    note: str = "",
 ) -> Finished | Cancelled | Failed:
-    """Run ``spec.run(params, token, emit)``, recording it, and emit exactly one terminal event.
+    """Run ``spec.run(params, token, emit)``, recording it (with the user's ``name`` and ``note`` for
+    it, if any), and emit exactly one terminal event.
 
     Returns:
         The terminal event that was emitted (Finished, Cancelled or Failed).
@@ -135,7 +139,7 @@ def execute(
     params_dict = params_module.as_dict(params)
     seed = int(getattr(params, "seed", 0))
     emit = _Recorder(sink, store)
-    emit.start(spec.id, params_dict, seed)
+    emit.start(spec.id, params_dict, seed, name, note)
     emit(Started(spec.id, params_dict, seed, int(getattr(params, "epochs", 0))))
     emit.warn_if_failed()
     outcome: Finished | Cancelled | Failed
@@ -145,10 +149,10 @@ def execute(
         result = spec.run(params, token, emit)
         metrics = final_metrics(result, emit.last_metrics)
         outcome = Finished(result)
-    except JobCancelled:
+    except JobCancelled as stop:
         status, message = "cancelled", f"stopped after {emit.epochs_done} epoch(s)"
         metrics = dict(emit.last_metrics)
-        outcome = Cancelled(emit.epochs_done)
+        outcome = Cancelled(emit.epochs_done, stop.partial)
     except Exception as exc:  # a lab's failure is reported, never raised into the GUI or CLI
         status, message = "failed", describe_error(exc)
         outcome = Failed(message, traceback.format_exc())

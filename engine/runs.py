@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from engine import paths
+from engine.run_labels import RunLabels, label_values
+from engine.run_migrations import migrate
 from engine.run_store_open import describe_sqlite_error, flag_damage, is_damage, open_store
 from engine.safe_files import atomic_path, clip
 
@@ -83,6 +85,8 @@ class RunSummary:
     ended: float | None
     final_metrics: dict[str, float]
     message: str
+    name: str = ""
+    note: str = ""
 
     @property
     def duration(self) -> float | None:
@@ -95,7 +99,7 @@ def default_path() -> Path:
     return paths.data_dir() / "runs.sqlite"
 
 
-class RunStore:
+class RunStore(RunLabels):
     """A connection to the run store; safe to share between the GUI thread and a worker thread.
 
     Args:
@@ -105,12 +109,13 @@ class RunStore:
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
-        opened = open_store(self.path, _SCHEMA)
+        opened = open_store(self.path, _SCHEMA, upgrade=migrate)
         self._db = opened.db
         #: Whether runs are recorded (False: the store could only be opened read-only or in memory).
         self.writable = opened.writable
         #: The latest problem with the store, in one line for the user (None while there is none).
         self.problem: str | None = opened.problem
+        self._labelled = self._has_label_columns()
         if self.writable:
             try:
                 self._mark_interrupted()
@@ -144,12 +149,23 @@ class RunStore:
 
     # --- writing --------------------------------------------------------------------------------
 
-    def start_run(self, lab: str, params: dict[str, Any], seed: int) -> int:
-        """Insert a ``running`` run and return its id (committed at once)."""
+    def start_run(self, lab: str, params: dict[str, Any], seed: int, name: str = "", note: str = "") -> int:
+        """Insert a ``running`` run and return its id (committed at once); ``name`` and ``note`` are
+        the user's label for it (cut as :meth:`set_label` cuts them)."""
+        row: dict[str, Any] = {
+            "lab": lab,
+            "params": json.dumps(params, sort_keys=True),
+            "seed": seed,
+            "status": "running",
+            "started": time.time(),
+            "pid": os.getpid(),
+        }
+        if self._labelled:
+            row.update(label_values(name, note))
         with self._using("start a run", write=True):
             cursor = self._db.execute(
-                "INSERT INTO runs (lab, params, seed, status, started, pid) VALUES (?, ?, ?, ?, ?, ?)",
-                (lab, json.dumps(params, sort_keys=True), seed, "running", time.time(), os.getpid()),
+                f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                tuple(row.values()),
             )
             return int(cursor.lastrowid or 0)
 
@@ -204,15 +220,19 @@ class RunStore:
     # --- reading --------------------------------------------------------------------------------
 
     def runs(self, lab: str | None = None) -> list[RunSummary]:
-        """All runs, newest first (optionally of one lab)."""
-        query = "SELECT id, lab, params, seed, status, started, ended, final_metrics, message FROM runs"
+        """All runs, newest first (optionally of one lab); runs in the trash are left out."""
+        query = "SELECT id, lab, params, seed, status, started, ended, final_metrics, message, "
+        query += self._label_columns()
         args: tuple[Any, ...] = ()
         if lab is not None:
-            query += " WHERE lab=?"
+            query += " AND lab=?"
             args = (lab,)
         with self._using("read the runs"):
             rows = self._db.execute(query + " ORDER BY id DESC", args).fetchall()
-        return [RunSummary(r[0], r[1], _json(r[2]), r[3], r[4], r[5], r[6], _json(r[7]), r[8]) for r in rows]
+        return [
+            RunSummary(r[0], r[1], _json(r[2]), r[3], r[4], r[5], r[6], _json(r[7]), r[8], r[9], r[10])
+            for r in rows
+        ]
 
     def run(self, run_id: int) -> RunSummary:
         """One run by id (KeyError if there is none)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
+import functools
 import io
 import os
 import stat
@@ -222,10 +223,12 @@ def decode_error_line(path: str | Path) -> int | None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
+def atomic_path(path: str | Path, mode: int | None = None) -> Iterator[Path]:
     """A temporary path beside ``path``; when the block ends without an error it replaces ``path``.
 
-    On an error (a full disk, a Stop) the temporary file is removed and ``path`` is untouched.
+    On an error (a full disk, a Stop) the temporary file is removed and ``path`` is untouched. The file
+    gets ``mode`` as its permissions (default: what a plain ``open`` gives, from the umask; the
+    temporary file alone would be private to its owner).
     """
     target = Path(path)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -233,14 +236,23 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        os.chmod(temporary, mode if mode is not None else 0o666 & ~_umask())
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename."""
-    with atomic_path(path) as temporary:
+@functools.cache
+def _umask() -> int:
+    # Reading the umask means setting it: put it straight back, once per process (it is process-wide).
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` via a temporary file and a rename (``mode``: see :func:`atomic_path`)."""
+    with atomic_path(path, mode) as temporary:
         temporary.write_bytes(data)
 
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 #: Extra README screenshots of a lab in a particular state (``LAB:VIEW``, see gui.app.screenshots).
 SCREENSHOT_VIEWS = (
     "backprop:race",
+    "backprop:optimizers",
+    "backprop:graders",
     "backprop:check",
     "backprop:practice",
     "callbacks:curves",
@@ -40,13 +42,23 @@ SCREENSHOT_VIEWS = (
     "bert:curves",
     "bert:embeddings",
     "bert:predictions",
+    "runs:compare",
+    "runs:annotated",
 )
 DEFAULT_SIZE = "1400x900"
+#: The second set of ``screenshots DIR`` pictures (in DIR/laptop/): a small laptop screen.
+LAPTOP_SIZE = "1280x720"
 
 
 def _size_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--size", default=DEFAULT_SIZE, metavar="WxH", help=f"window size in pixels (default {DEFAULT_SIZE})"
+    )
+    parser.add_argument(
+        "--theme",
+        choices=("light", "dark"),
+        default="light",
+        help="theme of the pictures (default light; the user's own settings are never read)",
     )
 
 
@@ -77,7 +89,7 @@ def _open_app(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     known = ["home", *LABS, "runs"]
     if args.tab.partition(":")[0] not in known:
         raise UsageError(f"unknown tab {args.tab!r}; known: {', '.join(known)}")
-    return app.screenshots([(args.tab, Path(args.screenshot))], size)
+    return app.screenshots([(args.tab, Path(args.screenshot))], size, theme_key=args.theme)
 
 
 def _configure_screenshots(parser: argparse.ArgumentParser) -> None:
@@ -94,12 +106,14 @@ def _screenshots(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     size = _window_size(args.size)
     tabs = ["home", *LABS, *SCREENSHOT_VIEWS, "runs"]
     targets = [(tab, args.folder / f"{tab.replace(':', '-')}.png") for tab in tabs]
-    return app.screenshots(targets, size)
+    # The same pictures at a common laptop size (one run serves both), to see that every view fits.
+    laptop = [(_window_size(LAPTOP_SIZE), args.folder / "laptop")]
+    return app.screenshots(targets, size, more_sizes=laptop, theme_key=args.theme)
 
 
 APP = Command(
     name="",
-    usage="[--screenshot PNG [--tab TAB] [--size WxH]]",
+    usage="[--screenshot PNG [--tab TAB] [--size WxH] [--theme light|dark]]",
     summary="Without a command it opens the app; a command runs the same code headless.",
     configure=_configure_app,
     handle=_open_app,
@@ -116,7 +130,8 @@ SCREENSHOTS = Command(
     summary="render every tab (and the README's lab views) to PNG files in DIR",
     description=(
         "Render the home page, every lab, the README's lab views (LAB:VIEW) and the Runs page to "
-        "DIR/<tab>.png, as 'make screenshots' does for docs/. Works offscreen (QT_QPA_PLATFORM=offscreen)."
+        "DIR/<tab>.png, and the same pictures at 1280x720 to DIR/laptop/<tab>.png, as 'make screenshots' "
+        "does for docs/. Works offscreen (QT_QPA_PLATFORM=offscreen)."
     ),
     configure=_configure_screenshots,
     handle=_screenshots,

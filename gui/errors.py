@@ -41,12 +41,15 @@ class ErrorReporter(QObject):
         #: Where the details go, or why they cannot (a read-only data dir must not stop the app).
         self.log_note = f"Details were written to {log_path()}."
         try:
-            handler: logging.Handler = logging.FileHandler(log_path(), encoding="utf-8")
+            self.handler: logging.Handler = logging.FileHandler(log_path(), encoding="utf-8")
         except OSError as exc:
-            handler = logging.NullHandler()
+            self.handler = logging.NullHandler()
             self.log_note = f"The details could not be written to {log_path()}: {exc.strerror or exc}."
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger().addHandler(handler)
+        # Errors only: TensorFlow logs warnings (e.g. "triggered tf.function retracing") through Python
+        # logging, and they are not errors.
+        self.handler.setLevel(logging.ERROR)
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(self.handler)
         self._previous_hooks = (sys.excepthook, threading.excepthook)
 
     def install(self) -> None:
@@ -55,8 +58,10 @@ class ErrorReporter(QObject):
         threading.excepthook = self._thread_excepthook
 
     def uninstall(self) -> None:
-        """Restore the previous hooks."""
+        """Restore the previous hooks and stop writing the log."""
         sys.excepthook, threading.excepthook = self._previous_hooks
+        logging.getLogger().removeHandler(self.handler)
+        self.handler.close()
 
     def _excepthook(self, kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         self.report(kind, value, tb)

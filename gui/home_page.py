@@ -36,6 +36,8 @@ class LabCard(QFrame):
         runtime = QLabel(f"<small>Runs on: {needs}</small>")
         button = QPushButton("Open")
         button.setObjectName(f"open_{spec.id}")
+        button.setToolTip(f"Open the {spec.title} lab")
+        button.setAccessibleName(f"Open {spec.title}")
         button.clicked.connect(lambda: self.sig_open_requested.emit(spec.id))
         for widget in (title, summary, assignment, runtime):
             box.addWidget(widget)

@@ -3,12 +3,14 @@ TensorFlow's state and the current job's progress; File / View / Help menus; per
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -22,10 +24,13 @@ from PySide6.QtWidgets import (
 
 from engine.jobs import LabSpec
 from engine.labs import LABS
-from engine.runs import RunStore
+from engine.runs import RunStore, StoreError
 from gui import answer_free, theme
+from gui.app_icon import app_icon
 from gui.home_page import HomePage
+from gui.sessions import LabSessions, SessionFiles
 from gui.tf_warmup import TensorFlowWarmup
+from gui.widgets.accessibility import apply_policies
 from gui.widgets.message_bar import MessageBar
 from gui.workers import LIVE_RUNNERS
 
@@ -33,12 +38,20 @@ if TYPE_CHECKING:  # lab widgets and the Runs page pull in pyqtgraph: built when
     from gui.runs_page import RunsPage
     from gui.widgets.training_lab import TrainingLabWidget
 
+log = logging.getLogger(__name__)
+
 SHORTCUTS = (
     ("Ctrl+R", "Run the current lab"),
     ("Esc", "Stop the current lab's job"),
     ("Ctrl+O", "Open data for the current lab"),
-    ("Ctrl+1 … Ctrl+8", "Go to tab 1 … 8"),
-    ("Ctrl++ / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
+    ("Ctrl+Shift+S / Ctrl+Shift+O", "Save / open a session (every lab's settings, the runs compared)"),
+    ("Ctrl+Shift+E", "Export the plot or drawing you clicked as PNG/SVG (also its corner button)"),
+    ("Runs page: Del, Ctrl+Z", "Delete the selected runs (asks first); undo the delete"),
+    ("Ctrl+1 … Ctrl+8", "Go to Home, a lab (in menu order), Runs"),
+    ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous view inside a lab (also Ctrl+PgDown / Ctrl+PgUp)"),
+    ("F9", "Hide / show the lab's settings column"),
+    ("Tab / Shift+Tab", "Next / previous control (out of tables and text boxes too)"),
+    ("Ctrl++ (Ctrl+=) / Ctrl+- / Ctrl+0", "Larger / smaller / default font"),
     ("Ctrl+Q", "Quit (running jobs are stopped first)"),
     ("Backprop lab: → ← Space Home", "Forward/backward step, step back, play/pause, reset"),
     ("Practice tab: Ctrl+S / Ctrl+Return", "Save (and grade) / grade the file in the editor"),
@@ -62,18 +75,27 @@ class MainWindow(QMainWindow):
     Args:
         store: The run store. Defaults to the one in the user data dir.
         warm_tensorflow: Import TensorFlow in the background after the first paint. Defaults to True.
+        settings: Where the theme, font, geometry and last tab are kept. Defaults to the user's
+            settings (screenshot mode passes a throw-away file, so it never changes them).
     """
 
-    def __init__(self, store: RunStore | None = None, warm_tensorflow: bool = True) -> None:
+    def __init__(
+        self,
+        store: RunStore | None = None,
+        warm_tensorflow: bool = True,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Deep Learning Lab")
+        self.setWindowIcon(app_icon())
         self.store = store if store is not None else RunStore()
-        self.settings = QSettings()
+        self.settings = settings if settings is not None else QSettings()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.home = HomePage(LABS)
         self.home.sig_open_requested.connect(self.open_lab)
         self.tabs.addTab(self.home, "Home")
+        apply_policies(self.home)
         self.lab_tabs: dict[str, _LazyLabTab] = {}
         for spec in LABS.values():
             holder = _LazyLabTab(spec)
@@ -105,6 +127,9 @@ class MainWindow(QMainWindow):
         self.first_paint_time: float | None = None
         self.tensorflow_loaded_at_first_paint: bool | None = None
 
+        self._checked_fit = False
+        self.sessions = LabSessions(self.settings, self.lab_widget, self)
+        self.session_files = SessionFiles(self, self.sessions)
         self._build_menus()
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._restore_settings()
@@ -148,6 +173,7 @@ class MainWindow(QMainWindow):
             holder.box.addWidget(widget)
             widget.show()  # a layout shows a new child only on the next event-loop pass
             holder.lab_widget = widget
+            self.sessions.attach(widget)
         return holder.lab_widget
 
     def current_lab_widget(self) -> TrainingLabWidget | None:
@@ -162,13 +188,20 @@ class MainWindow(QMainWindow):
             self.lab_widget(current.spec.id)
         elif current is self.runs_holder:
             if self.runs_page is None:
-                from gui.runs_page import RunsPage
-
-                self.runs_page = RunsPage(self.store)
-                self.runs_holder.layout().addWidget(self.runs_page)
-                self.runs_page.show()
+                self.ensure_runs_page()
             else:
                 self.runs_page.refresh()
+
+    def ensure_runs_page(self) -> RunsPage:
+        """The Runs page, built if it was not yet (without switching to its tab)."""
+        if self.runs_page is None:
+            from gui.runs_page import RunsPage
+
+            self.runs_page = RunsPage(self.store)
+            self.runs_holder.layout().addWidget(self.runs_page)
+            self.runs_page.show()
+            apply_policies(self.runs_page)
+        return self.runs_page
 
     @Slot(bool)
     def _on_job_running_changed(self, running: bool) -> None:
@@ -194,9 +227,13 @@ class MainWindow(QMainWindow):
 
     # --- menus -----------------------------------------------------------------------------------
 
-    def _action(self, menu: Any, text: str, slot: Any, shortcut: str | QKeySequence | None = None) -> QAction:
+    def _action(
+        self, menu: Any, text: str, slot: Any, shortcut: str | QKeySequence | list[QKeySequence] | None = None
+    ) -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
+        if isinstance(shortcut, list):
+            action.setShortcuts(shortcut)
+        elif shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         menu.addAction(action)
@@ -206,13 +243,16 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open data…", self.open_data, QKeySequence.StandardKey.Open)
         file_menu.addSeparator()
+        self._action(file_menu, "Op&en session…", self.session_files.open_session, "Ctrl+Shift+O")
+        self._action(file_menu, "&Save session…", self.session_files.save_session, "Ctrl+Shift+S")
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         run_menu = self.menuBar().addMenu("&Run")
         self._action(run_menu, "&Run current lab", self._run_current, "Ctrl+R")
         self._action(run_menu, "&Stop", self._stop_current, "Esc")
         view = self.menuBar().addMenu("&View")
         self.theme_actions: dict[str, QAction] = {}
-        for key, label in (("system", "Follow &system theme"), ("light", "&Light"), ("dark", "&Dark")):
+        for key, label in (("system", "Follow s&ystem theme"), ("light", "&Light"), ("dark", "&Dark")):
             action = self._action(view, label, lambda _=False, k=key: self.set_theme(k))
             action.setCheckable(True)
             self.theme_actions[key] = action
@@ -225,38 +265,48 @@ class MainWindow(QMainWindow):
             "until a learner reveals them (DLLAB_ANSWER_FREE=1 turns it on at start)"
         )
         view.addSeparator()
-        self._action(view, "&Larger font", lambda: self.set_font_size(self.font_size + 1), "Ctrl++")
-        self._action(view, "&Smaller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
-        self._action(view, "&Default font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
-        for number in range(1, 9):
-            self._action(
-                view, f"Tab {number}", lambda _=False, n=number: self._go_to(n - 1), f"Ctrl+{number}"
-            )
+        # Ctrl+= too: on most keyboards "+" needs Shift, and Ctrl+= is what a user presses.
+        larger = [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")]
+        self._action(view, "La&rger font", lambda: self.set_font_size(self.font_size + 1), larger)
+        self._action(view, "S&maller font", lambda: self.set_font_size(self.font_size - 1), "Ctrl+-")
+        self._action(view, "De&fault font", lambda: self.set_font_size(theme.default_font_size()), "Ctrl+0")
+        go_to = view.addMenu("&Go to")
+        for index in range(min(self.tabs.count(), 9)):
+            name = self.tabs.tabText(index)
+            action = self._action(go_to, name, lambda _=False, n=index: self._go_to(n), f"Ctrl+{index + 1}")
+            action.setStatusTip(f"Show the {name} tab")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts)
         self._action(help_menu, "&About", self.show_about)
 
     @Slot()
-    def open_data(self, path: str | None = None) -> None:
-        """Put a chosen file/folder into the current lab's data field."""
+    def open_data(self) -> None:
+        """Ask for a file/folder and put it into the current lab's data field.
+
+        No optional argument: ``QAction.triggered(bool)`` would arrive in it as ``False``.
+        """
         lab = self.current_lab_widget()
         if lab is None:
             self.statusBar().showMessage("Open a lab's tab first, then File ▸ Open data…", 5000)
             return
-        fields = [n for n in lab.form.editors if n.endswith(("_path", "_dir", "_file"))]
-        data_fields = [n for n in fields if n.startswith(("data", "label"))] or fields
-        if not data_fields:
+        name = data_field(lab)
+        if name is None:
             lab.message_bar.show_message(f"{lab.spec.title} uses only its embedded data", "info")
             return
-        name = data_fields[0]
-        if path is None:
-            if name.endswith("_dir"):
-                path = QFileDialog.getExistingDirectory(self, f"{lab.spec.title}: data folder")
-            else:
-                path, _ = QFileDialog.getOpenFileName(self, f"{lab.spec.title}: data file")
+        start = str(self.settings.value(LAST_DATA_FOLDER, "") or Path.home())
+        if name.endswith("_dir"):
+            path = QFileDialog.getExistingDirectory(self, f"{lab.spec.title}: data folder", start)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, f"{lab.spec.title}: data file", start)
         if path:
-            lab.form.set_value(name, path)
-            lab.message_bar.show_message(f"{name} set to {path}; press Run to use it", "info")
+            self.settings.setValue(LAST_DATA_FOLDER, str(Path(path).parent if Path(path).is_file() else path))
+            self.use_data(lab, name, path)
+
+    @staticmethod
+    def use_data(lab: TrainingLabWidget, name: str, path: str) -> None:
+        """Put ``path`` into the lab's field ``name`` and say so."""
+        lab.form.set_value(name, path)
+        lab.message_bar.show_message(f"{name} set to {path}; press Run to use it", "info")
 
     def _go_to(self, index: int) -> None:
         if index < self.tabs.count():
@@ -314,12 +364,44 @@ class MainWindow(QMainWindow):
         theme.apply_font_size(size)
         self.settings.setValue("font_size", size)
 
+    def _available_geometry(self) -> QRect:
+        screen = self.screen()
+        return screen.availableGeometry() if screen is not None else QRect(0, 0, 1400, 900)
+
+    def _restore_geometry(self) -> None:
+        """The saved geometry if it still fits this screen; otherwise most of the available screen.
+
+        Qt clamps a restored geometry to the screen but not its frame, which is known only once the
+        window is shown: the first show checks again (:meth:`showEvent`).
+        """
+        saved = self.settings.value("geometry")
+        restored = isinstance(saved, QByteArray) and self.restoreGeometry(saved)
+        fits = self.isMaximized() or self._available_geometry().contains(self.frameGeometry())
+        if not (restored and fits):
+            self.use_first_window_size()
+
+    def use_first_window_size(self) -> None:
+        """Size and place the window as on a first launch (:func:`first_window_size`)."""
+        available = self._available_geometry()
+        size, maximized = first_window_size(available.size())
+        self.setWindowState(Qt.WindowState.WindowNoState)
+        self.resize(size)
+        self.move(available.center() - self.rect().center())
+        if maximized:
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """On the first show the frame is known: a window that does not fit its screen is resized."""
+        super().showEvent(event)
+        if self._checked_fit:
+            return
+        self._checked_fit = True
+        full = self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
+        if not full and not self._available_geometry().contains(self.frameGeometry()):
+            self.use_first_window_size()
+
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        self._restore_geometry()
         self.set_theme(str(self.settings.value("theme", "system")))
         size = self.settings.value("font_size")
         if size is not None:
@@ -347,6 +429,41 @@ class MainWindow(QMainWindow):
             runner.stop()
         for runner in runners:
             runner.stop_and_wait(10_000)
+        self.sessions.remember_all()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("last_tab", self.tab_names()[self.tabs.currentIndex()])
+        self._empty_run_trash()
         event.accept()
+
+    def _empty_run_trash(self) -> None:
+        """Runs deleted on the Runs page could be undone until now: delete them for good."""
+        try:
+            self.store.empty_trash()
+        except StoreError as exc:  # the runs stay hidden in the trash; the next close tries again
+            log.warning("could not empty the run trash: %s", exc)
+
+
+#: QSettings key: the folder File ▸ Open data… starts in (the last one used; the home folder at first).
+LAST_DATA_FOLDER = "last_data_folder"
+#: The window's size when the screen has room for it; smaller screens get the window maximized.
+ROOMY_SCREEN = QSize(1600, 960)
+
+
+def first_window_size(available: QSize) -> tuple[QSize, bool]:
+    """The first window's size on a screen with ``available`` room, and whether to maximize it.
+
+    A laptop screen (1366×768, 1280×720, anything under :data:`ROOMY_SCREEN`) is used whole: the window
+    is maximized (its un-maximized size still fits). A larger screen gets 90 % of each side, so
+    1920×1080 shows more of every view while the desktop stays reachable.
+    """
+    small = available.width() < ROOMY_SCREEN.width() or available.height() < ROOMY_SCREEN.height()
+    fraction = 0.94 if small else 0.9
+    size = QSize(round(available.width() * fraction), round(available.height() * fraction))
+    return size, small
+
+
+def data_field(lab: TrainingLabWidget) -> str | None:
+    """The lab's field File ▸ Open data… fills: its first data/label path field, else its first path."""
+    fields = [n for n in lab.form.editors if n.endswith(("_path", "_dir", "_file"))]
+    data_fields = [n for n in fields if n.startswith(("data", "label"))] or fields
+    return data_fields[0] if data_fields else None

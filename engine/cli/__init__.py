@@ -38,13 +38,15 @@ from engine.cli.core import (
     UsageError,
 )
 from engine.cli.core import main as run_commands
+from engine.cli.desktop_cmd import INSTALL_DESKTOP
 from engine.cli.grade_cmd import GRADE
 from engine.cli.json_output import result_json, to_jsonable
 from engine.cli.list_cmd import LIST
 from engine.cli.run_cmd import RUN
+from engine.cli.runs_cmd import RUNS
 
 #: The engine's commands, in the order ``--help`` lists them.
-COMMANDS: tuple[Command, ...] = (LIST, RUN, ASSETS, GRADE)
+COMMANDS: tuple[Command, ...] = (LIST, RUN, RUNS, ASSETS, GRADE, INSTALL_DESKTOP)
 
 __all__ = [
     "COMMANDS",

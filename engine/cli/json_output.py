@@ -24,8 +24,11 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
-def result_json(lab_id: str, params: Any, result: LabResult) -> dict[str, Any]:
-    """The ``--json`` object: the fixed keys, then the lab's own ``extra`` keys beside them."""
+def result_json(
+    lab_id: str, params: Any, result: LabResult, name: str = "", note: str = ""
+) -> dict[str, Any]:
+    """The ``--json`` object: the fixed keys, the run's ``name`` and ``note`` when it has them, then
+    the lab's own ``extra`` keys beside them."""
     document: dict[str, Any] = {
         "lab": lab_id,
         "params": params_module.as_dict(params),
@@ -35,6 +38,7 @@ def result_json(lab_id: str, params: Any, result: LabResult) -> dict[str, Any]:
         "test": dict(result.test),
         "artifacts": dict(result.artifacts),
     }
+    document.update({key: text for key, text in (("name", name), ("note", note)) if text})
     for key, value in result.extra.items():
         document.setdefault(key, value)
     return to_jsonable(document)

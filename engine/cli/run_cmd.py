@@ -13,6 +13,7 @@ from engine.cli.core import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, Command, Examp
 from engine.cli.json_output import result_json
 from engine.cli.lab_text import lab_id, lab_text
 from engine.jobs import Cancelled, CancelToken, EpochEnded, Failed, LogLine, Marker, Progress
+from engine.run_labels import MAX_NAME_CHARS, MAX_NOTE_CHARS
 from engine.safe_files import clip_repr
 
 
@@ -38,6 +39,33 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         help="print only the final result as one JSON object on stdout; progress goes to stderr",
     )
     parser.add_argument("--no-record", action="store_true", help="do not record the run in the Runs page")
+    parser.add_argument(
+        "--name",
+        default="",
+        metavar="TEXT",
+        type=_label("--name", MAX_NAME_CHARS),
+        help=f"a name for the run in the Runs page and the JSON (one line, at most {MAX_NAME_CHARS} "
+        "characters)",
+    )
+    parser.add_argument(
+        "--note",
+        default="",
+        metavar="TEXT",
+        type=_label("--note", MAX_NOTE_CHARS),
+        help=f"a note on the run, shown beside it in the Runs page and in the JSON (at most {MAX_NOTE_CHARS} "
+        "characters)",
+    )
+
+
+def _label(option: str, limit: int) -> Any:
+    """An argparse type for --name/--note: text of at most ``limit`` characters."""
+
+    def check(text: str) -> str:
+        if len(text) > limit:
+            raise UsageError(f"{option} takes at most {limit} characters, got {len(text)}")
+        return text
+
+    return check
 
 
 def _lab_parameters(args: argparse.Namespace, width: int) -> str:
@@ -78,7 +106,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if store is not None and store.problem:  # said once; the run goes on either way
         print(f"warning: {store.problem}", file=err, flush=True)
     try:
-        outcome = execute(spec, params, token, _epoch_printer(progress), store)
+        outcome = execute(spec, params, token, _epoch_printer(progress), store, args.name, args.note)
     finally:
         signal.signal(signal.SIGINT, previous)
         if store is not None:
@@ -90,7 +118,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"cancelled after {outcome.epochs_done} epoch(s)", file=err)
         return EXIT_CANCELLED
     if args.json:
-        json.dump(result_json(spec.id, params, outcome.result), out)
+        json.dump(result_json(spec.id, params, outcome.result, args.name, args.note), out)
         out.write("\n")
     else:
         for name, value in outcome.result.test.items():
@@ -126,8 +154,9 @@ RUN = Command(
     description=(
         "Run a lab with the same code as the app: one line per epoch, then the test metrics and the files "
         "it wrote; with --json only the result as one JSON object (keys: lab, params, seed, history, "
-        "markers, test, artifacts, then the lab's own). Every run is recorded in the Runs page unless "
-        "--no-record. Ctrl+C stops the run within a batch; its completed epochs stay recorded."
+        "markers, test, artifacts, name and note when given, then the lab's own). Every run is recorded in "
+        "the Runs page unless --no-record. Ctrl+C stops the run within a batch; its completed epochs stay "
+        "recorded."
     ),
     configure=_configure,
     handle=_handle,

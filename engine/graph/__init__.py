@@ -18,6 +18,7 @@ from engine.graph.optimizers import OPTIMIZER_NAMES, Optimizer, make_optimizer
 from engine.graph.parser import ExpressionError, parse_expression
 from engine.graph.race import Race, initial_weights
 from engine.graph.steps import BackwardStep, ChainTerm, ForwardStep
+from engine.graph.undefined import Undefined, explain_gradients, explain_values
 from engine.graph.walkthrough import WalkState, Walkthrough
 
 __all__ = [
@@ -40,12 +41,15 @@ __all__ = [
     "Op",
     "Optimizer",
     "Race",
+    "Undefined",
     "WalkState",
     "Walkthrough",
     "assignment_graph",
     "check_nodes",
     "check_weights",
     "compile_epoch",
+    "explain_gradients",
+    "explain_values",
     "initial_weights",
     "make_optimizer",
     "parse_expression",

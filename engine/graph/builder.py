@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import networkx as nx
-
 from engine.graph.graph import Graph, Node, NodeKind
 from engine.graph.ops import OPS
+
+#: The longest ``Node.expression`` kept, in characters. Each node's text is built from its inputs'
+#: (already capped) texts, so building a graph stays linear in its size: a long typed sum would
+#: otherwise store every prefix of itself (32,000 terms: 14 s and 5 GB).
+EXPRESSION_LIMIT = 160
 
 
 class GraphBuilder:
@@ -67,8 +70,17 @@ class GraphBuilder:
                 for s in inputs
             )
         )
+        # Inputs come first, so each node's topological generation (networkx's definition: the longest
+        # path from a leaf) is known now; build() then needs no graph traversal for the layout.
+        generation = 1 + max(self._nodes[s].generation for s in inputs)
         node = Node(
-            node_id or self._fresh(op), kind, label or spec.symbol, op, tuple(inputs), expression=shown
+            node_id or self._fresh(op),
+            kind,
+            label or spec.symbol,
+            op,
+            tuple(inputs),
+            generation=generation,
+            expression=_cap(shown),
         )
         return self._add(node)
 
@@ -102,18 +114,21 @@ class GraphBuilder:
         """
         if output not in self._nodes:
             raise ValueError(f"output {output!r} is not in the graph")
-        digraph = nx.DiGraph()
-        digraph.add_nodes_from(self._nodes)
-        digraph.add_edges_from((s, n.id) for n in self._nodes.values() for s in n.inputs)
-        feeding = nx.ancestors(digraph, output) | {output}
+        # One sweep back from the output (nodes were added inputs-first): what it never reaches is stray.
+        feeding = {output}
+        for node in reversed(self._nodes.values()):
+            if node.id in feeding:
+                feeding.update(node.inputs)
         stray = [n for n in self._nodes if n not in feeding]
         if stray:
             raise ValueError(f"node {stray[0]!r} does not feed the output {output!r}")
-        generation = {n: g for g, layer in enumerate(nx.topological_generations(digraph)) for n in layer}
-        nodes = {n: replace(node, generation=generation[n]) for n, node in self._nodes.items()}
-        return Graph(nodes, output, prediction)
+        return Graph(self._nodes, output, prediction)
+
+
+def _cap(expression: str) -> str:
+    return expression if len(expression) <= EXPRESSION_LIMIT else expression[: EXPRESSION_LIMIT - 1] + "…"
 
 
 def _wrap(expression: str) -> str:
     # Parenthesise compound sub-expressions so "(w1·f1 + w2·f2) · (…)" reads unambiguously.
-    return f"({expression})" if any(c in expression for c in " ") else expression
+    return f"({expression})" if " " in expression else expression

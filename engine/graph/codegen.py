@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.graph.graph import Graph
+from engine.graph.graph import Graph, ieee
 from engine.graph.ops import NUMPY_NAMESPACE, OPS, SCALAR_NAMESPACE, fill
 from engine.graph.optimizers import Optimizer
 
@@ -48,15 +48,18 @@ class Program:
     grad_vars: Mapping[str, str]
 
 
-def generate(graph: Graph, wrt: Sequence[str]) -> Program:
-    """Straight-line forward and backward statements for ``graph``, with gradients for ``wrt``."""
+def generate(graph: Graph, wrt: Sequence[str], constant: Callable[[float], str] = repr) -> Program:
+    """Straight-line forward and backward statements for ``graph``, with gradients for ``wrt``.
+
+    ``constant`` writes a constant's value as code (a float literal by default).
+    """
     var: dict[str, str] = {}
     input_vars = {n: f"x{i}" for i, n in enumerate(graph.inputs)}
     weight_vars = {n: f"p{i}" for i, n in enumerate(graph.weights)}
     var.update(input_vars)
     var.update(weight_vars)
     for n in graph.constants:
-        var[n] = repr(float(graph.nodes[n].value or 0.0))
+        var[n] = constant(float(graph.nodes[n].value or 0.0))
     # Forward, sharing identical (op, inputs) nodes.
     seen: dict[tuple[str, tuple[str, ...]], str] = {}
     forward: list[str] = []
@@ -167,21 +170,27 @@ class CompiledGradient:
     def __init__(self, graph: Graph, wrt: Sequence[str] | None = None, reduce: bool = True) -> None:
         self.graph = graph
         self.wrt = tuple(wrt) if wrt is not None else graph.weights
-        program = generate(graph, self.wrt)
+        # Constants as float64 too: "1.0 / 0.0" between two Python literals would raise, not give inf.
+        program = generate(graph, self.wrt, constant=lambda value: f"np.float64({value!r})")
         self._leaves = (*program.input_vars, *program.weight_vars)
         params = [*program.input_vars.values(), *program.weight_vars.values()]
         wrap = "np.mean({})" if reduce else "{}"
-        results = ", ".join(wrap.format(program.grad_vars[n]) for n in self.wrt)
+        results = "".join(f"{wrap.format(program.grad_vars[n])}, " for n in self.wrt)  # () when none
         returned = [program.output_var, *program.grad_vars.values()]
         body = _free_early([*program.forward, *program.backward], keep=returned)
-        body.append(f"return {wrap.format(program.output_var)}, ({results},)")
+        body.append(f"return {wrap.format(program.output_var)}, ({results})")
         self.source = f"def value_and_grad({', '.join(params)}):\n" + "".join(f"    {s}\n" for s in body)
         self._fn = _define(self.source, NUMPY_NAMESPACE, "value_and_grad")
 
     def __call__(self, feeds: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        # float64 scalars and arrays: IEEE results (x/0 = inf) where Python floats would raise.
         with np.errstate(all="ignore"):
-            value, grads = self._fn(*(feeds[n] for n in self._leaves))
-        return value, dict(zip(self.wrt, grads, strict=True))
+            value, grads = self._fn(*(ieee(feeds[n]) for n in self._leaves))
+        return _plain(value), {n: _plain(g) for n, g in zip(self.wrt, grads, strict=True)}
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if np.ndim(value) == 0 else value
 
 
 #: ``epoch(rows, weights, slots, t, check) -> (loss_sum, weights, slots, t)``.
@@ -199,11 +208,12 @@ def epoch_source(graph: Graph, optimizer: Optimizer) -> str:
     weights = list(program.weight_vars.values())
     slot_vars = {s: [f"s_{s}_{i}" for i in range(len(weights))] for s in optimizer.rule.slots}
     lines = ["def epoch(rows, weights, slots, t, check):"]
-    lines.append(f"    {''.join(w + ', ' for w in weights)}= weights")
-    lines += [f"    {''.join(v + ', ' for v in names)}= slots[{s!r}]" for s, names in slot_vars.items()]
+    # Parenthesised targets stay valid Python with no names at all: "() = weights".
+    lines.append(f"    ({''.join(w + ', ' for w in weights)}) = weights")
+    lines += [f"    ({''.join(v + ', ' for v in names)}) = slots[{s!r}]" for s, names in slot_vars.items()]
     lines += [f"    {key} = {value!r}" for key, value in optimizer.hyper.items()]
     lines.append("    total = 0.0")
-    lines.append(f"    for {''.join(x + ', ' for x in program.input_vars.values())}in rows:")
+    lines.append(f"    for ({''.join(x + ', ' for x in program.input_vars.values())}) in rows:")
     body = ["check()", *program.forward, f"total += {program.output_var}", *program.backward, "t += 1"]
     body += list(optimizer.rule.per_step)
     for i, (name, w) in enumerate(program.weight_vars.items()):

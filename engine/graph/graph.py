@@ -5,7 +5,8 @@ and the GUI need (every intermediate value and gradient, per node). Training run
 :mod:`engine.graph.codegen` instead; the tests hold both paths to the same numbers.
 
 Feeds are scalars (one data row) or numpy arrays (a batch, broadcasting like numpy); results are
-per row, never summed.
+per row, never summed. Both follow IEEE 754 alike: x/0 is ±inf, 0/0 and log(−1) are nan, exp(1000) is
+inf, never an exception; :mod:`engine.graph.undefined` says where such a value arises and why.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -43,7 +45,8 @@ class Node:
         inputs: Ids of the op's inputs, in argument order.
         value: A constant's value.
         generation: Topological generation (0 for leaves): the column of a left→right layout.
-        expression: What the node computes, written over the leaves (``"w1·f1 + w2·f2"``).
+        expression: What the node computes, written over the leaves (``"w1·f1 + w2·f2"``); cut with
+            ``…`` after :data:`engine.graph.builder.EXPRESSION_LIMIT` characters.
     """
 
     id: str
@@ -82,12 +85,11 @@ class Graph:
         self.inputs = tuple(sorted((n for n, node in nodes.items() if node.kind == "input"), key=_natural))
         self.weights = tuple(sorted((n for n, node in nodes.items() if node.kind == "weight"), key=_natural))
         self.constants = tuple(n for n, node in nodes.items() if node.kind == "constant")
-        digraph = nx.DiGraph()
+        consumers: dict[str, list[str]] = {n: [] for n in nodes}
         for node in nodes.values():
-            digraph.add_node(node.id)
-            for source in node.inputs:
-                digraph.add_edge(source, node.id)
-        self.nx: nx.DiGraph = nx.freeze(digraph)
+            for source in dict.fromkeys(node.inputs):
+                consumers[source].append(node.id)
+        self._consumers = MappingProxyType({n: tuple(c) for n, c in consumers.items()})
         # A node needs a gradient when some input or weight lies upstream of it (constants never do).
         needs: dict[str, bool] = {}
         for node in nodes.values():
@@ -97,6 +99,15 @@ class Graph:
     def __repr__(self) -> str:
         return f"Graph({len(self.nodes)} nodes, output={self.output!r})"
 
+    @cached_property
+    def nx(self) -> nx.DiGraph:
+        """The graph as a frozen networkx DiGraph (edges from inputs to consumers), built on first use:
+        evaluation and stepping walk :attr:`order`, and a 64,000-node graph need not pay for it."""
+        digraph = nx.DiGraph()
+        digraph.add_nodes_from(self.order)
+        digraph.add_edges_from((s, node.id) for node in self.nodes.values() for s in node.inputs)
+        return nx.freeze(digraph)
+
     @property
     def edges(self) -> tuple[tuple[str, str], ...]:
         """Every (source, consumer) edge, in topological order of the consumer."""
@@ -104,7 +115,7 @@ class Graph:
 
     def consumers(self, node_id: str) -> tuple[str, ...]:
         """Ids of the nodes that read ``node_id``, in topological order."""
-        return tuple(n for n in self.order if node_id in self.nodes[n].inputs)
+        return self._consumers[node_id]
 
     def needs_grad(self, node_id: str) -> bool:
         """Whether ``node_id`` depends on an input or weight (so has a gradient worth computing)."""
@@ -145,10 +156,9 @@ class Graph:
             raise ValueError(f"missing value for {missing[0]!r}; this graph reads: {', '.join(needed)}")
         values: dict[str, Value] = {}
         for name in needed:
-            raw = feeds[name]
-            values[name] = float(raw) if np.ndim(raw) == 0 else np.asarray(raw, dtype=np.float64)
+            values[name] = ieee(feeds[name])
         for name in self.constants:
-            values[name] = float(self.nodes[name].value or 0.0)
+            values[name] = np.float64(self.nodes[name].value or 0.0)
         return values
 
     def values(
@@ -171,11 +181,11 @@ class Graph:
             for node_id in self.order:
                 node = self.nodes[node_id]
                 if node_id in overrides:
-                    values[node_id] = _plain(overrides[node_id])
+                    values[node_id] = ieee(overrides[node_id])
                 elif node.op is not None:
                     forward = NUMPY_FUNCTIONS[node.op][0]
-                    values[node_id] = _plain(forward(*(values[i] for i in node.inputs)))
-        return {n: values[n] for n in self.order}
+                    values[node_id] = forward(*(values[i] for i in node.inputs))
+        return {n: _plain(values[n]) for n in self.order}
 
     def evaluate(self, feeds: Mapping[str, Any]) -> Value:
         """The output's value (one per row for array feeds)."""
@@ -195,21 +205,21 @@ class Graph:
             ∂output/∂node for every node that depends on an input or weight and feeds ``seed_node``.
         """
         start = seed_node or self.output
-        grads: dict[str, Value] = {start: _plain(seed)}
+        grads: dict[str, Value] = {start: ieee(seed)}
         with np.errstate(all="ignore"):
             for node_id in reversed(self.order[: self.order.index(start) + 1]):
                 node = self.nodes[node_id]
                 if node_id not in grads or node.op is None:
                     continue
                 upstream = grads[node_id]
-                args = [values[i] for i in node.inputs]
+                args = [ieee(values[i]) for i in node.inputs]
                 derivatives = NUMPY_FUNCTIONS[node.op][1]
                 for position, source in enumerate(node.inputs):
                     if not self._needs_grad[source]:
                         continue
-                    term = upstream * derivatives[position](*args, out=values[node_id])
-                    grads[source] = _plain(grads[source] + term if source in grads else term)
-        return grads
+                    term = upstream * derivatives[position](*args, out=ieee(values[node_id]))
+                    grads[source] = grads[source] + term if source in grads else term
+        return {n: _plain(g) for n, g in grads.items()}
 
     def node_gradients(self, feeds: Mapping[str, Any]) -> dict[str, Value]:
         """∂output/∂node for every node that needs one, per row (shaped like the output)."""
@@ -242,9 +252,20 @@ class Graph:
         return backward_steps(self, feeds)
 
 
-def _natural(name: str) -> tuple[str, int, str]:
-    match = re.fullmatch(r"(\D*)(\d+)(.*)", name)
-    return (match.group(1), int(match.group(2)), match.group(3)) if match else (name, -1, "")
+def _natural(name: str) -> tuple[str, int, str, str]:
+    # Compares digit strings by length, then text: the order of their numbers, without int(), which
+    # refuses more than 4,300 digits.
+    match = re.fullmatch(r"(\D*)0*(\d+?)(\D.*)?", name)
+    if match is None:
+        return (name, -1, "", "")
+    digits = match.group(2)
+    return (match.group(1), len(digits), digits, match.group(3) or "")
+
+
+def ieee(value: Any) -> Any:
+    """A number as evaluation needs it: numpy float64 (scalars too), so that every operation follows
+    IEEE 754 — plain Python floats raise ZeroDivisionError or OverflowError, or turn complex."""
+    return np.float64(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
 
 
 def _plain(value: Any) -> Value:

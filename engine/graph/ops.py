@@ -49,7 +49,11 @@ NUMPY_NAMESPACE: Mapping[str, Any] = MappingProxyType(
         "sqrt": np.sqrt,
         "relu": _np_relu,
         "step": _np_step,
+        "pow": np.power,
         "np": np,
+        # Constants print as repr(float): a typed 1e999 is "inf" in generated code.
+        "inf": math.inf,
+        "nan": math.nan,
     }
 )
 
@@ -65,6 +69,9 @@ SCALAR_NAMESPACE: Mapping[str, Any] = MappingProxyType(
         "sqrt": math.sqrt,
         "relu": _py_relu,
         "step": _py_step,
+        "pow": math.pow,  # raises on a negative base with a fractional power, as the race expects
+        "inf": math.inf,
+        "nan": math.nan,
     }
 )
 
@@ -116,7 +123,9 @@ _OP_LIST: tuple[Op, ...] = (
        "{a} · {b}", commutative=True),
     Op("div", "÷", "{a} / {b}", ("1.0 / {b}", "-{out} / {b}"), "u / v",
        ("∂(u/v)/∂u = 1/v", "∂(u/v)/∂v = −u/v²"), "{a} / {b}"),
-    Op("pow", "^", "{a} ** {b}", ("{b} * {a} ** ({b} - 1.0)", "{out} * log({a})"), "uⁿ",
+    # pow(), not **: numpy's ** takes a sqrt shortcut for arrays only, so (−inf) ** 0.5 was nan for a
+    # batch and inf for one row; np.power gives the same answer to both.
+    Op("pow", "^", "pow({a}, {b})", ("{b} * pow({a}, {b} - 1.0)", "{out} * log({a})"), "uⁿ",
        ("∂(uⁿ)/∂u = n·uⁿ⁻¹", "∂(uⁿ)/∂n = uⁿ·ln u"), "{a}^{b}"),
     Op("neg", "−", "-{a}", ("-1.0",), "−u", ("∂(−u)/∂u = −1",), "−{a}"),
     Op("exp", "exp", "exp({a})", ("{out}",), "eᵘ", ("∂eᵘ/∂u = eᵘ",), "exp({a})"),

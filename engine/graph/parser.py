@@ -12,23 +12,40 @@ for ``-``, ``*``, ``*``, ``/``)::
 Names: ``w…``/``b…`` followed by digits are weights, ``x…``/``f…`` followed by digits and ``y`` are
 inputs (extend with ``inputs=``/``weights=``). Every occurrence of a sub-expression becomes its own
 node, as on paper; the same name is one leaf.
+
+Untrusted text is safe to parse: time and memory grow linearly with its length (a 32,000-term sum
+parses in well under a second), nesting deeper than :data:`MAX_NESTING` levels and names longer than
+:data:`MAX_NAME_LENGTH` characters are refused, and every problem is an :class:`ExpressionError`
+whose message quotes at most a window of the text around the caret.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from engine.graph.builder import GraphBuilder
 from engine.graph.graph import Graph
 from engine.graph.ops import FUNCTIONS
 
+# ASCII only: a look-alike letter or digit from another script is an "unexpected character", not a name.
 _TOKEN = re.compile(
-    r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*)|(\*\*|[-+*/^()]))"
+    r"(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*)|(\*\*|[-+*/^()]))", re.ASCII
 )
-_WEIGHT = re.compile(r"^[wb]\d*$")
-_INPUT = re.compile(r"^(?:[xf]\d*|y)$")
+_SPACE = re.compile(r"\s*")
+_WEIGHT = re.compile(r"^[wb]\d*$", re.ASCII)
+_INPUT = re.compile(r"^(?:[xf]\d*|y)$", re.ASCII)
+
+#: Deepest nesting of parentheses, function calls, unary minus signs and powers a parser accepts.
+#: Far beyond any formula a person writes; it keeps the recursive parser well inside Python's stack.
+MAX_NESTING = 100
+#: Longest name accepted (``w12`` is 3); longer is almost certainly pasted data, not a leaf.
+MAX_NAME_LENGTH = 32
+#: Longest expression accepted, in characters (a 32,000-term sum is about 260,000).
+MAX_TEXT_LENGTH = 2_000_000
+#: How much of the text an error message quotes on each side of the caret.
+_QUOTE_RADIUS = 60
 # Operators as they come out of slides and formula panels; one character each, so positions still match.
 _TYPESET = str.maketrans({"−": "-", "×": "*", "·": "*", "÷": "/"})
 
@@ -51,32 +68,53 @@ class ExpressionError(ValueError):
         self.reason = reason
         at_end = position >= len(text.rstrip()) and position > 0
         place = f"column {position + 1}" + (", the end of the text" if at_end else "")
+        shown, caret = _window(text, position)
         # Tabs are copied into the caret line so the caret stays under its character.
-        pad = "".join("\t" if c == "\t" else " " for c in text[:position])
-        super().__init__(f"{reason} at {place}:\n  {text}\n  {pad}^")
+        pad = "".join("\t" if c == "\t" else " " for c in shown[:caret])
+        super().__init__(f"{reason} at {place}:\n  {shown}\n  {pad}^")
 
 
-@dataclass(frozen=True)
-class _Token:
+def _window(text: str, position: int) -> tuple[str, int]:
+    """At most ``_QUOTE_RADIUS`` characters either side of ``position`` (``…`` marks a cut), and
+    where the caret goes in that window: a 200 MB paste must not become a 200 MB message."""
+    if len(text) <= 2 * _QUOTE_RADIUS + 1:
+        return text, position
+    start, stop = max(position - _QUOTE_RADIUS, 0), position + _QUOTE_RADIUS
+    head = "…" if start > 0 else ""
+    tail = "…" if stop < len(text) else ""
+    return head + text[start:stop] + tail, position - start + len(head)
+
+
+def _shorten(token: str, limit: int = 24) -> str:
+    """A token as messages quote it: long ones cut to ``limit`` characters with an ellipsis."""
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+class _Token(NamedTuple):  # a tuple: a 32,000-term sum makes 128,000 of them
     kind: str  # "number", "name", "symbol", "end"
     text: str
     position: int
 
 
 def _tokenize(text: str) -> list[_Token]:
+    """The tokens of ``text`` in one left-to-right pass (linear in its length)."""
     source = text.translate(_TYPESET)  # match on plain operators, report on what was typed
     tokens: list[_Token] = []
     position = 0
-    while position < len(source):
-        if source[position:].strip() == "":
+    while True:
+        match_space = _SPACE.match(source, position)
+        position = match_space.end() if match_space is not None else position
+        if position >= len(source):
             break
         match = _TOKEN.match(source, position)
         if match is None:
-            bad = position + len(source[position:]) - len(source[position:].lstrip())
-            raise ExpressionError(text, bad, f"unexpected character {text[bad]!r}")
+            raise ExpressionError(text, position, f"unexpected character {text[position]!r}")
         kind = "number" if match.group(1) else "name" if match.group(2) else "symbol"
-        start = match.start(match.lastindex or 0)
-        tokens.append(_Token(kind, match.group(match.lastindex or 0), start))
+        if kind == "name" and len(match.group(2)) > MAX_NAME_LENGTH:
+            name = _shorten(match.group(2))
+            reason = f"the name {name!r} is too long (at most {MAX_NAME_LENGTH} characters)"
+            raise ExpressionError(text, position, reason)
+        tokens.append(_Token(kind, match.group(0), position))
         position = match.end()
     tokens.append(_Token("end", "", len(source.rstrip())))
     return tokens
@@ -91,6 +129,7 @@ class _Parser:
         self.weights = weights
         self.builder = GraphBuilder()
         self.leaves: dict[str, str] = {}
+        self.depth = 0
 
     @property
     def token(self) -> _Token:
@@ -117,15 +156,30 @@ class _Parser:
             node = self.builder.op("mul" if token.text == "*" else "div", node, self.unary())
         return node
 
+    def nest(self, opening: _Token) -> None:
+        """Enter one level of nesting (a '(', a function call, a unary minus or a power's exponent)."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            reason = (
+                f"the expression is nested too deeply (more than {MAX_NESTING} levels of parentheses, "
+                "functions, minus signs or powers)"
+            )
+            raise self.fail(reason, opening)
+
     def unary(self) -> str:
-        if self.take("-") is not None:
-            return self.builder.op("neg", self.unary())
+        if (minus := self.take("-")) is not None:
+            self.nest(minus)
+            node = self.builder.op("neg", self.unary())
+            self.depth -= 1
+            return node
         return self.power()
 
     def power(self) -> str:
         node = self.atom()
-        if self.take("**", "^") is not None:
+        if (caret := self.take("**", "^")) is not None:
+            self.nest(caret)
             node = self.builder.op("pow", node, self.unary())
+            self.depth -= 1
         return node
 
     def atom(self) -> str:
@@ -140,21 +194,25 @@ class _Parser:
                     known = ", ".join(FUNCTIONS)
                     raise self.fail(f"unknown function {token.text!r} (known: {known})", token)
                 self.index += 1
+                self.nest(token)
                 inner = self.expr()
                 self.close(token)
+                self.depth -= 1
                 return self.builder.op(FUNCTIONS[token.text], inner)
             return self.leaf(token)
         if self.take("(") is not None:
+            self.nest(token)
             inner = self.expr()
             self.close(token)
+            self.depth -= 1
             return inner
         if token.kind == "end":
             raise self.fail("the expression ends too early")
-        raise self.fail(f"unexpected {token.text!r}")
+        raise self.fail(f"unexpected {_shorten(token.text)!r}")
 
     def close(self, opening: _Token) -> None:
         if self.take(")") is None:
-            what = "')'" if self.token.kind == "end" else f"')' instead of {self.token.text!r}"
+            what = "')'" if self.token.kind == "end" else f"')' instead of {_shorten(self.token.text)!r}"
             # The caret marks where ')' is missing; the opening is named by words, not a second place.
             raise self.fail(f"expected {what} to close {self.describe_opening(opening)}")
 
@@ -200,19 +258,24 @@ def parse_expression(
         The graph; its expression node has kind ``output`` (and id ``out``).
 
     Raises:
-        ExpressionError: Unknown name or function, unexpected character or token, missing parenthesis.
+        ExpressionError: Unknown name or function, unexpected character or token, missing parenthesis,
+            nesting deeper than :data:`MAX_NESTING`, a name longer than :data:`MAX_NAME_LENGTH`, text
+            longer than :data:`MAX_TEXT_LENGTH`. Nothing else: every bad text raises this one type.
 
     Example:
         >>> g = parse_expression("tanh(w1*x1 + w2) * w3")
         >>> round(g.evaluate({"x1": 1.0, "w1": 0.5, "w2": 0.1, "w3": 2.0}), 4)
         1.0741
     """
+    if len(text) > MAX_TEXT_LENGTH:
+        size = f"{len(text):,} characters; at most {MAX_TEXT_LENGTH:,}"
+        raise ExpressionError(text, MAX_TEXT_LENGTH, f"the expression is too long ({size})")
     if not text.strip():
         raise ExpressionError(text, 0, "the expression is empty")
     parser = _Parser(text, set(inputs), set(weights))
     top = parser.expr()
     if parser.token.kind != "end":
-        raise parser.fail(f"unexpected {parser.token.text!r} after a complete expression")
+        raise parser.fail(f"unexpected {_shorten(parser.token.text)!r} after a complete expression")
     builder = parser.builder
     if builder.node(top).is_leaf:
         raise ExpressionError(text, 0, "the expression must compute something (use an operator or function)")

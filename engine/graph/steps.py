@@ -2,7 +2,8 @@
 
 Records are frozen and hold plain floats and strings, so the GUI can keep the whole sequence, walk it
 forwards and backwards, and hand it across threads. Numbers in formulas are shown to 4 significant
-digits with a true minus sign.
+digits with a true minus sign. A step whose number is nan or ±inf carries an
+:class:`~engine.graph.undefined.Undefined` saying why.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.graph.graph import Graph, NodeKind
+from engine.graph.graph import Graph, NodeKind, ieee
 from engine.graph.ops import NUMPY_FUNCTIONS, OPS
+from engine.graph.undefined import Undefined, explain_gradients, explain_values
 
 
 def fmt(number: float) -> str:
@@ -38,6 +40,7 @@ class ForwardStep:
         rule: The op's rule (``"σ(u) = 1 / (1 + e⁻ᵘ)"``).
         formula: The computation with names and numbers: ``"exp = exp(add_w6) = exp(0.1221) = 1.13"``.
         edges: The (source, node) edges this step reads.
+        undefined: Why ``result`` is nan or ±inf; ``None`` when it is a finite number.
     """
 
     index: int
@@ -51,6 +54,7 @@ class ForwardStep:
     rule: str
     formula: str
     edges: tuple[tuple[str, str], ...]
+    undefined: Undefined | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class BackwardStep:
         grad: ∂out/∂node.
         formula: ``"∂L/∂tanh = ∂L/∂Y' · ∂Y'/∂tanh = −1.93 · 1 = −1.93"``.
         edges: The (node, consumer) edges whose gradients this step reads.
+        undefined: Why ``grad`` is nan or ±inf; ``None`` when it is a finite number.
     """
 
     index: int
@@ -97,11 +102,12 @@ class BackwardStep:
     grad: float
     formula: str
     edges: tuple[tuple[str, str], ...]
+    undefined: Undefined | None = None
 
     @property
     def rule(self) -> str:
         """The local derivative rule(s) used; ``"seed"`` for the output."""
-        return "; ".join(dict.fromkeys(t.rule for t in self.terms)) or "∂L/∂L = 1 (seed)"
+        return "; ".join(dict.fromkeys(t.rule for t in self.terms)) or f"∂{self.node}/∂{self.node} = 1 (seed)"
 
     @property
     def local(self) -> float:
@@ -129,6 +135,7 @@ def _one_row(graph: Graph, feeds: Mapping[str, Any]) -> dict[str, float]:
 def forward_steps(graph: Graph, feeds: Mapping[str, Any]) -> tuple[ForwardStep, ...]:
     """The forward pass of one row as one record per op node, in evaluation order."""
     values = _one_row(graph, feeds)
+    undefined = explain_values(graph, values)
     steps: list[ForwardStep] = []
     for node_id in graph.order:
         node = graph.nodes[node_id]
@@ -152,6 +159,7 @@ def forward_steps(graph: Graph, feeds: Mapping[str, Any]) -> tuple[ForwardStep, 
                 rule=op.rule,
                 formula=formula,
                 edges=tuple((s, node_id) for s in dict.fromkeys(node.inputs)),
+                undefined=undefined.get(node_id),
             )
         )
     return tuple(steps)
@@ -163,6 +171,7 @@ def backward_steps(graph: Graph, feeds: Mapping[str, Any]) -> tuple[BackwardStep
     Nodes come in reverse topological order, so every consumer's gradient is known before it is read.
     """
     values = _one_row(graph, feeds)
+    undefined = explain_gradients(graph, values, graph.backward(values))
     out = graph.output
     grads: dict[str, float] = {out: 1.0}
     steps: list[BackwardStep] = [
@@ -177,11 +186,13 @@ def backward_steps(graph: Graph, feeds: Mapping[str, Any]) -> tuple[BackwardStep
             consumer = graph.nodes[consumer_id]
             assert consumer.op is not None  # consumers are op nodes by construction
             op = OPS[consumer.op]
-            args = [values[i] for i in consumer.inputs]
+            args = [ieee(values[i]) for i in consumer.inputs]
             for position, source in enumerate(consumer.inputs):
                 if source != node_id:
                     continue
-                local = float(NUMPY_FUNCTIONS[consumer.op][1][position](*args, out=values[consumer_id]))
+                with np.errstate(all="ignore"):  # IEEE: 1/0 is inf here too, never an exception
+                    derivative = NUMPY_FUNCTIONS[consumer.op][1][position]
+                    local = float(derivative(*args, out=ieee(values[consumer_id])))
                 upstream = grads[consumer_id]
                 terms.append(
                     ChainTerm(
@@ -194,12 +205,13 @@ def backward_steps(graph: Graph, feeds: Mapping[str, Any]) -> tuple[BackwardStep
                     )
                 )
         # Sum in the interpreter's order (last consumer first) so replayed numbers match bit for bit.
-        grad = 0.0
-        for consumer_id in reversed(dict.fromkeys(t.consumer for t in terms)):
-            for term in terms:
-                if term.consumer == consumer_id:
-                    grad += term.product
-        grads[node_id] = grad
+        total = np.float64(0.0)
+        with np.errstate(all="ignore"):
+            for consumer_id in reversed(dict.fromkeys(t.consumer for t in terms)):
+                for term in terms:
+                    if term.consumer == consumer_id:
+                        total += term.product
+        grads[node_id] = grad = float(total)
         steps.append(
             BackwardStep(
                 index=len(steps),
@@ -210,6 +222,7 @@ def backward_steps(graph: Graph, feeds: Mapping[str, Any]) -> tuple[BackwardStep
                 grad=grad,
                 formula=_chain_formula(out, node_id, terms, grad),
                 edges=tuple((node_id, c) for c in dict.fromkeys(t.consumer for t in terms)),
+                undefined=undefined.get(node_id),
             )
         )
     return tuple(steps)

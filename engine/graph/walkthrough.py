@@ -8,12 +8,13 @@ which node and edges are active. The records themselves are immutable; only the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
 from engine.graph.graph import Graph
 from engine.graph.steps import BackwardStep, ForwardStep
+from engine.graph.undefined import Undefined, explain_values
 
 Phase = Literal["start", "forward", "backward", "done"]
 
@@ -31,6 +32,8 @@ class WalkState:
         grads: Gradients known so far.
         active_node: The node of ``step``, if any.
         active_edges: The edges ``step`` read.
+        undefined_values: Why a known value is nan or ±inf, per node (only those).
+        undefined_grads: Why a known gradient is nan or ±inf, per node (only those).
     """
 
     position: int
@@ -41,6 +44,8 @@ class WalkState:
     grads: Mapping[str, float]
     active_node: str | None
     active_edges: tuple[tuple[str, str], ...]
+    undefined_values: Mapping[str, Undefined] = field(default_factory=lambda: MappingProxyType({}))
+    undefined_grads: Mapping[str, Undefined] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class Walkthrough:
@@ -58,6 +63,10 @@ class Walkthrough:
         self.steps: tuple[ForwardStep | BackwardStep, ...] = (*self.forward_steps, *self.backward_steps)
         values = graph.values(feeds)
         self._leaves = {n: float(values[n]) for n in graph.order if graph.nodes[n].is_leaf}
+        #: Every node whose value is nan or ±inf at this row, and why (also before its step).
+        self.undefined_values = explain_values(graph, values)
+        #: Every node whose gradient is nan or ±inf at this row, and why.
+        self.undefined_grads = {s.node: s.undefined for s in self.backward_steps if s.undefined is not None}
         self.position = 0
 
     @property
@@ -106,4 +115,8 @@ class Walkthrough:
             grads=MappingProxyType(grads),
             active_node=step.node if step else None,
             active_edges=step.edges if step else (),
+            undefined_values=MappingProxyType(
+                {n: u for n, u in self.undefined_values.items() if n in values}
+            ),
+            undefined_grads=MappingProxyType({n: u for n, u in self.undefined_grads.items() if n in grads}),
         )

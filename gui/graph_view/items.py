@@ -17,6 +17,8 @@ from gui.graph_view import style
 
 _HALO = 7.0
 _CAPTION_HEIGHT = 18.0
+#: Room under the box for a problem's cause ("⚠ division by zero").
+_PROBLEM_HEIGHT = 16.0
 
 
 class NodeItem(QGraphicsItem):
@@ -36,6 +38,8 @@ class NodeItem(QGraphicsItem):
         self.value_text = ""
         self.grad_text = ""
         self.active = False
+        self.highlighted = False
+        self.problem = ""  # why the value or gradient shown is nan/inf, in a few words
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
         self.setZValue(2)
@@ -47,6 +51,21 @@ class NodeItem(QGraphicsItem):
             self.value_text, self.grad_text = value, grad
             self.update()
 
+    def set_problem(self, cause: str, reason: str = "") -> None:
+        """Explain a nan/inf value or gradient: ``cause`` under the box in red, ``reason`` in the
+        tooltip ('' clears both)."""
+        if cause != self.problem:
+            self.problem = cause
+            self.update()
+        tip = self.node.expression or self.node.id
+        self.setToolTip(f"{tip}\n⚠ {reason}" if reason else tip)
+
+    def set_highlighted(self, highlighted: bool) -> None:
+        """A second, dashed outline (e.g. the nodes an exercise asks about)."""
+        if highlighted != self.highlighted:
+            self.highlighted = highlighted
+            self.update()
+
     def set_active(self, active: bool) -> None:
         """Outline the node as the one the current step computes."""
         if active != self.active:
@@ -55,7 +74,7 @@ class NodeItem(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:
         """The box with room for the highlight halo and the caption above it."""
-        return self.box.adjusted(-_HALO, -_HALO - _CAPTION_HEIGHT, _HALO, _HALO)
+        return self.box.adjusted(-_HALO, -_HALO - _CAPTION_HEIGHT, _HALO, _HALO + _PROBLEM_HEIGHT)
 
     def shape(self) -> QPainterPath:
         """Clicks select within the box only."""
@@ -74,9 +93,15 @@ class NodeItem(QGraphicsItem):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(halo)
             painter.drawRoundedRect(self.box.adjusted(-_HALO, -_HALO, _HALO, _HALO), 14, 14)
+        if self.highlighted:
+            painter.setPen(QPen(style.HIGHLIGHT, 2.4, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(self.box.adjusted(-_HALO + 2, -_HALO + 2, _HALO - 2, _HALO - 2), 13, 13)
         border = QPen(style.ACTIVE if self.active else QColor(kind.border), 3.0 if self.active else 1.6)
         if self.isSelected() and not self.active:
             border = QPen(QColor(kind.border), 2.6, Qt.PenStyle.DashLine)
+        if self.problem and not self.active:
+            border = QPen(style.PROBLEM, 2.4)
         painter.setPen(border)
         painter.setBrush(QBrush(QColor(kind.fill)))
         painter.drawRoundedRect(self.box, 10, 10)
@@ -85,14 +110,29 @@ class NodeItem(QGraphicsItem):
         # Unhinted glyphs scale linearly with the zoom, so text measured here still fits when drawn
         # at 0.8× (hinting widens small text by up to ~15%).
         base.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+        # Captions sit on the view's background, not in the (always light) box.
+        dark = widget is not None and widget.palette().base().color().lightness() < 128
         if self.caption:
             small = QFont(base)
             small.setPointSizeF(base.pointSizeF() * style.CAPTION_SCALE)
             painter.setFont(small)
-            painter.setPen(style.CAPTION_TEXT)
+            painter.setPen(style.CAPTION_ON_DARK if dark else style.CAPTION_TEXT)
             above = QRectF(self.box.left() - 20, self.box.top() - _CAPTION_HEIGHT, self.box.width() + 40, 17)
             painter.drawText(
                 above, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.caption
+            )
+
+        if self.problem:
+            small = QFont(base)
+            small.setPointSizeF(base.pointSizeF() * style.CAPTION_SCALE)
+            small.setBold(True)
+            painter.setFont(small)
+            painter.setPen(style.PROBLEM_ON_DARK if dark else style.PROBLEM)
+            below = QRectF(
+                self.box.left() - 24, self.box.bottom() + 1, self.box.width() + 48, _PROBLEM_HEIGHT
+            )
+            painter.drawText(
+                below, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, f"⚠ {self.problem}"
             )
 
         lines = [(self.node.label, style.TEXT, True)]

@@ -10,7 +10,7 @@ the engine's order, so nothing overlaps.
 from __future__ import annotations
 
 from engine.graph import Graph
-from gui.graph_view.style import COLUMN_STEP, ROW_STEP
+from gui.graph_view.style import COLUMN_STEP, LEAF_ROW_STEP, ROW_STEP
 
 
 def scene_positions(graph: Graph) -> dict[str, tuple[float, float]]:
@@ -23,18 +23,17 @@ def scene_positions(graph: Graph) -> dict[str, tuple[float, float]]:
     for column in sorted(columns):
         ordered = sorted(columns[column], key=lambda n: grid[n][1])
         previous: float | None = None
+        previous_is_leaf = False
         for node_id in ordered:
             node = graph.nodes[node_id]
             placed = [y[i] for i in dict.fromkeys(node.inputs) if i in y]
-            if placed:
-                wanted = sum(placed) / len(placed)
-            elif previous is not None:
-                wanted = previous + ROW_STEP
-            else:
-                wanted = 0.0
+            wanted = sum(placed) / len(placed) if placed else 0.0
             # Keep the engine's order within the column and one row step between neighbours.
             if previous is not None:
-                wanted = max(wanted, previous + ROW_STEP)
+                # Leaves without a caption above them (a constant has one: its id) pack tighter.
+                packed = node.is_leaf and previous_is_leaf and node.id == node.label
+                step = LEAF_ROW_STEP if packed else ROW_STEP
+                wanted = max(wanted, previous + step) if placed else previous + step
             y[node_id] = wanted
-            previous = wanted
+            previous, previous_is_leaf = wanted, node.is_leaf
     return {n: (grid[n][0] * COLUMN_STEP, y[n]) for n in graph.order}

@@ -6,7 +6,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from gui.graph_view import style
 
-HINT = "= value · ∂ = ∂L/∂node · wheel zooms, drag pans · → step, ← back, Space play, Home reset"
+#: How to read and drive the view; ``{out}`` is the graph's output (``L`` for the assignment's loss).
+HINT = (
+    "= value · ∂ = ∂{out}/∂node · wheel zooms, drag pans · → step, ← back, F forward, B backward, "
+    "Space play, Home reset"
+)
 
 
 class KindLegend(QWidget):
@@ -24,7 +28,13 @@ class KindLegend(QWidget):
                 " color: #1b1b1b;"
             )
             line.addWidget(chip)
-        hint = QLabel(HINT)
-        hint.setStyleSheet("color: gray;")
-        hint.setWordWrap(True)
-        line.addWidget(hint, 1)
+        self.hint = QLabel()
+        self.hint.setObjectName("legendHint")
+        self.hint.setWordWrap(True)
+        line.addWidget(self.hint, 1)
+        self.set_output("L")
+
+    def set_output(self, output: str) -> None:
+        """Name the graph's output in the hint: a typed expression without a loss differentiates
+        ``out``, not L."""
+        self.hint.setText(HINT.format(out=output))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from PySide6.QtCore import QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
@@ -31,6 +31,8 @@ class GraphView(QGraphicsView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphView")
+        self.setAccessibleName("Computational graph")
+        self.setToolTip("Click a node to describe it; wheel zooms, drag pans, + − 0 zoom and fit")
         self.graph_scene = QGraphicsScene(self)
         self.setScene(self.graph_scene)
         self.setRenderHints(
@@ -49,8 +51,13 @@ class GraphView(QGraphicsView):
         self.graph_scene.selectionChanged.connect(self._on_selection_changed)
 
     def set_graph(self, graph: Graph) -> None:
-        """Replace the drawing with ``graph`` and fit it into the view."""
-        self.graph_scene.clear()
+        """Replace the drawing with ``graph`` and fit it into the view (a selection is cleared)."""
+        had_selection = bool(self.graph_scene.selectedItems())
+        # clear() deletes the items and only then reports the selection change: a slot reading the
+        # selected items would touch deleted C++ objects ("Internal C++ object already deleted").
+        with QSignalBlocker(self.graph_scene):
+            self.graph_scene.clearSelection()
+            self.graph_scene.clear()
         self.nodes.clear()
         self.edges.clear()
         for node_id, (x, y) in scene_positions(graph).items():
@@ -68,6 +75,8 @@ class GraphView(QGraphicsView):
         self.graph_scene.setSceneRect(rect)
         self.auto_fit = True
         self.fit_all()
+        if had_selection:
+            self.sig_node_selected.emit("")
 
     def show_state(
         self,
@@ -76,6 +85,7 @@ class GraphView(QGraphicsView):
         edges: Iterable[tuple[str, str]] = (),
         mode: str = "",
         edge_labels: Mapping[tuple[str, str], str] | None = None,
+        problems: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         """What every node shows and which node/edges are highlighted.
 
@@ -85,14 +95,24 @@ class GraphView(QGraphicsView):
             edges: The edges that step reads.
             mode: ``forward`` or ``backward`` (the highlight colour).
             edge_labels: Text on highlighted edges (the gradient each carries back).
+            problems: node id → (cause in a few words, full reason) for a value or gradient that is
+                nan or ±inf: drawn in red under the node, the reason in its tooltip.
         """
         for node_id, item in self.nodes.items():
             item.set_texts(*texts.get(node_id, ("", "")))
             item.set_active(node_id == active)
+            item.set_problem(*(problems or {}).get(node_id, ("", "")))
         lit = set(edges)
         labels = edge_labels or {}
         for key, edge in self.edges.items():
             edge.set_state(mode if key in lit else "", labels.get(key, "") if key in lit else "")
+
+    def set_highlighted(self, node_ids: Iterable[str]) -> None:
+        """Mark these nodes (and only these) with a second outline, independent of the active step:
+        e.g. the nodes an exercise asks about."""
+        marked = set(node_ids)
+        for node_id, item in self.nodes.items():
+            item.set_highlighted(node_id in marked)
 
     # --- zoom and pan ------------------------------------------------------------------------------
 

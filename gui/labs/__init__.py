@@ -23,5 +23,9 @@ def widget_class_for(lab_id: str) -> type[TrainingLabWidget]:
 
 
 def make_lab_widget(spec: LabSpec, store: RunStore | None) -> TrainingLabWidget:
-    """Build the tab for a lab."""
-    return widget_class_for(spec.id)(spec, store)
+    """Build the tab for a lab; every plot and drawing in it can be exported as PNG/SVG."""
+    from gui.picture_export import add_picture_export
+
+    widget = widget_class_for(spec.id)(spec, store)
+    add_picture_export(widget)
+    return widget

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from gui.plots.empty_hint import EmptyHint
+from gui.plots.style import place_legend, style_plot
 
 #: Distinct, colour-blind-friendly pens (Okabe–Ito), cycled per curve within a plot.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -33,6 +38,10 @@ class EpochAxis(pg.AxisItem):
         return levels
 
 
+#: How long after the last new point the legends are placed (a run adds several points per epoch).
+LEGEND_DELAY_MS = 120
+
+
 def default_group(metric: str) -> str:
     """Curves that share a plot: ``val_loss`` goes with ``loss``, ``val_auc`` with ``auc``."""
     return metric.removeprefix("val_")
@@ -44,6 +53,12 @@ class LiveCurves(QWidget):
     Args:
         group_of: Maps a metric name to its plot's title. Defaults to :func:`default_group`.
         columns: Plots per row. Defaults to 2.
+        colour_of: A curve's colour by its metric name (e.g. one colour per run when comparing runs);
+            None cycles :data:`PALETTE` within each plot. Defaults to None.
+        legends: Whether each plot has its own legend (False when the page shows one legend for all).
+            Defaults to True.
+        empty_hint: Shown in the middle while there is no curve (what will appear, and how). Defaults
+            to none.
     """
 
     def __init__(
@@ -51,10 +66,15 @@ class LiveCurves(QWidget):
         group_of: Callable[[str], str] = default_group,
         columns: int = 2,
         parent: QWidget | None = None,
+        colour_of: Callable[[str], str] | None = None,
+        legends: bool = True,
+        empty_hint: str = "",
     ) -> None:
         super().__init__(parent)
         self.group_of = group_of
         self.columns = columns
+        self.colour_of = colour_of
+        self.legends = legends
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.ci.setContentsMargins(4, 4, 4, 4)
         box = QVBoxLayout(self)
@@ -71,6 +91,14 @@ class LiveCurves(QWidget):
         self._marker_lines: dict[tuple[str, float], pg.InfiniteLine] = {}
         self._markers: list[tuple[float, str, str]] = []
         self.log_y = False
+        self.empty_hint = EmptyHint(self.layout_widget, empty_hint) if empty_hint else None
+        # Legends move out of the curves' way once the points of an epoch are in (not per point).
+        self._legend_timer = QTimer(self)
+        self._legend_timer.setSingleShot(True)
+        self._legend_timer.setInterval(LEGEND_DELAY_MS)
+        self._legend_timer.timeout.connect(self.place_legends)
+        self.layout_widget.setAccessibleName("Training curves")
+        self._deferred: set[str] | None = None  # curves to redraw when a deferred() block ends
 
     def clear(self) -> None:
         """Remove every plot, curve and marker (the plots to show will differ)."""
@@ -94,11 +122,15 @@ class LiveCurves(QWidget):
         self._marker_lines.clear()
         self._markers.clear()
         self.marker_legend.hide()
+        if self.empty_hint is not None:
+            self.empty_hint.set_shown(True)
 
     def prepare(self, groups: Sequence[str]) -> None:
         """Create the plots of these groups now (before a run), in this order."""
         for group in groups:
             self._plot_for(group)
+        if groups and self.empty_hint is not None:
+            self.empty_hint.set_shown(False)  # a run is starting: its plots are there, waiting
 
     def _plot_for(self, group: str) -> pg.PlotItem:
         plot = self.plots.get(group)
@@ -109,8 +141,10 @@ class LiveCurves(QWidget):
             plot = self.layout_widget.addPlot(title=group, axisItems={"bottom": EpochAxis("bottom")})
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-5, 5))
+            if self.legends:
+                plot.addLegend(offset=(-5, 5))
             plot.setLogMode(y=self.log_y and group.startswith("loss"))
+            style_plot(plot)
             self.plots[group] = plot
             for epoch in dict.fromkeys(epoch for epoch, _, _ in self._markers):
                 self._draw_marker(group, epoch)
@@ -126,12 +160,40 @@ class LiveCurves(QWidget):
         curve = self.curves.get(metric)
         if curve is None:
             plot = self._plot_for(self.group_of(metric))
-            colour = PALETTE[len(plot.listDataItems()) % len(PALETTE)]
-            style = pg.QtCore.Qt.PenStyle.DashLine if metric.startswith("val_") else None
+            colour = self.colour_of(metric) if self.colour_of else PALETTE[len(plot.listDataItems()) % 8]
+            # The last word: a comparison names its curves "#12 val_loss".
+            validation = metric.rsplit(" ", 1)[-1].startswith("val_")
+            style = pg.QtCore.Qt.PenStyle.DashLine if validation else None
             pen = pg.mkPen(colour, width=2, style=style) if style else pg.mkPen(colour, width=2)
             curve = plot.plot([], [], pen=pen, name=metric, symbol="o", symbolSize=4, symbolBrush=colour)
             self.curves[metric] = curve
+            if self.empty_hint is not None:
+                self.empty_hint.set_shown(False)
+        if self._deferred is not None:
+            self._deferred.add(metric)
+            return
         curve.setData(xs, ys)
+        self._legend_timer.start()
+
+    @Slot()
+    def place_legends(self) -> None:
+        """Put each plot's legend where it hides the least of the curves."""
+        for plot in self.plots.values():
+            place_legend(plot)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Points added inside the block are drawn once, at its end: a job with many short epochs
+        (the backprop race: ~400 a second) must not redraw every curve for every epoch."""
+        self._deferred = set()
+        try:
+            yield
+        finally:
+            pending, self._deferred = self._deferred, None
+            for metric in pending:
+                self.curves[metric].setData(*self.points[metric])
+            if pending:
+                self._legend_timer.start()
 
     def add_marker(self, epoch: float, kind: str, text: str) -> None:
         """A vertical line on every plot at ``epoch``; hovering shows every decision of that epoch."""
@@ -157,7 +219,10 @@ class LiveCurves(QWidget):
     def _update_marker_legend(self) -> None:
         kinds = dict.fromkeys(kind for _, kind, _ in self._markers)
         swatches = "&nbsp;&nbsp;".join(
-            f"<span style='color:{MARKER_COLOURS.get(kind, '#777777')}'>┆ {kind.replace('_', ' ')}</span>"
+            # Only the dotted-line glyph takes the marker's colour: pale marker colours as text would
+            # not read on a light background; the words keep the theme's text colour.
+            f"<span style='color:{MARKER_COLOURS.get(kind, '#777777')}'><b>┆</b></span> "
+            f"{kind.replace('_', ' ')}"
             for kind in kinds
         )
         self.marker_legend.setText(f"<small>Decisions (hover a dotted line): {swatches}</small>")
@@ -173,3 +238,4 @@ class LiveCurves(QWidget):
         self.log_y = enabled
         for group, plot in self.plots.items():
             plot.setLogMode(y=enabled and group.startswith("loss"))
+        self._legend_timer.start()

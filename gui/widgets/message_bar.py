@@ -5,12 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
-_COLOURS = {
-    "info": ("#e7f1fb", "#1d4f7c"),
-    "warning": ("#fff4d6", "#6b4e00"),
-    "error": ("#fde8e8", "#8a1c1c"),
-    "success": ("#e6f6ea", "#1f5f2e"),
-}
+from gui import theme
 
 
 class MessageBar(QWidget):
@@ -28,23 +23,30 @@ class MessageBar(QWidget):
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss the message")
         close.clicked.connect(self.clear)
         layout.addWidget(self.label, 1)
         layout.addWidget(close)
         self.level = ""
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.hide()
+        theme.notifier.sig_theme_changed.connect(self._restyle)
 
     def show_message(self, text: str, level: str = "info") -> None:
         """Show ``text``; level is info, warning, error or success."""
-        background, foreground = _COLOURS.get(level, _COLOURS["info"])
         self.level = level
-        self.setStyleSheet(
-            f"#messageBar {{ background: {background}; border-radius: 4px; }}"
-            f" QLabel {{ color: {foreground}; }}"
-        )
+        self._restyle()
         self.label.setText(text)
         self.show()
+
+    @Slot()
+    def _restyle(self) -> None:
+        """The level's colours in the current theme (again after a theme change)."""
+        background, foreground, border = theme.note_colours(self.level or "info")
+        self.setStyleSheet(
+            f"#messageBar {{ background: {background}; border: 1px solid {border}; border-radius: 4px; }}"
+            f" QLabel {{ color: {foreground}; }} QToolButton {{ color: {foreground}; }}"
+        )
 
     @property
     def text(self) -> str:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.model_diagram import MERGES
+from gui import theme
 from gui.widgets.diagram_layout import BOX_WIDTH, ROW_GAP, SEGMENT_GAP, Layout
 
 #: Fill and border per kind of layer (light fills, dark text: readable in the light and the dark theme).
@@ -211,6 +212,7 @@ class ModelDiagramView(QWidget):
         self.status.setObjectName("diagramStatus")
         self.scene = QGraphicsScene(self)
         self.view = _FittingView(self.scene, self._arrange)
+        self.view.setAccessibleName("Model diagram")
         self.view.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.view.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         box = QVBoxLayout(self)
@@ -226,7 +228,7 @@ class ModelDiagramView(QWidget):
 
     def set_status(self, text: str, error: bool = False) -> None:
         """Where the diagram comes from, or why it could not be built."""
-        self.status.setStyleSheet("color: #c62828;" if error else "color: palette(mid);")
+        theme.set_text_colour(self.status, "bad" if error else "muted")
         self.status.setText(text)
 
     def show_run(self, extra: Mapping[str, Any], source: str) -> None:

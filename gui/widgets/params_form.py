@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,17 +16,21 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QStyle,
+    QToolButton,
     QWidget,
 )
 
 from engine import params as params_module
 from engine.params import ParamError, ParamInfo
+from engine.session_file import check_params
 
 _PATH_SUFFIXES = ("_path", "_dir", "_file")
 
 
 class _PathEdit(QWidget):
-    """A line edit with a Browse… button (file or folder, by the field's name)."""
+    """A line edit with a browse button (a folder icon: file or folder, by the field's name); the
+    button is an icon so that the field fits a narrow settings column at any font size."""
 
     def __init__(self, info: ParamInfo) -> None:
         super().__init__()
@@ -35,18 +41,32 @@ class _PathEdit(QWidget):
             self.edit.setPlaceholderText("embedded default data")
         else:
             self.edit.setPlaceholderText("default")
-        browse = QPushButton("Browse…")
+        browse = QToolButton()
+        browse.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon))
+        browse.setText("Browse…")
+        browse.setObjectName("browseButton")
+        kind = "folder" if info.name.endswith("_dir") else "file"
+        browse.setToolTip(f"Browse… for the {kind} of {info.label}")
+        browse.setAccessibleName(f"Browse for {info.label}")
+        self.edit.setAccessibleName(info.label)
         browse.clicked.connect(self._browse)
+        # The path scrolls inside a narrow field rather than widening the settings column.
+        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance("/path"))
         layout.addWidget(self.edit, 1)
         layout.addWidget(browse)
         self.picks_folder = info.name.endswith("_dir")
         self._title = info.label
 
     def _browse(self) -> None:
+        # Start where the field points, else in the home folder (never the app's own folder).
+        text = self.edit.text().strip()
+        current = Path(text).expanduser() if text else Path.home()
+        folder = current if current.is_dir() else current.parent
+        start = str(folder if folder.is_dir() else Path.home())
         if self.picks_folder:
-            chosen = QFileDialog.getExistingDirectory(self, self._title)
+            chosen = QFileDialog.getExistingDirectory(self, self._title, start)
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self, self._title)
+            chosen, _ = QFileDialog.getOpenFileName(self, self._title, start)
         if chosen:
             self.edit.setText(chosen)
 
@@ -88,12 +108,23 @@ class ParamsForm(QWidget):
         self.editors: dict[str, QWidget] = {}
         layout = QFormLayout(self)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A narrow column (a small screen, a large font) puts a field under its label, never cuts it.
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for info in self.infos.values():
             editor = self._make_editor(info)
             editor.setToolTip(info.help)
             editor.setObjectName(f"param_{info.name}")
             self.editors[info.name] = editor
             layout.addRow(_sentence_case(info.label), editor)
+        self.reset_button = QPushButton("Reset to defaults")
+        self.reset_button.setObjectName("resetParams")
+        self.reset_button.setToolTip("Put every setting of this form back to its default")
+        self.reset_button.clicked.connect(self.reset_to_defaults)
+        self.reset_button.setFlat(True)  # above the fields, where it is seen without scrolling
+        reset_row = QHBoxLayout()
+        reset_row.addStretch(1)
+        reset_row.addWidget(self.reset_button)
+        layout.insertRow(0, reset_row)
 
     def _make_editor(self, info: ParamInfo) -> QWidget:
         changed = lambda *_: self._changed(info.name)  # noqa: E731 - runs in the GUI thread
@@ -172,6 +203,33 @@ class ParamsForm(QWidget):
             editor.edit.setText(str(value))
         elif isinstance(editor, QLineEdit):
             editor.setText(_text_of(value))
+
+    @Slot()
+    def reset_to_defaults(self) -> None:
+        """Every field back to its default (each change is announced, so it is remembered too)."""
+        for name, info in self.infos.items():
+            self.set_value(name, info.default)
+
+    def session_values(self) -> dict[str, Any]:
+        """The fields' values for a session file or the lab's memory, typed as JSON (numbers as numbers,
+        lists as lists); text that is not a valid value (yet) is kept as typed."""
+        values: dict[str, Any] = {}
+        for name, raw in self.raw_values().items():
+            try:
+                value = params_module.convert(self.infos[name], raw)
+            except ParamError:
+                value = raw
+            values[name] = list(value) if isinstance(value, tuple) else value
+        return values
+
+    def apply_session_values(self, values: Mapping[str, Any], where: str = "params") -> list[str]:
+        """Put remembered or loaded values into the fields; returns one line per value skipped (an
+        unknown field or a bad value), each starting with ``where``."""
+        valid, skipped = check_params(values, self.params_type, where)
+        for name, value in valid.items():
+            if name in self.editors:  # a hidden field is the lab's own (its controls, its session part)
+                self.set_value(name, value)
+        return skipped
 
     def params(self) -> Any:
         """A validated Params instance.

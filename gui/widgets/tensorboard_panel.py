@@ -73,6 +73,15 @@ class TensorBoardPanel(QWidget):
         """The command that opens every run of this lab side by side."""
         return view_command(lab_log_root(self.lab))
 
+    def show_running(self) -> None:
+        """A new run started: the previous run's folder and command no longer apply."""
+        self.command = ""
+        self.copy_button.setEnabled(False)
+        self.text.setText(
+            "<p>A run is in progress: the folder of its TensorBoard logs and the command that opens them "
+            "appear here when it ends.</p>" + self._all_runs_html()
+        )
+
     def show_logs(self, log_dir: str) -> None:
         """Show a finished run's log folder (``artifacts["tensorboard"]``; '' when it wrote none)."""
         self.command = view_command(log_dir) if log_dir else ""

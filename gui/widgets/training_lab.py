@@ -12,23 +12,8 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
 from engine.jobs import (
     ArtifactSaved,
@@ -46,14 +31,20 @@ from engine.jobs import (
 )
 from engine.params import ParamError
 from engine.practice import has_exercises
-from engine.progress import ProgressTracker, format_eta
+from engine.progress import ProgressTracker
 from engine.prose import first_paragraph, has_lab_text, lab_text
 from engine.runs import RunStore
-from gui.plots.live_curves import MARKER_COLOURS, LiveCurves
+from gui import theme
+from gui.plots.live_curves import LiveCurves
 from gui.widgets.about_view import AboutView
+from gui.widgets.accessibility import apply_policies
+from gui.widgets.decisions import DecisionList
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.practice import PracticeTab
+from gui.widgets.results_table import ResultsTable, plain_metric_name
+from gui.widgets.settings_column import SETTINGS_WIDTH, SettingsColumn, SettingsToggle
 from gui.widgets.tensorboard_panel import TensorBoardPanel
+from gui.widgets.view_tabs import ViewTabs
 from gui.workers import JobRunner
 
 
@@ -72,6 +63,11 @@ class TrainingLabWidget(QWidget):
     hidden_params: tuple[str, ...] = ()
     #: Plot titles to build before a run starts, so the first epoch does not stall the GUI.
     plot_groups: tuple[str, ...] = ()
+    #: The settings column's share of the lab's width when first shown, and its bounds in pixels.
+    settings_share = 0.23
+    settings_bounds = (280, 360)
+    #: What the Curves view shows before the first run.
+    curves_hint = "Press Run (Ctrl+R): the loss and metrics of every epoch are drawn here as it trains."
 
     def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,37 +75,28 @@ class TrainingLabWidget(QWidget):
         self.runner = JobRunner(store, self)
         self.tracker = ProgressTracker()
         self.result: LabResult | None = None
+        self.ended: Finished | Cancelled | Failed | None = None
         self.epoch_events: list[EpochEnded] = []
         self.started_at = 0.0
+        self._sized = False
 
         from gui.widgets.params_form import ParamsForm
 
         self.message_bar = MessageBar()
         self.form = ParamsForm(spec.params_type, self.hidden_params)
-        self.run_button = QPushButton("Run")
-        self.run_button.setObjectName("runButton")
-        self.run_button.setDefault(True)
-        self.run_button.setToolTip("Train with these settings (Ctrl+R)")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("stopButton")
-        self.stop_button.setEnabled(False)
-        self.stop_button.setToolTip("Stop within one batch (Esc)")
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("idle")
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
 
-        self.curves = LiveCurves()
+        self.curves = LiveCurves(empty_hint=self.curves_hint)
         self.log_y = QCheckBox("log-scale loss")
+        self.log_y.setToolTip("Draw the loss plots on a logarithmic y axis")
         self.log_y.toggled.connect(self.curves.set_log_y)
-        self.timeline = QListWidget()
+        self.timeline = DecisionList()
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
-        self.results_table = QTableWidget(0, 2)
-        self.results_table.setHorizontalHeaderLabels(["result", "value"])
-        self.results_table.horizontalHeader().setStretchLastSection(True)
-        self.views = QTabWidget()
+        self.log_view.setAccessibleName("Log")
+        self.log_view.setPlaceholderText("The run's log lines appear here.")
+        self.results_table = ResultsTable()
+        self._details_heading = False
+        self.views = ViewTabs()
         curves_page = QWidget()
         curves_box = QVBoxLayout(curves_page)
         curves_box.setContentsMargins(0, 0, 0, 0)
@@ -128,37 +115,36 @@ class TrainingLabWidget(QWidget):
         # The measured outcomes can be long: the left column keeps the first paragraph, "About" the rest
         # (hidden in answer-free mode until revealed).
         text = self.about_markdown()
-        explanation = markdown_label(first_paragraph(text), "labExplanation")
         if "\n\n" in text.strip():
             self.add_view("About", AboutView(text))
         self.practice: PracticeTab | None = None
         if has_exercises(spec.id):
             self.practice = PracticeTab(spec.id)
             self.add_view("Practice", self.practice)
-        left = QWidget()
-        left_box = QVBoxLayout(left)
-        left_box.addWidget(explanation)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.form)
-        left_box.addWidget(scroll, 1)
-        self.controls_box = left_box
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.stop_button)
-        left_box.addLayout(buttons)
-        left_box.addWidget(self.progress)
+        self.settings_column = SettingsColumn(first_paragraph(text), self.form)
+        self.explanation = self.settings_column.explanation
+        self.run_button = self.settings_column.run_button
+        self.stop_button = self.settings_column.stop_button
+        self.progress = self.settings_column.progress
+        self.controls_box = self.settings_column.box
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
+        splitter.addWidget(self.settings_column)
         splitter.addWidget(self.views)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([340, 1000])
+        splitter.setSizes([SETTINGS_WIDTH, 1000])
+        splitter.setCollapsible(1, False)
+        self.splitter = splitter
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
         outer.addWidget(self.message_bar)
         outer.addWidget(splitter, 1)
+        self.settings_action = SettingsToggle(self.settings_column, splitter, self.views, self)
+        self.settings_button = self.settings_action.button
+        self.view_actions = self.views.install_shortcuts(self)
+        self.views.currentChanged.connect(self._on_view_shown)
 
-        self._settings_width = 0
+        self._hidden_for_practice = False
         self.views.currentChanged.connect(self._make_room_for_practice)
         self.run_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
@@ -178,20 +164,59 @@ class TrainingLabWidget(QWidget):
         """Add a tab to the lab's right-hand views."""
         self.views.addTab(widget, title)
 
+    @Slot(bool)
+    def set_settings_visible(self, visible: bool) -> None:
+        """Show or hide the settings column (as its corner button and F9 do)."""
+        self.settings_action.setChecked(visible)
+
     @Slot(int)
     def _make_room_for_practice(self, index: int) -> None:
-        # The Practice tab needs the width for its editor; the run settings return with any other view.
+        # The Practice tab needs the width for its editor: the settings column hides (out of the Tab
+        # order too) and returns with any other view, unless the learner hid it themselves.
         views = getattr(self, "views", None)  # tabs removed while the widget is being torn down
-        splitter = views.parentWidget() if views is not None else None
-        if not isinstance(splitter, QSplitter):
+        if views is None or not hasattr(self, "settings_action") or not self.settings_beside_views():
             return
-        sizes = splitter.sizes()
         if views.widget(index) is getattr(self, "practice", None):
-            if sizes[0] > 0:
-                self._settings_width = sizes[0]
-                splitter.setSizes([0, sum(sizes)])
-        elif sizes[0] == 0 and self._settings_width:
-            splitter.setSizes([self._settings_width, max(sum(sizes) - self._settings_width, 1)])
+            if self.settings_action.isChecked():
+                self._hidden_for_practice = True
+                self.set_settings_visible(False)
+        elif self._hidden_for_practice:
+            self._hidden_for_practice = False
+            self.set_settings_visible(True)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Keyboard and screen-reader policies for every widget the lab has built by now; on the first
+        show the settings column takes its share of the width."""
+        super().showEvent(event)
+        apply_policies(self)
+        theme.fit_rows_to_font(self)
+        if not self._sized:
+            self._sized = True
+            self.size_settings_column()
+            # A column moved onto a page of its own has no corner button to hide it beside the views.
+            self.settings_button.setVisible(self.settings_beside_views())
+            self.settings_action.setEnabled(self.settings_beside_views())
+
+    def settings_beside_views(self) -> bool:
+        """Whether the settings column still sits left of the views (a lab may move it onto a page of
+        its own, as the backprop lab does with its race settings)."""
+        return self.splitter.indexOf(self.settings_action.column) == 0
+
+    def size_settings_column(self) -> None:
+        """Give the settings column :attr:`settings_share` of the width, within :attr:`settings_bounds`
+        (a 1280 px screen keeps every view's tab title whole; a wide screen gives the views the room).
+        A column a lab has folded away (width 0) stays folded."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if not self.settings_beside_views() or total <= 0 or sizes[0] == 0:
+            return
+        low, high = self.settings_bounds
+        left = round(min(max(self.settings_share * total, low), high))
+        self.splitter.setSizes([left, total - left])
+
+    @Slot(int)
+    def _on_view_shown(self, _index: int) -> None:
+        apply_policies(self.views)  # a view may build its widgets when first shown
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -222,13 +247,17 @@ class TrainingLabWidget(QWidget):
         self.progress.setFormat("stopping…")
 
     def reset_views(self) -> None:
-        """Clear the previous run's curves, decisions, log and results."""
+        """Clear the previous run's curves, decisions, log, results and TensorBoard folder."""
+        if self.tensorboard is not None:
+            self.tensorboard.show_running()
         self.curves.reset()
         self.timeline.clear()
         self.log_view.clear()
-        self.results_table.setRowCount(0)
+        self.results_table.clear_rows()
+        self._details_heading = False
         self.epoch_events.clear()
         self.result = None
+        self.ended = None
         self.tracker = ProgressTracker()
         self.started_at = time.monotonic()
 
@@ -245,9 +274,7 @@ class TrainingLabWidget(QWidget):
             self._refresh_progress()
         elif isinstance(event, Marker):
             self.curves.add_marker(event.epoch, event.kind, event.text)
-            item = QListWidgetItem(f"epoch {event.epoch} · {event.kind}: {event.text}")
-            item.setForeground(_qcolor(MARKER_COLOURS.get(event.kind, "#555555")))
-            self.timeline.addItem(item)
+            self.timeline.add_marker(event)
         elif isinstance(event, LogLine):
             self.log_view.appendPlainText(
                 f"[{event.level}] {event.text}" if event.level != "info" else event.text
@@ -258,38 +285,46 @@ class TrainingLabWidget(QWidget):
             self._refresh_progress()
         elif isinstance(event, Finished):
             self.result = event.result
+            self.ended = event
             self.show_result(event.result)
+            self._add_file_rows(event.result)
             seconds = time.monotonic() - self.started_at
             self.message_bar.show_message(f"{self.spec.title}: finished in {seconds:.1f} s", "success")
         elif isinstance(event, Cancelled):
+            self.ended = event
             self.message_bar.show_message(
                 f"{self.spec.title}: stopped after {event.epochs_done} epoch(s); the completed epochs are "
                 "kept in Runs",
                 "warning",
             )
         elif isinstance(event, Failed):
+            self.ended = event
             self.message_bar.show_message(f"{self.spec.title}: {event.message}", "error")
             self.log_view.appendPlainText(event.details)
 
     def show_result(self, result: LabResult) -> None:
-        """Fill the Results table with the test metrics and artifacts (subclasses add more)."""
-        rows = [(f"test {k}", f"{v:.4f}") for k, v in result.test.items()]
-        rows += [(f"file: {k}", v) for k, v in result.artifacts.items()]
-        self.results_table.setRowCount(0)
-        self.add_result_rows(rows)
+        """Fill the Results table with the test metrics under the lab's heading (subclasses add their
+        rows with :meth:`add_result_rows`; the files follow at the end) and the TensorBoard tab."""
+        self.results_table.clear_rows()
+        self._details_heading = False
         if self.tensorboard is not None:
             self.tensorboard.show_logs(result.artifacts.get("tensorboard", ""))
         if result.test:
+            self.results_table.add_heading(self.spec.test_scope)
+            self.results_table.add_rows((plain_metric_name(k), f"{v:.4f}", k) for k, v in result.test.items())
             self.views.setCurrentWidget(self.results_table)
 
     def add_result_rows(self, rows: list[tuple[str, str]]) -> None:
-        """Append (name, value) rows to the Results table."""
-        start = self.results_table.rowCount()
-        self.results_table.setRowCount(start + len(rows))
-        for offset, (name, value) in enumerate(rows):
-            self.results_table.setItem(start + offset, 0, QTableWidgetItem(name))
-            self.results_table.setItem(start + offset, 1, QTableWidgetItem(value))
-        self.results_table.resizeColumnToContents(0)
+        """Append (name, value) rows to the Results table, under a "This run" heading."""
+        if not self._details_heading:
+            self.results_table.add_heading("This run")
+            self._details_heading = True
+        self.results_table.add_rows(rows)
+
+    def _add_file_rows(self, result: LabResult) -> None:
+        if result.artifacts:
+            self.results_table.add_heading("Files")
+            self.results_table.add_rows((name, path, name) for name, path in result.artifacts.items())
 
     def prepare_practice_screenshot(self, _view: str = "practice") -> None:
         """The Practice tab with a sample learner file graded (only for README screenshots)."""
@@ -307,7 +342,8 @@ class TrainingLabWidget(QWidget):
         for name, value in settings.items():
             self.form.set_value(name, value)
         self.reset_views()
-        execute(self.spec, params if params is not None else self.form.params(), CancelToken(), self.on_event)
+        params = params if params is not None else self.form.params()
+        execute(self.spec, params, CancelToken(), self.on_event, self.runner.store)
         self._on_running_changed(False)  # "done", as after a worker-thread job
         return self.result
 
@@ -319,8 +355,10 @@ class TrainingLabWidget(QWidget):
             self._eta_timer.start()
         else:
             self._eta_timer.stop()
-            self.progress.setFormat("idle" if self.result is None else "done")
-            self.progress.setValue(1000 if self.result is not None else self.progress.value())
+            self.progress.setRange(0, 1000)  # out of the busy indicator
+            text, value = ended_progress(self.ended, self.tracker.total_epochs)
+            self.progress.setFormat(text)
+            self.progress.setValue(value)
             self.sig_status_changed.emit("")
 
     @Slot()
@@ -331,23 +369,22 @@ class TrainingLabWidget(QWidget):
         else:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(report.fraction * 1000))
-        eta = format_eta(report.eta_seconds)
-        text = f"{report.text} · {eta} left" if eta else report.text
+        text = report.describe()
         self.progress.setFormat(text)
         if self.runner.running:
             self.sig_status_changed.emit(f"{self.spec.title}: {text}")
 
 
-def markdown_label(markdown: str, object_name: str) -> QLabel:
-    """A word-wrapped label that renders Markdown prose (the texts in ``resources/``)."""
-    label = QLabel(markdown)
-    label.setObjectName(object_name)
-    label.setTextFormat(Qt.TextFormat.MarkdownText)
-    label.setWordWrap(True)
-    return label
-
-
-def _qcolor(hex_colour: str) -> Any:
-    from PySide6.QtGui import QColor
-
-    return QColor(hex_colour)
+def ended_progress(ended: Finished | Cancelled | Failed | None, total_epochs: int) -> tuple[str, int]:
+    """The progress bar's text and value (of 1000) once a job is over: done and full; stopped, filled
+    as far as the completed epochs go (of ``total_epochs``); failed and empty; idle and empty before
+    any job."""
+    if isinstance(ended, Finished):
+        return "done", 1000
+    if isinstance(ended, Cancelled):
+        done = ended.epochs_done
+        value = round(1000 * done / total_epochs) if total_epochs else 0
+        return f"stopped after {done} of {total_epochs} epochs" if total_epochs else "stopped", value
+    if isinstance(ended, Failed):
+        return "failed (see the message above)", 0
+    return "idle", 0

@@ -189,3 +189,62 @@ def test_the_lab_module_is_light_and_the_run_needs_no_tensorflow():
         "lab.LAB.run(build(lab.Params, {'epochs': 1}), CancelToken(), lambda e: None)\n"
     )
     assert loaded_after(code) == []
+
+
+def test_each_epoch_reports_the_loss_after_it_by_default_or_the_running_mean():
+    from engine.graph import assignment_graph
+    from engine.labs.backprop import data as backprop_data
+
+    after, events = run({"epochs": 3, "optimizers": "sgd,adam"})
+    during, _ = run({"epochs": 3, "optimizers": "sgd,adam", "epoch_loss": "during"})
+    assert Params().epoch_loss == "after" and after.extra["epoch_loss"] == "after"
+    assert any(isinstance(e, LogLine) and "loss over the data after" in e.text for e in events)
+    # Same training either way: only the reported number differs.
+    assert after.extra["final_weights"] == during.extra["final_weights"]
+    graph, data = assignment_graph(), backprop_data.embedded()
+    for name, weights in after.extra["final_weights"].items():
+        feeds = {n: data.column(n) for n in graph.inputs} | dict(zip(graph.weights, weights, strict=True))
+        assert after.history[f"loss_{name}"][-1] == pytest.approx(
+            float(np.mean(graph.evaluate(feeds))), rel=1e-12
+        )
+        assert during.history[f"loss_{name}"][-1] != after.history[f"loss_{name}"][-1]
+    with pytest.raises(ParamError, match="epoch_loss"):
+        build(Params, {"epoch_loss": "sometimes"})
+
+
+def test_a_stopped_race_says_what_its_completed_epochs_give():
+    token = CancelToken()
+    epochs_seen: list[int] = []
+
+    def stop_in_the_third_epoch(event):
+        if isinstance(event, EpochEnded):
+            epochs_seen.append(event.epoch)
+            if event.epoch == 2:
+                token.cancel()  # checked at the next per-sample step: inside epoch 3
+
+    with pytest.raises(JobCancelled) as info:
+        LAB.run(build(Params, {"epochs": 50}), token, stop_in_the_third_epoch)
+    partial = info.value.partial
+    assert partial is not None and partial.extra["epochs_done"] == 2 and epochs_seen == [1, 2]
+    two_epochs, _ = run({"epochs": 2})
+    assert partial.extra["final_weights"] == two_epochs.extra["final_weights"]  # every lane rolled back
+    assert partial.test == two_epochs.test and dict(partial.history) == dict(two_epochs.history)
+    json.dumps(dict(partial.extra))
+
+
+def test_the_runner_hands_the_partial_result_to_the_cancelled_event():
+    from engine.jobs import Cancelled
+    from engine.runner import execute
+
+    token = CancelToken()
+    events: list = []
+
+    def sink(event):
+        events.append(event)
+        if isinstance(event, EpochEnded) and event.epoch == 1:
+            token.cancel()
+
+    outcome = execute(LAB, build(Params, {"epochs": 10}), token, sink)
+    assert isinstance(outcome, Cancelled) and events[-1] is outcome
+    assert outcome.epochs_done == 1 and outcome.partial is not None
+    assert outcome.partial.extra["epochs_done"] == 1

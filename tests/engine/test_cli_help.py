@@ -122,7 +122,10 @@ def test_list_json_is_the_registry():
     [
         (["rnu"], "unknown command 'rnu' — did you mean 'run'?"),
         (["scr", "docs"], "unknown command 'scr' — did you mean 'screenshots'?"),
-        (["zzz"], "unknown command 'zzz'; the commands are list, run, assets, grade, screenshots"),
+        (
+            ["zzz"],
+            "unknown command 'zzz'; the commands are list, run, runs, assets, grade, install-desktop, screenshots",
+        ),
         (["run", "bakprop"], "unknown lab 'bakprop' — did you mean 'backprop'?"),
         (["run", "nosuchlab"], "unknown lab 'nosuchlab'; the labs are backprop,"),
         (["list", "lsmt"], "unknown lab 'lsmt' — did you mean 'lstm'?"),

@@ -79,3 +79,4 @@ def test_importing_tensorflow_through_any_engine_module_prints_no_notices() -> N
     )
     stderr = _stderr_of(code, None)
     assert "cudart_stub" not in stderr and "absl::InitializeLog" not in stderr, stderr
+    assert "oneDNN" not in stderr and stderr.strip() == "", stderr

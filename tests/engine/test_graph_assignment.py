@@ -17,6 +17,7 @@ from engine.graph.assignment import (
     sigmoid,
     weight_check,
 )
+from engine.graph.graders import GRADER_EXPECTED, WHY_CONSTRUCTED, graders_row
 
 
 def random_rows(count: int, seed: int = 3):
@@ -31,18 +32,18 @@ def test_sigmoid_of_two_is_the_graders_number():
 
 
 def test_grader_numbers_on_a_row_built_to_match_the_first_data_row():
-    """The graders' first row is not available, so build one with w = 0.1 everywhere whose exp and sigmoid
-    nodes take the graders' values (inverting the formulas), and pick y inside the interval their loss
-    and dl allow. The engine must then reproduce all five numbers to 4 d.p.: tanh tests the exp→+w7→tanh
-    wiring, loss and dl test Y' = tanh + w9·σ and the loss node."""
-    exp_target, sigmoid_target = 1.12994, 0.52904  # inside the graders' rounding of 1.1299 and 0.5290
-    s = 10 * math.sqrt(math.log(exp_target) - 0.1)  # (0.1·(f1 + f2))² + 0.1 = ln(exp)
-    k = (math.log(sigmoid_target / (1 - sigmoid_target)) - 0.1) / (0.1 * math.sin(0.2))  # f3 = 2
-    x = [1.0, s - 1.0, 2.0, k / 2, k / 2]
-    y = 1.858856  # ≈ Y' + 0.96339: the graders' loss 0.9281 and dl −1.9268 both hold
-    d = forward_propagation(x, y, np.full(9, 0.1))
+    """The graders' first row is not available, so the engine builds one with w = 0.1 everywhere whose
+    exp and sigmoid nodes take the graders' values (inverting the formulas), with y inside the interval
+    their loss and dl allow. The engine must then reproduce all five numbers to 4 d.p.: tanh tests the
+    exp→+w7→tanh wiring, loss and dl test Y' = tanh + w9·σ and the loss node."""
+    row = graders_row()
+    assert row.weights == (0.1,) * 9 and row.features[0] == 1.0 and row.features[2] == 2.0
+    d = forward_propagation(row.features, row.target, row.weights)
     rounded = {key: round(d[key], 4) for key in ("exp", "tanh", "sigmoid", "loss", "dl")}
     assert rounded == {"exp": 1.1299, "tanh": 0.8426, "sigmoid": 0.529, "loss": 0.9281, "dl": -1.9268}
+    assert rounded == dict(GRADER_EXPECTED)
+    assert assignment_graph().values(row.feeds())["exp"] == d["exp"]
+    assert "pickle" in WHY_CONSTRUCTED and WHY_CONSTRUCTED.count(". ") == 0  # one sentence
 
 
 def test_forward_values_match_a_hand_written_formula():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import threading
 import time
 
@@ -129,3 +130,15 @@ def test_atomic_path_leaves_nothing_on_an_error(tmp_path):
         temporary.write_bytes(b"half")
         raise RuntimeError("stopped")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_writes_get_the_permissions_a_plain_open_gives(tmp_path):
+    umask = os.umask(0o027)
+    os.umask(umask)
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    written = tmp_path / "atomic.txt"
+    sf.atomic_write_text(written, "x")  # the temporary file alone would be 0o600
+    assert stat.S_IMODE(written.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode) == 0o666 & ~umask
+    sf.atomic_write_bytes(tmp_path / "entry.desktop", b"x", mode=0o644)
+    assert stat.S_IMODE((tmp_path / "entry.desktop").stat().st_mode) == 0o644

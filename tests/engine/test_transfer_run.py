@@ -59,7 +59,7 @@ def test_one_epoch_of_each_model(model: int, backbone: str) -> None:
     assert scalar(logs[f"gradient_norm/{expected_first}"][0][1]) == pytest.approx(norms["per_epoch"][0][0])
     cut = {1: "block5_pool", 2: "block5_pool", 3: "block4_conv2"}[model]
     assert result.extra["cache"]["cut"] == cut
-    assert any(isinstance(e, Progress) and e.phase == "caching train features" for e in events) or all(
+    assert any(isinstance(e, Progress) and e.phase == "caching features (train)" for e in events) or all(
         s["status"] == "hit" for s in result.extra["cache"]["splits"].values()
     )
     entries = {e["path"]: e for e in cache_entries()}

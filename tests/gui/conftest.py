@@ -19,6 +19,19 @@ def isolated_settings(tmp_path, qapp):
 
 
 @pytest.fixture(autouse=True)
+def same_font_and_palette_after_each_test(qapp):
+    """A test that enlarges the font or switches the theme (View menu) leaves the next one as it was."""
+    from PySide6.QtWidgets import QApplication
+
+    font, palette = QApplication.font(), QApplication.palette()
+    yield
+    if QApplication.font() != font:
+        QApplication.setFont(font)
+    if QApplication.palette() != palette:
+        QApplication.setPalette(palette)
+
+
+@pytest.fixture(autouse=True)
 def garbage_collected_in_the_gui_thread(qapp):
     """As in the app (gui/app.py): a collection in a worker thread that destroys Qt wrappers
     deadlocks against the GUI thread, so GUI tests collect only from a GUI-thread timer."""

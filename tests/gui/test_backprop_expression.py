@@ -90,7 +90,7 @@ def test_gradient_check_table_and_eps(lab):
     )
     explanation = " ".join(check.findChild(QLabel, "checkExplanation").text().split())  # Markdown rewraps
     assert "“pass (within rounding noise ≈ X)”" in explanation
-    check.eps_edit.setText("0.3")  # a huge ε: truncation error makes the check fail
+    check.eps_edit.setText("0.3")  # a huge ε: its truncation error is too large to confirm anything
     check.eps_edit.editingFinished.emit()
     assert check.eps == 0.3 and check.weight_check.verdict != "correct"
     assert any(table.item(r, 4).text() != "pass" for r in range(table.rowCount()))

@@ -188,3 +188,17 @@ def test_opening_the_tab_in_the_window_lets_the_keys_step_at_once(qtbot, window)
     qtbot.waitUntil(lab.explorer.view.hasFocus, timeout=3000)
     qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right)
     assert lab.explorer.state.position == 1
+
+
+def test_hooks_for_other_views_mark_nodes_and_add_a_note_beside_a_step(lab):
+    """What an exercise view builds on: mark a set of nodes, show extra numbers beside a step."""
+    explorer = lab.explorer
+    explorer.view.set_highlighted({"exp", "tanh"})
+    assert {n for n, item in explorer.view.nodes.items() if item.highlighted} == {"exp", "tanh"}
+    explorer.view.set_highlighted(())
+    assert not any(item.highlighted for item in explorer.view.nodes.values())
+    explorer.set_step_notes({("forward", "exp"): "Your answer: 1.13 ✓"})
+    explorer.seek(next(s.index + 1 for s in explorer.walk.forward_steps if s.node == "exp"))
+    assert "Your answer: 1.13 ✓" in explorer.step_panel.text
+    explorer.step()
+    assert "Your answer" not in explorer.step_panel.text

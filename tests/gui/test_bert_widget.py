@@ -277,11 +277,8 @@ def test_a_real_run_fills_every_view_with_the_results_numbers(qtbot, widget):
         *pasted["class_counts"].values(),
     ]
     assert widget.predictions.predict_button.isEnabled()
-    results = {
-        widget.results_table.item(r, 0).text(): widget.results_table.item(r, 1).text()
-        for r in range(widget.results_table.rowCount())
-    }
-    assert results["test auc"] == f"{result.test['auc']:.4f}" and results["embeddings"] == "120 × 384"
+    results = widget.results_table.values()
+    assert results["AUC"] == f"{result.test['auc']:.4f}" and results["embeddings"] == "120 × 384"
     extraction = extra["extraction"]
     assert results["embedded now · from the store"].endswith(f" · {extraction['reused']:,}")
     assert extraction["computed"] + extraction["reused"] == extraction["distinct"] <= 120
@@ -348,9 +345,10 @@ def test_stop_ends_the_embedding_extraction(qtbot, widget):
     widget.form.set_value("sample_size", 2000)
     widget.start_job()
     qtbot.waitUntil(lambda: "Extracting embeddings" in widget.progress.format(), timeout=180_000)
-    # Once a batch is done the bar says how fast and how long: "… 64/1,990 · 150 reviews/s · 0:12 left".
+    # Once a batch is done the bar says how fast and how long, and that the epochs follow:
+    # "… 64/1,990 · 150 reviews/s · 0:12 left in this step, then 30 epochs".
     qtbot.waitUntil(lambda: "reviews/s ·" in widget.progress.format(), timeout=60_000)
-    assert widget.progress.format().endswith(" left")
+    assert " left in this step, then 30 epochs" in widget.progress.format()
     assert not widget.store_bar.clear_button.isEnabled()  # nothing is cleared under a running job
     asked = time.monotonic()
     with qtbot.waitSignal(widget.runner.sig_job_ended, timeout=15_000) as blocker:

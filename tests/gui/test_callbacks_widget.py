@@ -8,6 +8,8 @@ import time
 
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from engine.jobs import BatchProgress, Cancelled, EpochEnded, Finished, Marker
 from engine.labs import LABS
@@ -204,3 +206,14 @@ def test_screenshot_run_matches_the_form_and_ends_done(widget, tiny_csv):
     assert widget.progress.format() == "done"
     assert widget.progress.value() == widget.progress.maximum() > 0
     assert widget.views.currentWidget() is widget.layers and widget.layers.slider.value() == 1
+
+
+def test_a_new_run_forgets_the_previous_runs_tensorboard_folder(qtbot, widget, monkeypatch):
+    widget.tensorboard.show_logs("/runs/old/tensorboard")
+    assert "/runs/old" in widget.tensorboard.text.text() and widget.tensorboard.copy_button.isEnabled()
+    monkeypatch.setattr(widget.runner, "start", lambda spec, params: None)  # no training needed here
+    QTest.mouseClick(widget.run_button, Qt.MouseButton.LeftButton)
+    assert (
+        "/runs/old" not in widget.tensorboard.text.text() and "in progress" in widget.tensorboard.text.text()
+    )
+    assert not widget.tensorboard.copy_button.isEnabled()

@@ -15,9 +15,20 @@ from gui.commands import SCREENSHOT_VIEWS
 
 @pytest.fixture
 def calls(monkeypatch):
-    recorded: list[tuple] = []
+    class Recorded(list):
+        options: dict
+
+    recorded = Recorded()
     monkeypatch.setattr(app, "launch", lambda: recorded.append(("launch",)) or 0)
-    monkeypatch.setattr(app, "screenshots", lambda targets, size: recorded.append((targets, size)) or 0)
+
+    def screenshots(targets, size, *, more_sizes=(), theme_key="light"):
+        recorded.append((targets, size))
+        options.update(more_sizes=list(more_sizes), theme_key=theme_key)
+        return 0
+
+    options: dict = {}
+    monkeypatch.setattr(app, "screenshots", screenshots)
+    recorded.options = options  # type: ignore[attr-defined]
     return recorded
 
 
@@ -41,6 +52,19 @@ def test_screenshots_command_renders_every_tab_and_view(calls, tmp_path):
         SCREENSHOT_VIEWS[-1],
         Path(tmp_path) / f"{SCREENSHOT_VIEWS[-1].replace(':', '-')}.png",
     )
+    # The same pictures at 1280x720 into DIR/laptop/, in the light theme unless asked.
+    [(laptop_size, laptop_folder)] = calls.options["more_sizes"]
+    assert (laptop_size.width(), laptop_size.height(), laptop_folder) == (
+        1280,
+        720,
+        Path(tmp_path) / "laptop",
+    )
+    assert calls.options["theme_key"] == "light"
+
+
+def test_screenshots_in_the_dark_theme(calls, tmp_path):
+    assert main.main(["screenshots", str(tmp_path), "--theme", "dark"]) == 0
+    assert calls.options["theme_key"] == "dark"
 
 
 @pytest.mark.parametrize(

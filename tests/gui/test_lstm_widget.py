@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QLabel
 
 from engine.jobs import Cancelled, EpochEnded, Failed, Finished, Marker
 from engine.labs import LABS
@@ -256,19 +257,21 @@ def test_previews_then_a_real_run_fill_every_view(qtbot, widget):
     roc = widget.roc_panel.roc.curves["Model-2"].getData()
     assert list(roc[0]) == extra["roc"]["fpr"] and list(roc[1]) == extra["roc"]["tpr"]
     assert f"AUC {result.test['auc']:.3f}" in widget.roc_panel.numbers.text()
-    assert widget.roc_panel.warning.isVisible() == bool(extra["accuracy_warning"])
+    # The warning is shown once, in the banner above every view: not again in the message bar or the
+    # ROC tab (it was three times).
+    shown = [label.text() for label in widget.findChildren(QLabel) if label.isVisible()]
+    shown.append(widget.message_bar.text)
     if extra["accuracy_warning"]:
-        assert extra["accuracy_warning"] in widget.message_bar.label.text()
+        assert sum(extra["accuracy_warning"] in text for text in shown) == 1
     # Live: the banner showed in exactly the epochs the engine marked, the rate line from epoch 1;
-    # after the run the banner states the test split's verdict, like the ROC tab and the message bar.
+    # after the run the banner states the test split's verdict.
     warned = {m.epoch for m in result.markers if m.kind == "majority_warning"}
     rate = extra["val_majority_rate"]
     assert recorder.seen == {e: (e in warned, [round(rate, 4)]) for e in (1, 2)}
     assert widget.majority.isHidden() == (not extra["accuracy_warning"])
     assert extra["accuracy_warning"] in widget.majority.text()
-    rows = {widget.results_table.item(r, 0).text(): widget.results_table.item(r, 1).text()
-            for r in range(widget.results_table.rowCount())}  # fmt: skip
-    assert rows["test auc"] == f"{result.test['auc']:.4f}"
+    rows = widget.results_table.values()
+    assert rows["AUC"] == f"{result.test['auc']:.4f}"
     assert rows["essay embedding"] == extra["embedding"]["label"]
     band = extra["idf"]["band"]
     assert rows["idf band (Model-2)"].startswith(f"{band['low']:.2f} – {band['high']:.2f}")

@@ -71,9 +71,12 @@ def test_every_lab_has_a_practice_tab_with_its_exercises_and_the_template(qtbot,
     assert practice.path is not None and practice.path.read_text(encoding="utf-8") == template(lab_id)
     first = lab_exercises(lab_id).exercises[0]
     assert f"{first.name}(" in practice.results.task.toPlainText()
-    # The run settings make room for the editor, and come back with any other view.
-    splitter = widget.views.parentWidget()
-    assert splitter.sizes()[0] == 0
+    # The run settings make room for the editor (hidden, so out of the Tab order too), and come back
+    # with any other view (backprop keeps them on its race page, never beside the views).
+    column = widget.settings_action.column
+    assert not column.isVisible() and practice.isVisible()
+    _click_tab(qtbot, widget.views, "Results")
+    assert column.isVisible() or widget.splitter.indexOf(column) < 0
 
 
 def test_grade_button_grades_the_editor_and_marks_the_checklist(qtbot, tmp_store):

@@ -40,7 +40,8 @@ def test_training_widget_plots_one_point_per_epoch_and_records_the_run(qtbot, co
     assert list(xs) == [1, 2, 3, 4] and ys[-1] == pytest.approx(0.25)
     assert counter_widget.curves.marker_count == 1 and counter_widget.timeline.count() == 1
     assert tmp_store.runs()[0].status == "finished"
-    assert counter_widget.results_table.item(0, 0).text() == "test loss"
+    assert counter_widget.results_table.names()[:2] == ["Test split", "loss"]
+    assert counter_widget.results_table.item(1, 0).toolTip() == "key: loss"
 
 
 def test_stop_cancels_within_a_second(qtbot, counter_widget):
@@ -112,9 +113,10 @@ def test_runs_page_overlays_selected_runs_and_exports(qtbot, window, tmp_store, 
     assert page.table.rowCount() == 2
     page.table.selectAll()
     assert {"#1 loss", "#2 loss"} <= set(page.curves.curves)
-    page.export_selected(str(tmp_path / "out.csv"))
+    page.export_to(str(tmp_path / "out.csv"))
     assert (tmp_path / "out.csv").read_text().count("\n") == 1 + 2 * 3 * 2
     page.delete_selected()
+    page.confirm_delete_button.click()  # the confirmation (tests/gui/test_runs_page.py clicks it for real)
     assert page.table.rowCount() == 0
 
 

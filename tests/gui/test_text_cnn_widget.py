@@ -170,10 +170,7 @@ def test_a_one_epoch_run_fills_every_view(qtbot, widget):
     assert f"{diagram['trainable_params']:,} trainable" in widget.model_view.diagram.summary.text()
     assert extra["embedding"]["label"] in widget.model_view.embedding.text()
     assert widget.lengths.reports["words"] == extra["word_lengths"]
-    rows = {
-        widget.results_table.item(r, 0).text(): widget.results_table.item(r, 1).text()
-        for r in range(widget.results_table.rowCount())
-    }
+    rows = widget.results_table.values()
     assert rows["embeddings"] == extra["embedding"]["label"]
     assert rows["sequence length"].startswith(str(extra["sequence_length"]))
 

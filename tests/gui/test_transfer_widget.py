@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -188,13 +189,10 @@ def test_a_result_fills_every_view(widget, tmp_path):
         table.rowCount() == 2 and table.item(0, 2).text() == "frozen" and table.item(1, 3).text() == "1,200"
     )
     assert table.item(0, 0).font().bold()  # the cut whose output is cached
-    shown = {
-        widget.results_table.item(r, 0).text(): widget.results_table.item(r, 1).text()
-        for r in range(widget.results_table.rowCount())
-    }
+    shown = widget.results_table.values()
     for name, value in result_rows(extra):
         assert shown[name] == value
-    assert shown["backbone"] == transfer_assets.HED_TITLE and shown["test accuracy"] == "0.9000"
+    assert shown["backbone"] == transfer_assets.HED_TITLE and shown["accuracy"] == "0.9000"
     assert "no model diagram" in widget.model_diagram.summary.text()  # a result recorded before diagrams
     assert "no TensorBoard logs" in widget.tensorboard.text.text()
     widget.reset_views()
@@ -338,3 +336,40 @@ def test_imagenet_without_the_file_fails_with_where_it_looked(qtbot, widget):
     assert "'Download ImageNet weights' button" in widget.message_bar.text  # the button shown above
     assert widget.backbone.download_button.text().startswith("Download ImageNet weights")
     assert str(transfer_assets.keras_cache_dir()) in widget.message_bar.text
+
+
+def test_captions_keep_clear_of_the_next_row_at_a_larger_font(qtbot, tmp_store, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from gui import theme
+    from gui.main_window import MainWindow
+
+    window = MainWindow(store=tmp_store, warm_tensorflow=False)
+    qtbot.addWidget(window)
+    window.show()
+    lab = window.show_tab("transfer")
+    result = _fake_result(tmp_path)
+    # The longest class names, so every caption wraps over several lines.
+    page = result.extra["misclassified"][0]["path"]
+    wrong = [{"path": page, "true": 6, "predicted": 5, "confidence": 0.5}] * 12
+    lab.runner.sig_event_received.emit(
+        Finished(replace(result, extra={**result.extra, "misclassified": wrong}))
+    )
+    lab.views.setCurrentWidget(lab.misclassified)
+    view = next(a for a in window.menuBar().actions() if a.text().replace("&", "") == "View")
+    larger = next(a for a in view.menu().actions() if a.text().replace("&", "") == "Larger font")
+    try:
+        for _ in range(4):
+            larger.trigger()
+        for _ in range(3):
+            QApplication.processEvents()
+        grid = lab.misclassified
+        for caption in grid.captions:
+            assert caption.height() >= caption.heightForWidth(caption.width()), caption.text()
+        columns = grid.columns
+        for n in range(len(grid.holders) - columns):
+            above, below = grid.holders[n].geometry(), grid.holders[n + columns].geometry()
+            assert above.bottom() < below.top(), (n, above, below)
+    finally:
+        window.close()
+        theme.apply_font_size(theme.default_font_size())

@@ -11,15 +11,21 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.jobs import CancelToken, Emit, EpochEnded, LabResult, LabSpec, LogLine, Marker
+from engine.jobs import CancelToken, Emit, EpochEnded, JobCancelled, LabResult, LabSpec, LogLine, Marker
 from engine.params import param
 
 if TYPE_CHECKING:  # the registry imports this module without networkx; run() imports it lazily
     from engine.graph.race import Race
 
-# Kept in sync with engine.graph.optimizers.OPTIMIZER_NAMES (a test checks); not imported from there
-# so that the registry can import this module without networkx.
+# Kept in sync with engine.graph.optimizers.OPTIMIZER_NAMES and race.EPOCH_LOSSES (a test checks); not
+# imported from there so that the registry can import this module without networkx.
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+EPOCH_LOSSES: tuple[str, ...] = ("after", "during")
+#: How each epoch-loss choice reads on a plot and in a log.
+EPOCH_LOSS_TITLES: dict[str, str] = {
+    "after": "loss over the data after each epoch",
+    "during": "running mean of the per-row losses during each epoch",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,14 @@ class Params:
     )
     epochs: int = param(100, "Passes over the data.", minimum=1, maximum=100_000)
     batch_size: int = param(1, "Rows per update (1 = per-sample updates, as assigned).", minimum=1)
+    epoch_loss: str = param(
+        "after",
+        "The loss each epoch reports: after = mean loss over all rows with the weights the epoch ends "
+        "with (what the assignment's notebooks plot); during = running mean of the per-row losses while "
+        "the epoch updates the weights.",
+        choices=EPOCH_LOSSES,
+        label="epoch loss",
+    )
     seed: int = param(0, "Seed of the initial weights N(0, init_std²).", minimum=0)
     init_std: float = param(0.01, "Standard deviation of the initial weights.", minimum=0.0, label="init std")
     sgd_lr: float = param(0.001, "Vanilla SGD learning rate η.", minimum=1e-12, label="SGD η")
@@ -65,10 +79,14 @@ def optimizer_hyper(params: Params, name: str, keys: tuple[str, ...]) -> dict[st
 
 
 def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
-    """Race the chosen optimizers; one EpochEnded per epoch with ``loss_<optimizer>`` for each."""
+    """Race the chosen optimizers; one EpochEnded per epoch with ``loss_<optimizer>`` for each.
+
+    Stopped part-way, it raises :class:`JobCancelled` carrying what the completed epochs give (weights,
+    losses), so the final-weights table is not left empty.
+    """
     from engine.graph import assignment_graph
     from engine.graph.optimizers import make_optimizer
-    from engine.graph.race import Race, initial_weights
+    from engine.graph.race import EpochLoss, Race, initial_weights
     from engine.labs.backprop import data as backprop_data
 
     if params.data_path:
@@ -91,51 +109,72 @@ def run(params: Params, token: CancelToken, emit: Emit) -> LabResult:
         optimizers.append(optimizer)
         emit(LogLine(f"{optimizer.rule.title}: {optimizer.rule.formula} with {_show(optimizer.hyper)}"))
     columns = {name: data.column(name) for name in graph.inputs}
-    race = Race(graph, columns, optimizers, initial, batch_size=params.batch_size)
+    epoch_loss: EpochLoss = "after" if params.epoch_loss == "after" else "during"
+    race = Race(graph, columns, optimizers, initial, batch_size=params.batch_size, epoch_loss=epoch_loss)
     path = (
         "compiled per-sample loop" if params.batch_size == 1 else f"vectorised batches of {params.batch_size}"
     )
     emit(
         LogLine(
-            f"Training {len(optimizers)} optimizer(s) × {params.epochs} epochs × {data.rows} rows ({path})"
+            f"Training {len(optimizers)} optimizer(s) × {params.epochs} epochs × {data.rows} rows ({path}); "
+            f"each epoch reports the {EPOCH_LOSS_TITLES[epoch_loss].removesuffix(' each epoch')}"
         )
     )
 
     markers: list[Marker] = []
     history: dict[str, list[float]] = {f"loss_{o.name}": [] for o in optimizers}
-    for epoch in range(1, params.epochs + 1):
-        losses = race.run_epoch(token.raise_if_cancelled)
-        metrics = {f"loss_{name}": loss for name, loss in losses.items()}
-        for key, value in metrics.items():
-            history[key].append(value)
-        emit(EpochEnded(epoch, metrics, params.epochs))
-        for name, lane in race.lanes.items():
-            if lane.diverged_at == epoch:
-                marker = Marker(epoch, "diverged", f"{name} diverged (loss overflowed): try a smaller η")
-                markers.append(marker)
-                emit(marker)
-    token.raise_if_cancelled()
+    try:
+        for epoch in range(1, params.epochs + 1):
+            losses = race.run_epoch(token.raise_if_cancelled)
+            metrics = {f"loss_{name}": loss for name, loss in losses.items()}
+            for key, value in metrics.items():
+                history[key].append(value)
+            emit(EpochEnded(epoch, metrics, params.epochs))
+            for name, lane in race.lanes.items():
+                if lane.diverged_at == epoch:
+                    marker = Marker(epoch, "diverged", f"{name} diverged (loss overflowed): try a smaller η")
+                    markers.append(marker)
+                    emit(marker)
+        token.raise_if_cancelled()
+    except JobCancelled:
+        raise JobCancelled(_result(race, params, data, history, tuple(markers))) from None
 
-    final = {name: lane.losses[-1] for name, lane in race.lanes.items()}
     # Diverged markers went out live with their epoch; the summary is known only now. Both the
     # summary's emission and the result list run in epoch order (lane order is not epoch order).
     summary = _summary_markers(race, params.epochs)
     for marker in summary:
         emit(marker)
     markers = sorted([*markers, *summary], key=lambda marker: marker.epoch)  # stable: ties keep order
+    return _result(race, params, data, history, tuple(markers))
+
+
+def _result(
+    race: Race, params: Params, data: Any, history: dict[str, list[float]], markers: tuple[Marker, ...]
+) -> LabResult:
+    """The race's result after ``race.epochs_done`` completed epochs (all of them, or up to a Stop)."""
+    final = {name: lane.losses[-1] if lane.losses else math.nan for name, lane in race.lanes.items()}
     extra: dict[str, Any] = {
-        "weight_names": list(graph.weights),
-        "initial_weights": initial,
+        "weight_names": list(race.graph.weights),
+        "initial_weights": race.initial_weights,
         "final_weights": race.weights(),
         "optimizers": {
-            o.name: {"title": o.rule.title, "formula": o.rule.formula, **o.hyper} for o in optimizers
+            name: {
+                "title": lane.optimizer.rule.title,
+                "formula": lane.optimizer.rule.formula,
+                **lane.optimizer.hyper,
+            }
+            for name, lane in race.lanes.items()
         },
         "diverged_at": {name: lane.diverged_at for name, lane in race.lanes.items()},
         "data": {"source": data.source, "rows": data.rows},
+        "epochs_done": race.epochs_done,
+        "epochs": params.epochs,
+        "epoch_loss": race.epoch_loss,
     }
+    done = race.epochs_done
     return LabResult(
-        history=history,
-        markers=tuple(markers),
+        history={key: values[:done] for key, values in history.items()},
+        markers=markers,
         test={f"loss_{name}": loss for name, loss in final.items()},
         extra=extra,
     )
@@ -174,5 +213,6 @@ LAB = LabSpec(
     assignment="Backpropagation: forward/backward propagation, gradient checking, optimizers",
     params_type=Params,
     run=run,
+    test_scope="Final training loss per optimizer",
     needs_tensorflow=False,
 )

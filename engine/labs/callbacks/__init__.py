@@ -260,4 +260,5 @@ LAB = LabSpec(
     assignment="Lab 2 — Keras callbacks (data.csv, Model-1…4)",
     params_type=Params,
     run=run,
+    test_scope="Validation split, end of training",
 )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from engine import metrics
-from engine.jobs import CancelToken, Emit
+from engine.jobs import CancelToken, Emit, Progress
 from engine.labs.transfer.backbone import Backbone
 from engine.labs.transfer.cache import CachedSplit, cache_key, cached_features, feature_dataset
 from engine.labs.transfer.images import Augmentation, EpochOrder, LabelledImage, SkipLog, make_dataset
@@ -38,6 +38,25 @@ class TrainingData:
     notes: list[str] = field(default_factory=list)
     cache_info: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
+
+
+class _OneCachingStep:
+    """Reports the three splits' feature caching as one step (``caching features 120/480``), so its
+    ETA covers all of the caching, not the current split's; other events pass through unchanged."""
+
+    def __init__(self, emit: Emit, total: int) -> None:
+        self._emit, self._total, self._before = emit, total, 0
+
+    def emit(self, event: object) -> None:
+        if isinstance(event, Progress) and event.phase.startswith("caching"):
+            split = event.phase.removeprefix("caching ").removesuffix(" features")
+            done = self._before + min(event.done, event.total)
+            self._emit(Progress(f"caching features ({split})", done, self._total))
+        else:
+            self._emit(event)
+
+    def split_done(self, items: int) -> None:
+        self._before += items
 
 
 def prepare_training(
@@ -66,11 +85,13 @@ def prepare_training(
         extractor, tail, cut = split_at_first_trainable(model)
         tail.compile(**compile_args)
         cached: dict[str, CachedSplit] = {}
+        progress = _OneCachingStep(emit, len(train) + len(val) + len(test))
         for name, items in (("train", train), ("validation", val), ("test", test)):
             key = cache_key(items, size, backbone.fingerprint, f"vgg16:{cut}", prep)
             cached[name] = cached_features(
-                name, items, extractor, key, prep, batch, skip_log, token, emit, label_file
+                name, items, extractor, key, prep, batch, skip_log, token, progress.emit, label_file
             )
+            progress.split_done(len(items))
         notes = [
             f"feature cache {name}: {'hit' if c.hit else 'miss (computed now)'}, {len(c.labels)} × "
             f"{tuple(c.features.shape[1:])} = {c.nbytes / 1e6:.1f} MB at {c.folder}"

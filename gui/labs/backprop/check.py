@@ -69,6 +69,7 @@ class CheckPanel(QWidget):
         self.eps_edit.setObjectName("epsEdit")
         self.eps_edit.setMaximumWidth(110)
         self.eps_edit.setToolTip("ε of the central difference (e.g. 1e-7, 1e-4); Enter applies")
+        self.eps_edit.setAccessibleName("Epsilon of the central difference")
         self.eps_error = QLabel()
         self.eps_error.setStyleSheet("color: #b71c1c;")
         top = QHBoxLayout()
@@ -92,7 +93,7 @@ class CheckPanel(QWidget):
         explanation.setTextFormat(Qt.TextFormat.MarkdownText)
         explanation.setObjectName("checkExplanation")
         explanation.setWordWrap(True)
-        explanation.setStyleSheet("color: gray;")
+
         self.weights_table = _table("weight")
         self.nodes_table = _table("node")
         weights_page, nodes_page = QWidget(), QWidget()
@@ -151,6 +152,8 @@ class CheckPanel(QWidget):
 
 def _table(what: str) -> QTableWidget:
     table = QTableWidget(0, 5)
+    table.setAccessibleName(f"Gradient check per {what}")
+    table.setTabKeyNavigation(False)  # Tab moves on; arrows move between cells
     table.setHorizontalHeaderLabels([what, "analytic g", "numeric g̃", "relative error", "check"])
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)
@@ -164,7 +167,7 @@ def _fill(table: QTableWidget, check: GradientCheck) -> None:
     table.setRowCount(len(check.rows))
     for row, result in enumerate(check.rows):
         background, foreground = VERDICT_COLOURS[result.verdict]
-        if result.within_noise:
+        if result.within_noise or result.within_truncation:
             background, foreground = WITHIN_NOISE_COLOURS
         if not _finite(result):
             background, foreground = NOT_FINITE_COLOURS
@@ -184,7 +187,8 @@ def _fill(table: QTableWidget, check: GradientCheck) -> None:
                 item.setForeground(QColor(foreground))
             item.setToolTip(
                 f"|g − g̃| = {abs(result.analytic - result.numeric):.3g}; float64 rounding alone can put "
-                f"≈ {result.noise:.3g} into g̃ (relative ≈ {result.rel_noise:.2g})"
+                f"≈ {result.noise:.3g} into g̃ (relative ≈ {result.rel_noise:.2g}), ε's truncation "
+                f"≈ {result.truncation:.3g} (relative ≈ {result.rel_truncation:.2g})"
             )
             table.setItem(row, col, item)
 
@@ -193,19 +197,31 @@ def _finite(row: CheckRow) -> bool:
     return math.isfinite(row.analytic) and math.isfinite(row.numeric)
 
 
+#: The overall verdict in words (the worst row's, so it always agrees with the table).
+VERDICT_TITLES = {"correct": "correct", "suspicious": "worth a closer look", "bug": "a gradient is wrong"}
+_ROWS_SAY = {
+    "correct": "every row passes",
+    "suspicious": "no row fails, but some deserve a closer look",
+    "bug": "at least one row fails",
+}
+
+
 def _summary(what: str, check: GradientCheck) -> str:
     background, foreground = VERDICT_COLOURS[check.verdict]
-    meaning = {
-        "correct": f"below {_threshold(CORRECT_BELOW)}: the gradients are correct",
-        "suspicious": f"between {_threshold(CORRECT_BELOW)} and {_threshold(BUG_ABOVE)}: worth a closer look",
-        "bug": f"above {_threshold(BUG_ABOVE)}: a gradient is wrong",
-    }[check.verdict]
+    formula = {
+        "correct": f"below {_threshold(CORRECT_BELOW)}",
+        "suspicious": f"between {_threshold(CORRECT_BELOW)} and {_threshold(BUG_ABOVE)}",
+        "bug": f"above {_threshold(BUG_ABOVE)}",
+    }[check.formula_verdict]
     return (
-        f"<p><b>{what}</b> ({len(check.rows)}): ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂) = "
+        f"<p><b>{what}</b> ({len(check.rows)}): "
         f"<span style='background:{background}; color:{foreground}; padding:2px'>"
-        f"<b>{check.difference:.3e}</b></span>"
-        f" — {meaning} (ε = {check.eps:g})"
+        f"<b>{VERDICT_TITLES[check.verdict]}</b></span> — {_ROWS_SAY[check.verdict]}. "
+        f"The assignment's ‖g − g̃‖₂ / (‖g‖₂ + ‖g̃‖₂) = <b>{check.difference:.3e}</b> ({formula}, "
+        f"ε = {check.eps:g})."
+        + _disagreement(check)
         + _noise_note(check)
+        + _epsilon_note(check)
         + (
             ""
             if all(_finite(row) for row in check.rows)
@@ -216,11 +232,51 @@ def _summary(what: str, check: GradientCheck) -> str:
     )
 
 
-def _noise_note(check: GradientCheck) -> str:
-    names = [row.name for row in check.rows if row.within_noise]
-    if not names:
+def _disagreement(check: GradientCheck) -> str:
+    """Why the verdict differs from what the norm alone would say, when it does."""
+    if check.agrees_with_formula:
         return ""
+    if check.verdict == "correct":
+        return (
+            " The norm alone would call that a problem, but every row's difference is within what the "
+            "central difference itself gets wrong at this ε: backprop is right; g̃ is inexact."
+        )
+    names = [row.name for row in check.rows if row.verdict != "correct"]
+    shown = ", ".join(names[:4]) + (" …" if len(names) > 4 else "")
     return (
-        f"<br>{len(names)} row(s) ({', '.join(names)}) pass only within rounding noise: their relative "
-        f"error is above {_threshold(CORRECT_BELOW)}, but no larger than what rounding puts into g̃."
+        f" The norm is dominated by the large gradients; {shown} differ(s) by more than the central "
+        "difference's own error, so the rows decide."
     )
+
+
+def _epsilon_note(check: GradientCheck) -> str:
+    """Why ε matters: how far its two errors reach at this ε, relative to the gradients."""
+    truncation, rounding = check.max_rel_truncation, check.max_rel_noise
+    advice = (
+        " That is above 1e-3: with an ε this large the check cannot confirm a gradient; try 1e-7."
+        if truncation > BUG_ABOVE
+        else " Around ε = 1e-7 both stay small in float64."
+    )
+    truncated = f"≈ {truncation:.1e}" if truncation > 0 else "too little to measure next to rounding"
+    return (
+        f"<br><i>Why ε matters:</i> at ε = {check.eps:g} the central difference is off by up to "
+        f"≈ {rounding:.1e} from rounding (grows as ε shrinks) and {truncated} from truncation (the "
+        f"ε²·f‴/6 it leaves out: grows with ε), relative to the gradients.{advice}"
+    )
+
+
+def _noise_note(check: GradientCheck) -> str:
+    noisy = [row.name for row in check.rows if row.within_noise]
+    coarse = [row.name for row in check.rows if row.within_truncation]
+    notes = []
+    if noisy:
+        notes.append(
+            f"<br>{len(noisy)} row(s) ({', '.join(noisy)}) pass only within rounding noise: their relative "
+            f"error is above {_threshold(CORRECT_BELOW)}, but no larger than what rounding puts into g̃."
+        )
+    if coarse:
+        notes.append(
+            f"<br>{len(coarse)} row(s) ({', '.join(coarse)}) pass within truncation error: their difference "
+            "is what ε's size alone puts into g̃ (estimated from g̃ at ε and 2ε)."
+        )
+    return "".join(notes)

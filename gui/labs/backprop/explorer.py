@@ -2,16 +2,19 @@
 pass, edit the inputs, and build a graph from a typed expression.
 
 Stepping walks an :class:`engine.graph.Walkthrough`; this module only formats its states. Keys:
-→ next step, ← back, Space play/pause, Home reset (also + / − / 0 to zoom and fit).
+→ next step, ← back, F forward step, B backward step, Space play/pause, Home reset (also + / − / 0
+to zoom and fit). A value or gradient that is nan/inf (x/0, log of a negative number, overflow) is
+explained on its node and in a line above the drawing, from the engine's :class:`~engine.graph.Undefined`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +30,8 @@ from engine.graph import (
     BackwardStep,
     ExpressionError,
     ForwardStep,
+    Graph,
+    Undefined,
     WalkState,
     Walkthrough,
     assignment_graph,
@@ -35,11 +40,33 @@ from engine.graph import (
 from engine.graph.steps import fmt
 from gui.graph_view.legend import KindLegend
 from gui.graph_view.view import GraphView
+from gui.labs.backprop.graders import GradersPanel, step_notes
 from gui.labs.backprop.inputs import InputsPanel
 from gui.labs.backprop.session import GraphSession
 from gui.labs.backprop.step_panel import StepPanel
 
 EXAMPLE_EXPRESSION = "tanh(w1*x1 + w2) * w3"
+#: The most nodes the explorer draws and steps (a sum of ~200 terms); the engine itself takes more.
+MAX_DRAWN_NODES = 400
+#: How many places where a value first becomes nan/inf the line above the drawing names.
+_PROBLEMS_NAMED = 2
+
+
+class ButtonKeys(QObject):
+    """Space and Enter press a focused tool button, as on any button, although Space is also the
+    explorer's Play shortcut (a shortcut would otherwise win over the focused button)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Claim Space before the shortcut sees it; press the button on Enter."""
+        if not isinstance(watched, QAbstractButton) or not isinstance(event, QKeyEvent):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space:
+            event.accept()  # delivered to the button as a key press instead
+            return True
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            watched.click()
+            return True
+        return False
 
 
 class GraphExplorer(QWidget):
@@ -51,25 +78,30 @@ class GraphExplorer(QWidget):
         self.walk = Walkthrough(session.graph, session.feeds())
         self.state: WalkState = self.walk.state()
         self.selected = ""
+        #: Extra lines beside a step, by (phase, node id), set by other views (an exercise, say).
+        self.step_notes: dict[tuple[str, str], str] = {}
+        #: The graders' expected values beside their steps, while the graders' row is loaded.
+        self.graders_notes: dict[tuple[str, str], str] = {}
         #: Asked before a step is revealed (the prediction quiz): False keeps the walk where it is.
         self.may_reveal: Callable[[int], bool] = lambda _position: True
 
         self.view = GraphView()
         self.step_panel = StepPanel()
         self.inputs = InputsPanel(session)
+        self.graders = GradersPanel(session)
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.back_action = self._action("← Back", "Left", "Undo the last step (←)", self.step_back)
         self.forward_action = self._action(
             "Forward step →",
-            None,
-            "Evaluate the next node (→ steps on through the backward pass)",
+            "F",
+            "Evaluate the next node (F; → also steps on through the backward pass)",
             self.forward_step,
         )
         self.backward_action = self._action(
             "Backward step ∂",
-            None,
-            "Compute the next gradient (finishes the forward pass first)",
+            "B",
+            "Compute the next gradient (B; finishes the forward pass first)",
             self.backward_step,
         )
         self.play_action = self._action("▶ Play", "Space", "Play / pause the steps (Space)", self.toggle_play)
@@ -78,6 +110,7 @@ class GraphExplorer(QWidget):
         self.speed.setValue(3)
         self.speed.setFixedWidth(90)
         self.speed.setToolTip("Play speed: steps per second")
+        self.speed.setAccessibleName("Play speed")
         self.speed_label = QLabel()
         self.toolbar.addWidget(QLabel(" speed "))
         self.toolbar.addWidget(self.speed)
@@ -91,6 +124,13 @@ class GraphExplorer(QWidget):
         self.addAction(self.next_action)
         self.toolbar.addSeparator()
         self.fit_action = self._action("Fit", None, "Fit the graph into the view (0)", self.view.fit_all)
+        self._button_keys = ButtonKeys(self)
+        for action in self.toolbar.actions():  # tool buttons take no focus by default: Tab must reach them
+            button = self.toolbar.widgetForAction(action)
+            if button is not None and action.isVisible() and not action.isSeparator():
+                button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+                button.setAccessibleName(action.text())
+                button.installEventFilter(self._button_keys)
         self.position_label = QLabel()
         self.position_label.setObjectName("stepPosition")
         self.toolbar.addSeparator()
@@ -100,9 +140,13 @@ class GraphExplorer(QWidget):
         self.expression.setObjectName("expressionEdit")
         self.expression.setPlaceholderText(f"Type an expression, e.g. {EXAMPLE_EXPRESSION}")
         self.expression.setClearButtonEnabled(True)
+        self.expression.setAccessibleName("Expression")
         self.build_button = QPushButton("Build graph")
+        self.build_button.setToolTip("Draw the typed expression as a graph (Enter)")
+        self.build_button.setAccessibleName("Build graph")
         self.assignment_button = QPushButton("Assignment graph")
         self.assignment_button.setToolTip("Back to the assignment's graph")
+        self.assignment_button.setAccessibleName("Assignment graph")
         self.error_label = QLabel()
         self.error_label.setObjectName("expressionError")
         mono = QFont("DejaVu Sans Mono")
@@ -115,6 +159,15 @@ class GraphExplorer(QWidget):
         )
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
+        # Why some value is nan/inf at this row: shown as soon as the graph or the inputs make it so.
+        self.undefined_label = QLabel()
+        self.undefined_label.setObjectName("undefinedNote")
+        self.undefined_label.setWordWrap(True)
+        self.undefined_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.undefined_label.setStyleSheet(
+            "color: #8a1c1c; background: #fde8e8; padding: 4px; border-radius: 4px;"
+        )
+        self.undefined_label.hide()
         expression_line = QHBoxLayout()
         expression_line.addWidget(QLabel("Expression"))
         expression_line.addWidget(self.expression, 1)
@@ -124,8 +177,12 @@ class GraphExplorer(QWidget):
         graph_side = QWidget()
         graph_box = QVBoxLayout(graph_side)
         graph_box.setContentsMargins(0, 0, 0, 0)
+        graph_box.addWidget(self.undefined_label)
         graph_box.addWidget(self.view, 1)
-        graph_box.addWidget(KindLegend())
+        # Under the drawing, which is limited by its width on a laptop screen: the height is spare.
+        graph_box.addWidget(self.graders)
+        self.legend = KindLegend()
+        graph_box.addWidget(self.legend)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.step_panel)
         right.addWidget(self.inputs)
@@ -248,12 +305,18 @@ class GraphExplorer(QWidget):
         except ExpressionError as exc:
             self.show_error(str(exc))
             return
+        if len(graph.nodes) > MAX_DRAWN_NODES:
+            self.show_error(
+                f"This expression makes a graph of {len(graph.nodes):,} nodes; the explorer draws and steps "
+                f"graphs of up to {MAX_DRAWN_NODES} nodes (a sum of about {MAX_DRAWN_NODES // 2} terms)."
+            )
+            return
         self.error_label.hide()
         self.session.set_graph(graph)
 
     @Slot()
     def show_assignment_graph(self) -> None:
-        """Back to the assignment's graph."""
+        """Back to the assignment's graph (the expression box is emptied: it no longer describes it)."""
         self.error_label.hide()
         self.session.set_graph(assignment_graph(), is_assignment=True)
 
@@ -268,6 +331,10 @@ class GraphExplorer(QWidget):
         self.walk = Walkthrough(self.session.graph, self.session.feeds())
         self.selected = ""
         self.view.set_graph(self.session.graph)
+        self.legend.set_output(self.session.graph.output)
+        if self.session.is_assignment:
+            self.expression.clear()  # it described the previous graph (issue: stale text stayed)
+        self.graders_notes = step_notes(self.session)
         self.refresh()
 
     @Slot()
@@ -276,6 +343,12 @@ class GraphExplorer(QWidget):
         position = self.walk.position
         self.walk = Walkthrough(self.session.graph, self.session.feeds())
         self.walk.seek(position)
+        self.graders_notes = step_notes(self.session)
+        self.refresh()
+
+    def set_step_notes(self, notes: dict[tuple[str, str], str]) -> None:
+        """Extra lines shown beside a step, by (``forward``/``backward``, node id); {} clears them."""
+        self.step_notes = dict(notes)
         self.refresh()
 
     @Slot(str)
@@ -288,6 +361,11 @@ class GraphExplorer(QWidget):
     def refresh(self) -> None:
         """Redraw for the walk's current state."""
         self._show(self.walk.state())
+
+    def _show_undefined(self, graph: Graph) -> None:
+        text = undefined_summary(graph, self.walk.undefined_values, self.walk.undefined_grads)
+        self.undefined_label.setText(text)
+        self.undefined_label.setVisible(bool(text))
 
     def _show(self, state: WalkState) -> None:
         self.state = state
@@ -310,8 +388,14 @@ class GraphExplorer(QWidget):
                 key = (step.node, term.consumer)
                 shares[key] = shares.get(key, 0.0) + term.product
             labels = {key: fmt(share) for key, share in shares.items()}
-        self.view.show_state(texts, state.active_node, state.active_edges, mode, labels)
+        problems = {n: (u.cause, u.reason) for n, u in state.undefined_grads.items()}
+        problems.update({n: (u.cause, u.reason) for n, u in state.undefined_values.items()})
+        self.view.show_state(texts, state.active_node, state.active_edges, mode, labels, problems)
+        self._show_undefined(graph)
         self.step_panel.set_selected(graph, self.selected, state)
+        key = (mode, state.active_node or "")
+        notes = [n for n in (self.graders_notes.get(key), self.step_notes.get(key)) if n]
+        self.step_panel.set_note("\n".join(notes) if state.step is not None else "")
         self.step_panel.show_state(graph, state, self.walk.forward_steps)
         n_forward = len(self.walk.forward_steps)
         done_forward = min(state.position, n_forward)
@@ -322,3 +406,22 @@ class GraphExplorer(QWidget):
         self.back_action.setEnabled(state.position > 0)
         self.forward_action.setEnabled(state.position < n_forward)
         self.backward_action.setEnabled(state.position < state.total)
+
+
+def undefined_summary(graph: Graph, values: dict[str, Undefined], grads: dict[str, Undefined]) -> str:
+    """One paragraph on where a row makes the graph's numbers nan/inf ('' when they are all finite)."""
+    if values:
+        origins = [u for u in values.values() if u.arises_here]
+        named = "; ".join(f"{u.cause} — {u.reason}" for u in origins[:_PROBLEMS_NAMED])
+        more = f" (and {len(origins) - _PROBLEMS_NAMED} more)" if len(origins) > _PROBLEMS_NAMED else ""
+        downstream = len(values) - len(origins)
+        spread = f" {downstream} node(s) that read it are nan/inf too." if downstream else ""
+        return f"⚠ Undefined at this row: {named}{more}.{spread} Change a weight or the row to move off it."
+    if grads:
+        origins = [u for u in grads.values() if u.arises_here]
+        first = origins[0] if origins else next(iter(grads.values()))
+        return (
+            f"⚠ Every value is a number, but {len(grads)} gradient(s) of {graph.output} are not: "
+            f"{first.cause} — {first.reason}."
+        )
+    return ""

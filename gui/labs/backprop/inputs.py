@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.graph import FEATURES, TARGET, initial_weights
+from engine.graph import FEATURES, TARGET, assignment_graph, initial_weights
+from gui.labs.backprop.graders import GRADERS_ROW, load_graders_row
 from gui.labs.backprop.session import GraphSession
 
 #: The assignment's initialisation: N(0, σ²) with σ = 0.01 (the race's ``init_std`` default).
@@ -74,12 +75,18 @@ class InputsPanel(QWidget):
         self.weights_grid = QGridLayout()
         self.weights_grid.setHorizontalSpacing(6)
         self.grader_button = QPushButton("All 0.1")
-        self.grader_button.setToolTip("Every weight 0.1: the setting the assignment's graders used")
+        self.grader_button.setToolTip(
+            "Every weight 0.1, the graders' setting (with their numbers: Data row ▸ Graders' row)"
+        )
+        self.grader_button.setAccessibleName("All weights 0.1")
         self.random_button = QPushButton("Random N(0, 0.01)")
+        self.random_button.setAccessibleName("Random weights")
         self.random_button.setToolTip("Draw the weights from N(0, 0.01²) with this seed (as the race does)")
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, 99_999)
         self.seed_box.setPrefix("seed ")
+        self.seed_box.setAccessibleName("Seed of the random weights")
+        self.seed_box.setToolTip("Seed of the random weights (the race's seed gives its starting point)")
         presets = QHBoxLayout()
         presets.addWidget(self.grader_button)
         presets.addWidget(self.random_button)
@@ -96,9 +103,16 @@ class InputsPanel(QWidget):
         self.row_box.setObjectName("rowBox")
         self.row_box.setPrefix("row ")
         self.row_box.setToolTip("0-based, like X[i] in the assignment's notebook")
+        self.row_box.setAccessibleName("Data row")
+        self.graders_row_button = QPushButton("Graders' row")
+        self.graders_row_button.setObjectName("gradersRowButton")
+        self.graders_row_button.setAccessibleName("Graders' row")
+        self.graders_row_button.setToolTip(
+            "A constructed row on which w = 0.1 gives the assignment graders' expected values; "
+            "shows theirs beside this app's"
+        )
         self.source_label = QLabel()
         self.source_label.setWordWrap(True)
-        self.source_label.setStyleSheet("color: gray;")
         self.table = QTableWidget(0, len(FEATURES) + 1)
         self.table.setHorizontalHeaderLabels([*FEATURES, TARGET])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -106,10 +120,14 @@ class InputsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.horizontalHeader().setDefaultSectionSize(50)
-        self.table.setMinimumHeight(110)
+        self.table.setMinimumHeight(90)
+        # Tab leaves the table (arrows move between rows): 506 rows must not trap the keyboard.
+        self.table.setTabKeyNavigation(False)
+        self.table.setAccessibleName("Data rows")
         data_box = QVBoxLayout(self.data_group)
         row_line = QHBoxLayout()
         row_line.addWidget(self.row_box)
+        row_line.addWidget(self.graders_row_button)
         row_line.addWidget(self.source_label, 1)
         data_box.addLayout(row_line)
         data_box.addWidget(self.table, 1)
@@ -122,6 +140,7 @@ class InputsPanel(QWidget):
 
         self.grader_button.clicked.connect(self.use_grader_weights)
         self.random_button.clicked.connect(self.use_random_weights)
+        self.graders_row_button.clicked.connect(self.use_graders_row)
         self.row_box.valueChanged.connect(self._on_row_box)
         self.table.itemSelectionChanged.connect(self._on_table_selection)
         session.sig_graph_changed.connect(self.rebuild)
@@ -144,7 +163,14 @@ class InputsPanel(QWidget):
         self.table.setVerticalHeaderLabels([str(i) for i in range(data.rows)])
         self.table.resizeColumnsToContents()
         self.row_box.setRange(0, data.rows - 1)
-        self.source_label.setText(f"of {data.rows} · {data.source}")
+        self._show_source()
+
+    def _show_source(self) -> None:
+        data = self.session.data
+        if self.session.custom_row_name == GRADERS_ROW:
+            self.source_label.setText("the graders' row (constructed; not in the data)")
+        else:
+            self.source_label.setText(f"of {data.rows} · {data.source}")
 
     @Slot()
     def rebuild(self) -> None:
@@ -170,6 +196,8 @@ class InputsPanel(QWidget):
         label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         box = ValueBox()
         box.setObjectName(f"value_{name}")
+        box.setAccessibleName(name)
+        box.setToolTip(f"{name}: type a number (1e-3 works); Enter applies")
         box.setProperty("leaf", name)
         box.valueChanged.connect(slot)
         grid.addWidget(label, row, col * 2)
@@ -188,7 +216,11 @@ class InputsPanel(QWidget):
         with QSignalBlocker(self.row_box):
             self.row_box.setValue(self.session.row)
         with QSignalBlocker(self.table):
-            self.table.selectRow(self.session.row)
+            if self.session.custom_row is None:
+                self.table.selectRow(self.session.row)
+            else:  # a row that is not in the data: no table row is it
+                self.table.clearSelection()
+        self._show_source()
 
     # --- edits ----------------------------------------------------------------------------------
 
@@ -196,6 +228,13 @@ class InputsPanel(QWidget):
     def use_grader_weights(self) -> None:
         """Every weight 0.1 (the assignment's grader setting)."""
         self.session.set_weights(dict.fromkeys(self.session.graph.weights, 0.1))
+
+    @Slot()
+    def use_graders_row(self) -> None:
+        """The graders' constructed row with w = 0.1, on the assignment's graph."""
+        if not self.session.is_assignment:
+            self.session.set_graph(assignment_graph(), is_assignment=True)
+        load_graders_row(self.session)
 
     @Slot()
     def use_random_weights(self) -> None:

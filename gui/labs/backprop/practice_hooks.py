@@ -70,7 +70,7 @@ class PracticeOnGraph(QObject):
         return bool(self.numbers) and self.session.is_assignment and self.session.feeds() == self.graded_feeds
 
     @Slot(str)
-    def show_on_graph(self, _name: str = "") -> None:
+    def show_on_graph(self, _name: str) -> None:
         """Switch to the graph at the first wrong chain-rule step (or at the end of the backward pass)."""
         self.views.setCurrentWidget(self.explorer)
         walk = self.explorer.walk

@@ -23,11 +23,6 @@ from engine.labs.backprop.data import TRUE_WEIGHTS
 from gui.labs.backprop.session import GraphSession
 
 
-def race_group(metric: str) -> str:
-    """Every optimizer's ``loss_<name>`` shares one plot (one colour each, with a legend)."""
-    return "loss (mean per epoch)" if metric.startswith("loss") else metric
-
-
 class FinalWeightsTable(QWidget):
     """Weights before and after the race, one column per optimizer."""
 
@@ -41,13 +36,20 @@ class FinalWeightsTable(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.setAccessibleName("Final weights")
+        self.table.setTabKeyNavigation(False)
         self.choice = QComboBox()
+        self.choice.setAccessibleName("Optimizer whose weights to show")
+        self.choice.setToolTip("The optimizer whose trained weights 'Show in the graph' uses")
         self.load_button = QPushButton("Show in the graph")
         self.load_button.setToolTip("Put this optimizer's trained weights into the Graph view")
+        self.load_button.setAccessibleName("Show in the graph")
         self.load_button.setEnabled(False)
         line = QHBoxLayout()
-        title = QLabel("<b>Final weights</b>")
-        line.addWidget(title)
+        self.title = QLabel()
+        self.title.setObjectName("finalWeightsTitle")
+        self._set_title("")
+        line.addWidget(self.title)
         line.addStretch(1)
         line.addWidget(self.choice)
         line.addWidget(self.load_button)
@@ -57,8 +59,12 @@ class FinalWeightsTable(QWidget):
         box.addWidget(self.table, 1)
         self.load_button.clicked.connect(self.load_into_graph)
 
+    def _set_title(self, detail: str) -> None:
+        self.title.setText(f"<b>Final weights</b> {detail}".strip())
+
     def clear(self) -> None:
         """A new race starts."""
+        self._set_title("")
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
         self.choice.clear()
@@ -66,8 +72,12 @@ class FinalWeightsTable(QWidget):
         self.load_button.setEnabled(False)
 
     def show_result(self, result: LabResult) -> None:
-        """Fill the table from the race's result (``extra``: weight names, initial and final weights)."""
+        """Fill the table from the race's result (``extra``: weight names, initial and final weights;
+        a stopped race's partial result says after how many of its epochs)."""
         extra: dict[str, Any] = dict(result.extra)
+        done, planned = extra.get("epochs_done"), extra.get("epochs")
+        stopped = done is not None and planned is not None and done < planned
+        self._set_title(f"after {done} of {planned} epochs (stopped)" if stopped else "")
         self.names = list(extra.get("weight_names", []))
         initial = list(extra.get("initial_weights", []))
         self.final = {k: list(v) for k, v in dict(extra.get("final_weights", {})).items()}

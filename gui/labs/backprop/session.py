@@ -11,10 +11,9 @@ import re
 from PySide6.QtCore import QObject, Signal
 
 from engine.graph import FEATURES, TARGET, Graph, assignment_graph
+from engine.graph.graders import GRADER_WEIGHT
 from engine.labs.backprop.data import RegressionData
 
-#: The assignment's grader setting: every weight 0.1.
-GRADER_WEIGHT = 0.1
 #: A value for an input that is not a data column (e.g. ``x7`` in a typed expression).
 FREE_INPUT_DEFAULT = 1.0
 _NUMBERED = re.compile(r"^[xf](\d+)$")
@@ -29,7 +28,7 @@ def data_column(name: str) -> str | None:
     if name == TARGET:
         return TARGET
     match = _NUMBERED.match(name)
-    if match and 1 <= int(match.group(1)) <= len(FEATURES):
+    if match and len(match.group(1)) <= 2 and 1 <= int(match.group(1)) <= len(FEATURES):
         return FEATURES[int(match.group(1)) - 1]
     return None
 
@@ -45,6 +44,8 @@ class GraphSession(QObject):
     """A new graph replaced the old one (the feeds changed too)."""
     sig_feeds_changed = Signal()
     """A weight, an input or the data row changed."""
+    sig_row_changed = Signal()
+    """Another data row, or a row that is not in the data, was chosen (after sig_feeds_changed)."""
 
     def __init__(self, data: RegressionData, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -54,12 +55,17 @@ class GraphSession(QObject):
         self.row = 0
         self.weights: dict[str, float] = dict.fromkeys(self.graph.weights, GRADER_WEIGHT)
         self.free_inputs: dict[str, float] = {}
+        #: A row that is not in the data (e.g. the graders' row), by column, and its name; None: data.
+        self.custom_row: dict[str, float] | None = None
+        self.custom_row_name = ""
 
     # --- reading ---------------------------------------------------------------------------------
 
     def input_value(self, name: str) -> float:
         """An input's value: its data column at the current row, or its free value."""
         column = data_column(name)
+        if column is not None and self.custom_row is not None and column in self.custom_row:
+            return self.custom_row[column]
         if column is not None:
             return float(self.data.column(column)[self.row])
         return self.free_inputs.get(name, FREE_INPUT_DEFAULT)
@@ -91,11 +97,21 @@ class GraphSession(QObject):
         self.sig_feeds_changed.emit()
 
     def set_row(self, row: int) -> None:
-        """Read inputs from data row ``row`` (0-based)."""
+        """Read inputs from data row ``row`` (0-based); leaves a custom row."""
         row = max(0, min(int(row), self.data.rows - 1))
-        if row != self.row:
+        if row != self.row or self.custom_row is not None:
             self.row = row
+            self.custom_row, self.custom_row_name = None, ""
             self.sig_feeds_changed.emit()
+            self.sig_row_changed.emit()
+
+    def set_custom_row(self, values: dict[str, float], name: str, weights: dict[str, float]) -> None:
+        """Read inputs from ``values`` (by data column: f1…f5, y) instead of the data, with ``weights``;
+        one update for the views. Choosing a data row goes back to the data."""
+        self.custom_row, self.custom_row_name = {k: float(v) for k, v in values.items()}, name
+        self.weights.update({k: float(v) for k, v in weights.items()})
+        self.sig_feeds_changed.emit()
+        self.sig_row_changed.emit()
 
     def set_weight(self, name: str, value: float) -> None:
         """Change one weight."""

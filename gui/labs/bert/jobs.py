@@ -25,7 +25,7 @@ from engine.jobs import (
     LogLine,
     Progress,
 )
-from engine.progress import ProgressTracker, format_eta
+from engine.progress import ProgressTracker
 from gui.workers import JobRunner
 
 TOKENS, PREDICT = "bert.tokens", "bert.predict"
@@ -168,9 +168,7 @@ class SideJobs(QObject):
     def _on_event(self, event: object) -> None:
         if isinstance(event, Progress):
             self._tracker.update(event)
-            report = self._tracker.report()
-            eta = format_eta(report.eta_seconds)
-            self.sig_progress_changed.emit(f"{report.text} · {eta} left" if eta else report.text)
+            self.sig_progress_changed.emit(self._tracker.report().describe())
             return
         if isinstance(event, LogLine):
             self.sig_log_line.emit(f"{SPECS[self.current].title}: {event.text}")

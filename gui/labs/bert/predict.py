@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import theme
 from gui.labs.bert.tokens import titled
 from gui.labs.bert.views import CLASS_COLOURS
 from gui.plots.charts import BarChart
@@ -34,6 +35,10 @@ from gui.plots.charts import BarChart
 COLUMNS = ("from", "P(positive)", "predicted", "review")
 #: Characters of a review shown in its tooltip (the cell and the token view get the whole text).
 TOOLTIP_CHARS = 600
+
+
+#: Text colour (a gui.theme name) of each predicted label in the table.
+LABEL_COLOURS = {"negative": "bad", "positive": "good"}
 
 
 class PredictionsView(QWidget):
@@ -50,8 +55,11 @@ class PredictionsView(QWidget):
         self.csv_edit = QLineEdit()
         self.csv_edit.setPlaceholderText("a CSV with a Text column (e.g. the assignment's test file)")
         browse = QPushButton("Browse…")
+        browse.setToolTip("Choose a CSV of reviews to predict")
+        browse.setAccessibleName("Browse for a CSV of reviews")
         browse.clicked.connect(self._browse)
         self.pasted = QPlainTextEdit()
+        self.pasted.setAccessibleName("Pasted reviews")
         self.pasted.setPlaceholderText(
             "Or paste reviews here, one per line. They are also predicted at the end of every run."
         )
@@ -66,6 +74,7 @@ class PredictionsView(QWidget):
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Predictions")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -178,7 +187,7 @@ class PredictionsView(QWidget):
                 if column == 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if column == 2:
-                    item.setForeground(QColor(CLASS_COLOURS.get(label, "#333333")))
+                    item.setForeground(QColor(theme.colour(LABEL_COLOURS.get(label, "muted"))))
                 if column == 0:
                     item.setToolTip(name)
                 if column == 3 and text:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.plots.charts import BAD, GOOD
+from gui import theme
 
 #: A review with the HTML remnants Reviews.csv has, shown until the learner types their own.
 EXAMPLE_REVIEW = (
@@ -42,6 +42,8 @@ CHIP_STYLES = {
     "padding": ("#f2f2f2", "#d0d0d0", "#9a9a9a"),
 }
 CHIP_WIDTH = 92
+#: A chip's widest line (position, piece and id are shorter), measured in the current font.
+WIDEST_CHIP_LINE = "mask 0 · seg 0"
 DEBOUNCE_MS = 350
 
 
@@ -68,13 +70,26 @@ class _ChipGrid(QWidget):
         self.columns = 0
         self.shown = 0
 
+    def chip_width(self) -> int:
+        """Wide enough for a chip's widest line at the current font size (at least CHIP_WIDTH)."""
+        return max(CHIP_WIDTH, self.fontMetrics().horizontalAdvance(WIDEST_CHIP_LINE) + 14)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font size: chips widen (or narrow) and the rows are laid out again."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            for label in self.chips:
+                label.setFixedWidth(self.chip_width())
+            self.columns = 0
+            self.relayout()
+
     def set_chips(self, chips: list[tuple[str, str, str]]) -> None:
         """``[(kind, html, tooltip)]``, one per position."""
         while len(self.chips) < len(chips):
             label = QLabel()
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setTextFormat(Qt.TextFormat.RichText)
-            label.setFixedWidth(CHIP_WIDTH)
+            label.setFixedWidth(self.chip_width())
             self.chips.append(label)
         for label, (kind, text, tip) in zip(self.chips, chips, strict=False):
             background, border, colour = CHIP_STYLES[kind]
@@ -92,7 +107,7 @@ class _ChipGrid(QWidget):
 
     def relayout(self) -> None:
         """Put the chips into rows that fit the current width."""
-        columns = max(1, (self.width() - 8) // (CHIP_WIDTH + self.grid.spacing()))
+        columns = max(1, (self.width() - 8) // (self.chip_width() + self.grid.spacing()))
         if columns == self.columns:
             return
         self.columns = columns
@@ -118,14 +133,24 @@ class _ChipGrid(QWidget):
 class ChecksList(QListWidget):
     """The graders' checks, one line each: ✓ or ✗, the rule, what was found."""
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.checks: list[dict[str, Any]] = []
+        theme.notifier.sig_theme_changed.connect(self._restyle)
+
     def set_checks(self, checks: list[dict[str, Any]]) -> None:
         """Show ``[{"name", "passed", "detail"}]`` (from the engine)."""
+        self.checks = list(checks)
         self.clear()
         for check in checks:
             mark = "✓" if check["passed"] else "✗"
             item = QListWidgetItem(f"{mark}  {check['name']}  —  {check['detail']}")
-            item.setForeground(QColor(GOOD if check["passed"] else BAD))
+            item.setForeground(QColor(theme.colour("good" if check["passed"] else "bad")))
             self.addItem(item)
+
+    @Slot()
+    def _restyle(self) -> None:
+        self.set_checks(self.checks)
 
     @property
     def all_passed(self) -> bool:
@@ -146,6 +171,7 @@ class TokenView(QWidget):
         self.editor = QPlainTextEdit(EXAMPLE_REVIEW)
         self.editor.setPlaceholderText("Type or paste a review (HTML is stripped as in the lab)")
         self.editor.setMaximumHeight(70)
+        self.editor.setAccessibleName("Review to tokenize")
         self.tokenize_button = QPushButton("Show tokens")
         self.tokenize_button.setToolTip(
             "Tokenize with the encoder's own vocab (the first time loads it, and converts our "
@@ -162,6 +188,7 @@ class TokenView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.chips)
+        scroll.setAccessibleName("WordPiece chips: position, piece, id, mask and segment id")
         self.arrays = QPlainTextEdit()
         self.arrays.setReadOnly(True)
         self.arrays.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -269,6 +296,8 @@ def titled(title: str, widget: QWidget) -> QWidget:
     box.setContentsMargins(0, 0, 0, 0)
     box.addWidget(QLabel(f"<b>{title}</b>"))
     box.addWidget(widget, 1)
+    if not widget.accessibleName():
+        widget.setAccessibleName(title)
     return page
 
 

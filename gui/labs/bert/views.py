@@ -46,6 +46,7 @@ class DataView(QWidget):
         super().__init__(parent)
         self.bars = BarChart("reviews per class at each step (blue: negative, orange: positive)")
         self.table = QTableWidget(0, 3)
+        self.table.setAccessibleName("Reviews per class at each step")
         self.table.setHorizontalHeaderLabels(["step", *CLASSES])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)

@@ -16,6 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
+from gui.plots.empty_hint import EmptyHint
+
 #: Bar colour of each gradient-norm flag (Okabe–Ito: blue ok, orange vanishing, red exploding).
 FLAG_COLOURS = {
     "ok": "#56B4E9",
@@ -44,12 +46,15 @@ class GradientNormChart(pg.PlotWidget):
         #: Layer index → the label of its off-scale bar.
         self.off_scale: dict[int, str] = {}
         self._items: list[pg.GraphicsObject] = []
+        self.empty_hint = EmptyHint(self, "Drawn from the first epoch of a run on.")
+        self.setAccessibleName(title)
 
     def set_norms(self, names: Sequence[str], norms: Sequence[float], flags: Sequence[str]) -> None:
         """Replace the bars: one per layer, coloured by its flag."""
         for item in self._items:
             self.removeItem(item)
         self._items.clear()
+        self.empty_hint.set_shown(not norms)
         self.values = [float(v) for v in norms]
         self.heights = [math.log10(v) if math.isfinite(v) and v > 0 else None for v in self.values]
         self.off_scale = {

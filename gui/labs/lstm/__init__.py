@@ -118,7 +118,7 @@ class LstmLabWidget(TrainingLabWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(DEBOUNCE_MS)
         self._refresh_timer.timeout.connect(self.refresh_previews)
-        self.views.currentChanged.connect(self._refresh_timer.start)
+        self.views.currentChanged.connect(self._on_view_changed)
         self.form.sig_value_changed.connect(self._on_field_changed)
         self.explorer.sig_band_chosen.connect(self._on_band_chosen)
         self.explorer.sig_load_requested.connect(self._reload_idf)
@@ -138,6 +138,12 @@ class LstmLabWidget(TrainingLabWidget):
             # A half-typed number raises ValueError: the form marks it when Run is pressed.
             with contextlib.suppress(ValueError):
                 self.explorer.set_band(float(values["idf_low"] or 0), float(values["idf_high"] or 0))
+        self._refresh_timer.start()
+
+    @Slot(int)
+    def _on_view_changed(self, _index: int) -> None:
+        # Not connected to the timer's start directly: currentChanged(int) would pick QTimer.start(msec)
+        # and turn the tab's index into the debounce interval.
         self._refresh_timer.start()
 
     def _show_model_note(self) -> None:
@@ -224,9 +230,8 @@ class LstmLabWidget(TrainingLabWidget):
             self._refresh_timer.start()
 
     def reset_views(self) -> None:
-        """Also hide the previous run's accuracy warnings (the ROC keeps each model's latest curve)."""
+        """Also hide the previous run's accuracy warning (the ROC keeps each model's latest curve)."""
         super().reset_views()
-        self.roc_panel.warning.hide()
         self.majority.reset()
 
     @Slot()
@@ -256,14 +261,13 @@ class LstmLabWidget(TrainingLabWidget):
 
     @Slot(object)
     def on_event(self, event: Any) -> None:
-        """The inherited routing; the majority-class banner and line follow the run as it trains, and
-        a finished run whose test accuracy only matches the majority also warns in the message bar."""
+        """The inherited routing; the majority-class banner and line follow the run as it trains.
+
+        The banner above every view is the one place the warning is shown (the message bar says the
+        run finished, the Results table lists the warning among the run's facts).
+        """
         super().on_event(event)
         self.majority.on_event(event)
-        if isinstance(event, Finished):
-            warning = str(dict(event.result.extra).get("accuracy_warning", ""))
-            if warning:
-                self.message_bar.show_message(f"{model_name(event.result)}: {warning}", "warning")
 
     # --- shutdown -----------------------------------------------------------------------------------
 

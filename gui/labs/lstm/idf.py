@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from engine.labs.lstm import idf_summary
 from engine.text.idf import IdfTable
-from gui.plots.charts import GOOD, NEUTRAL, HistogramView
+from gui import theme
+from gui.plots.charts import GOOD, HistogramView
 
 BOX_PEN = pg.mkPen("#37474f", width=1.5)
 AXIS_WIDTH = 56
@@ -49,7 +50,10 @@ class IdfExplorer(QWidget):
         self.reload_button = QPushButton("Refit")
         self.reload_button.setToolTip("Fit the idf table again with the form's data, projects and seed")
         self.reload_button.clicked.connect(self.sig_load_requested)
-        self.histogram = HistogramView("idf of the training words (drag the band's edges)")
+        self.histogram = HistogramView(
+            "idf of the training words (drag the band's edges)",
+            empty_text="The idf of every training word is drawn here once the table is fitted.",
+        )
         plot = self.histogram.getPlotItem()
         plot.setLabel("left", "words")
         plot.showGrid(y=True, alpha=0.25)
@@ -61,6 +65,7 @@ class IdfExplorer(QWidget):
         self.region.hide()
         self.histogram.addItem(self.region)
         self.box_plot = pg.PlotWidget()
+        self.box_plot.setAccessibleName("Box plot of the words' idf")
         self.box_plot.setMaximumHeight(110)
         box_item = self.box_plot.getPlotItem()
         box_item.setLabel("bottom", "idf = ln((1 + documents) / (1 + document frequency)) + 1")
@@ -77,6 +82,7 @@ class IdfExplorer(QWidget):
         box_item.addItem(self.box_region)
         self.low_spin, self.high_spin = self._spin("low"), self._spin("high")
         self.reset_button = QPushButton("Reset to IQR")
+        self.reset_button.setToolTip("Back to the interquartile range of the idf values (the lab's default)")
         self.reset_button.clicked.connect(self.reset_to_iqr)
         self.use_button = QPushButton("Use for Model-2")
         self.use_button.setToolTip("Put this band into the form's idf_low / idf_high and pick Model-2")
@@ -99,6 +105,8 @@ class IdfExplorer(QWidget):
     def _spin(self, name: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox()
         spin.setObjectName(f"idf_{name}")
+        spin.setAccessibleName(f"idf {name}")
+        spin.setToolTip(f"The band's {name} edge (0 with the other edge 0: the quartile)")
         spin.setDecimals(2)
         spin.setSingleStep(0.05)
         spin.setEnabled(False)
@@ -133,7 +141,7 @@ class IdfExplorer(QWidget):
 
     def set_status(self, text: str, error: bool = False) -> None:
         """What the table was fitted on, that it is being fitted, or why it failed."""
-        self.status.setStyleSheet("color: #c62828;" if error else "")
+        theme.set_text_colour(self.status, "bad" if error else "muted")
         self.status.setText(text)
 
     def set_table(self, table: IdfTable, low: float, high: float) -> None:
@@ -211,14 +219,13 @@ class IdfExplorer(QWidget):
             self.band = self.table.band(low, high).as_dict()
         except ValueError as exc:
             self.band = {}
-            self.kept_label.setStyleSheet("color: #c62828;")
+            theme.set_text_colour(self.kept_label, "bad")
             self.kept_label.setText(str(exc))
             self.use_button.setEnabled(False)
             return
         kept, before = self.band["vocabulary_after"], self.band["vocabulary_before"]
         self.box_region.setRegion((self.band["low"], self.band["high"]))
-        colour = "#c62828" if kept == 0 else NEUTRAL
-        self.kept_label.setStyleSheet(f"color: {colour};")
+        theme.set_text_colour(self.kept_label, "bad" if kept == 0 else "info")
         self.kept_label.setText(
             f"<b>idf {self.band['low']:.2f} – {self.band['high']:.2f} keeps {kept:,} of {before:,} words</b>"
             f" ({100 * self.band['token_share_kept']:.0f} % of the training essays' text); "

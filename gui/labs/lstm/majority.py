@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.jobs import EpochEnded, LabResult, Marker
 from engine.labs.lstm import scores as lstm_scores
-from gui.labs.lstm.results import WARNING_STYLE, model_name
+from gui import theme
+from gui.labs.lstm.results import model_name
 from gui.plots.live_curves import LiveCurves
 
 LINE_COLOUR = "#D55E00"
@@ -36,12 +37,19 @@ class MajorityWarning(QLabel):
         super().__init__("", parent)
         self.setObjectName("majorityWarning")
         self.setWordWrap(True)
-        self.setStyleSheet(WARNING_STYLE)
+        self._restyle()
+        theme.notifier.sig_theme_changed.connect(self._restyle)
         self.hide()
         self.curves, self.plot = curves, plot
         self.rate: float | None = None
         self.line: pg.InfiniteLine | None = None
         self._warned_epoch = 0
+
+    @Slot()
+    def _restyle(self) -> None:
+        self.setStyleSheet(theme.note_style("warning", "QLabel", bold=True))
+        if getattr(self, "line", None) is not None:
+            self.line.label.setColor(theme.colour("warning"))
 
     def reset(self) -> None:
         """A new run: no rate, no line (the curves were cleared with it), no warning."""
@@ -91,6 +99,6 @@ class MajorityWarning(QLabel):
             angle=0,
             pen=pg.mkPen(LINE_COLOUR, width=1.5, style=Qt.PenStyle.DashLine),
             label=label,
-            labelOpts={"position": 0.15, "color": LINE_COLOUR, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={"position": 0.15, "color": theme.colour("warning"), "anchors": [(0, 1), (0, 1)]},
         )
         plot.addItem(self.line)

@@ -1,6 +1,6 @@
-"""The LSTM lab's test view: ROC curve of each model's latest run on the test split, its numbers, and
-a warning when the accuracy is within one point of the majority-class rate (the model may just be
-approving everything). Every number comes from the run's ``LabResult``; nothing is recomputed here.
+"""The LSTM lab's test view: ROC curve of each model's latest run on the test split and its numbers
+(the warning when accuracy only matches the majority-class rate is the banner above every view,
+:mod:`gui.labs.lstm.majority`). Every number comes from the run's ``LabResult``; nothing is recomputed.
 """
 
 from __future__ import annotations
@@ -12,11 +12,6 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.jobs import LabResult
 from gui.plots.charts import RocView
-
-WARNING_STYLE = (
-    "QLabel { background: #fff4d6; color: #6b4e00; border: 1px solid #e0b040; border-radius: 4px;"
-    " padding: 6px; font-weight: bold; }"
-)
 
 
 def model_name(result: LabResult) -> str:
@@ -53,23 +48,17 @@ class RocPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.warning = QLabel("")
-        self.warning.setObjectName("accuracyWarning")
-        self.warning.setWordWrap(True)
-        self.warning.setStyleSheet(WARNING_STYLE)
-        self.warning.hide()
         self.numbers = QLabel("Run a model: its ROC curve on the test split appears here.")
         self.numbers.setWordWrap(True)
         self.numbers.setTextFormat(Qt.TextFormat.RichText)
         self.roc = RocView()
         self.roc.getPlotItem().setTitle("ROC on the test split (best validation-AUC weights)")
         box = QVBoxLayout(self)
-        box.addWidget(self.warning)
         box.addWidget(self.numbers)
         box.addWidget(self.roc, 1)
 
     def show_result(self, result: LabResult) -> None:
-        """Add (or replace) this model's ROC curve and show its test numbers and warning."""
+        """Add (or replace) this model's ROC curve and show its test numbers."""
         extra: dict[str, Any] = dict(result.extra)
         test = dict(result.test)
         name = model_name(result)
@@ -80,6 +69,3 @@ class RocPanel(QWidget):
             f"rate of {test['majority_rate']:.3f} · loss {test['loss']:.3f} · weights of epoch "
             f"{extra['best_epoch']} (best validation AUC)"
         )
-        warning = str(extra.get("accuracy_warning", ""))
-        self.warning.setText(f"⚠ {name}: {warning}" if warning else "")
-        self.warning.setVisible(bool(warning))

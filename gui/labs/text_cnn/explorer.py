@@ -10,12 +10,13 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -31,6 +32,7 @@ from engine.labs.text_cnn import STEPS, run_steps, word_diff
 from engine.labs.text_cnn.data import enabled_steps
 from engine.labs.text_cnn.pipeline import StepOutput, Trace
 from engine.text.corpus import Corpus
+from gui import theme
 from gui.plots.charts import BAD, GOOD, NEUTRAL, BarChart
 
 #: Highlight styles of the diff (red struck-through: removed; green: added).
@@ -99,9 +101,9 @@ class PipelineExplorer(QWidget):
         top.addWidget(self.class_label, 1)
 
         self.steps = QTreeWidget()
+        self.steps.setAccessibleName("Preprocessing steps (untick to switch off)")
         self.steps.setHeaderLabels(["step (untick to switch off)", "this post"])
         self.steps.setRootIsDecorated(False)
-        self.steps.setColumnWidth(0, 290)
         self.step_items: list[QTreeWidgetItem] = []  # one per step, in STEPS order
         for step in STEPS:
             item = QTreeWidgetItem([f"{step.number:>2}  {step.title}", ""])
@@ -120,15 +122,16 @@ class PipelineExplorer(QWidget):
             "1,500 embedded posts on a 2-core CPU (longer when it is busy)"
         )
         self.measure_button.setEnabled(False)  # until the posts are loaded
-        self.effects = BarChart("vocabulary with one step switched off")
+        self.effects = BarChart(
+            "vocabulary with one step switched off",
+            empty_text="Press “Measure each step's effect on the vocabulary” to draw this.",
+        )
         self.effects.getPlotItem().setLabel("bottom", "step switched off (all = every step on)")
         left = QSplitter(Qt.Orientation.Vertical)
         steps_box = QWidget()
         steps_layout = QVBoxLayout(steps_box)
         steps_layout.setContentsMargins(0, 0, 0, 0)
-        # The list is as tall as its 16 rows, so the vocabulary sits right under it.
-        rows = self.steps.sizeHintForRow(0) * len(STEPS) + self.steps.header().sizeHint().height()
-        self.steps.setFixedHeight(rows + 2 * self.steps.frameWidth() + 8)
+        self._fit_steps_to_font()
         steps_layout.addWidget(self.steps)
         steps_layout.addWidget(self.vocabulary_label)
         steps_layout.addWidget(self.measure_button)
@@ -138,7 +141,7 @@ class PipelineExplorer(QWidget):
             "Runs can compare the accuracy."
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        theme.set_text_colour(hint, "muted")
         steps_layout.addWidget(hint)
         steps_layout.addStretch(1)
         left.addWidget(steps_box)
@@ -164,11 +167,13 @@ class PipelineExplorer(QWidget):
         self.step_title.setWordWrap(True)
         self.step_title.setTextFormat(Qt.TextFormat.RichText)
         self.diff = QTextBrowser()
+        self.diff.setAccessibleName("What the step changed in this post")
         self.extracted = QLabel("")
         self.extracted.setWordWrap(True)
         self.extracted.setTextFormat(Qt.TextFormat.RichText)
         self.extracted.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.merged = QTextBrowser()
+        self.merged.setAccessibleName("Model input")
         self.merged.setMaximumHeight(130)
         right = QWidget()
         right_box = QVBoxLayout(right)
@@ -194,6 +199,25 @@ class PipelineExplorer(QWidget):
         self.steps.itemChanged.connect(self._on_item_changed)
         self.steps.currentItemChanged.connect(self.show_step)
         self.measure_button.clicked.connect(self.sig_measure_requested)
+        theme.notifier.sig_theme_changed.connect(self.show_post)  # its colours follow the theme
+
+    def _fit_steps_to_font(self) -> None:
+        # The list is as tall as its 16 rows, so the vocabulary sits right under it; the titles take
+        # the width left by "this post" (a title too long is elided, in full in its tooltip). Both
+        # follow the font size (View ▸ Larger font).
+        header = self.steps.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        rows = self.steps.sizeHintForRow(0) * len(STEPS) + self.steps.header().sizeHint().height()
+        self.steps.setFixedHeight(rows + 2 * self.steps.frameWidth() + 8)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font size: the steps list is measured again."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_steps_to_font()
 
     # --- data -----------------------------------------------------------------------------------
 
@@ -279,7 +303,7 @@ class PipelineExplorer(QWidget):
         for item, output in zip(self.step_items, self.trace.outputs, strict=True):
             effect = step_effect(output)
             item.setText(1, effect)
-            item.setForeground(1, _brush({CHANGED: "#0f5b33", OFF: "#9b1c1c"}.get(effect, "#888888")))
+            item.setForeground(1, _brush(theme.colour({CHANGED: "good", OFF: "bad"}.get(effect, "muted"))))
         self.merged.setPlainText(self.trace.merged)
         if self.steps.currentItem() is None:
             self.steps.setCurrentItem(self.step_items[0])
@@ -299,7 +323,7 @@ class PipelineExplorer(QWidget):
         chunker = f" · ran the <i>{html.escape(self.trace.chunker)}</i>" if step.number == 11 else ""
         self.step_title.setText(
             f"<b>Step {step.number} · {html.escape(step.title)}</b> — {effect}{chunker}<br>"
-            f"<span style='color:#555'>{html.escape(step.description)}</span> &nbsp; "
+            f"<span style='color:{theme.colour('muted')}'>{html.escape(step.description)}</span> &nbsp; "
             f'<span style="{_STYLES["removed"]}">removed</span> '
             f'<span style="{_STYLES["added"]}">added</span>'
         )

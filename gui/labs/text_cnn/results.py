@@ -36,7 +36,7 @@ class TestResultsView(QWidget):
         self.matrix = ConfusionMatrixView()
         self.f1_bars = BarChart("per-class F1 on the test split")
         self.f1_bars.getPlotItem().setLabel("bottom", "class #")
-        self.f1_table = read_only_table(["#", "class", "test posts", "F1"])
+        self.f1_table = read_only_table(["#", "class", "test posts", "F1"], "Per-class F1")
         self.f1_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.summary = QLabel("Run a model: the test split is evaluated once, with the best epoch's weights.")
         self.summary.setWordWrap(True)
@@ -82,10 +82,12 @@ class MistakesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = read_only_table(["true class", "predicted", "confidence", "file"])
+        self.table = read_only_table(["true class", "predicted", "confidence", "file"], "Misclassified posts")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.original = QTextBrowser()
+        self.original.setAccessibleName("Raw post (start)")
         self.snippet = QTextBrowser()
+        self.snippet.setAccessibleName("Model input (start)")
         texts = QSplitter(Qt.Orientation.Horizontal)
         for title, browser in (("Raw post (start)", self.original), ("Model input (start)", self.snippet)):
             column = QWidget()
@@ -96,6 +98,7 @@ class MistakesView(QWidget):
             texts.addWidget(column)
         texts.setMaximumHeight(200)
         self.open_button = QPushButton("Show this post in the pipeline")
+        self.open_button.setToolTip("Open the selected post in the Pipeline view (also: double-click a row)")
         self.open_button.setEnabled(False)
         self.summary = QLabel("Misclassified test posts appear here after a run.")
         self.summary.setWordWrap(True)
@@ -156,7 +159,9 @@ class ModelView(QWidget):
         self.embedding = QLabel("The model's diagram and layers appear here after a run.")
         self.embedding.setWordWrap(True)
         self.diagram = ModelDiagramView()
-        self.table = read_only_table(["layer", "type", "output shape", "parameters", "trainable", "inputs"])
+        self.table = read_only_table(
+            ["layer", "type", "output shape", "parameters", "trainable", "inputs"], "Model layers"
+        )
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.diagram)
         split.addWidget(self.table)

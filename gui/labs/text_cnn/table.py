@@ -141,12 +141,14 @@ class CorpusTableView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search every column and the file names…")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search the table")
         self.count = QLabel("")
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Write the whole table (all posts, the five columns) to a CSV file")
         self.export_button.setEnabled(False)
         self.model = CorpusTableModel(self)
         self.view = QTableView()
+        self.view.setAccessibleName("Posts and their preprocessed columns")
         self.view.setModel(self.model)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # corpus order
         self.view.setSortingEnabled(True)
@@ -158,6 +160,7 @@ class CorpusTableView(QWidget):
         for column, width in enumerate((200, 120, 220, 170)):
             self.view.setColumnWidth(column, width)
         self.detail = QTextBrowser()
+        self.detail.setAccessibleName("The selected post in full")
         self.detail.setPlaceholderText("Select a row to read the post and its preprocessed columns in full.")
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
@@ -179,10 +182,15 @@ class CorpusTableView(QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(200)  # one filter pass per pause in typing, not per key
         self._search_timer.timeout.connect(self.apply_search)
-        self.search.textChanged.connect(self._search_timer.start)
+        self.search.textChanged.connect(self._on_search_edited)
         self.export_button.clicked.connect(self.export_csv)
         self.view.selectionModel().currentRowChanged.connect(self._show_current)
         self.view.doubleClicked.connect(self._open_current)
+
+    @Slot(str)
+    def _on_search_edited(self, _text: str) -> None:
+        # Not textChanged → QTimer.start directly: a signal's argument would pick start(msec).
+        self._search_timer.start()
 
     def set_table(self, table: CorpusTable, status: str) -> None:
         """Show the analysis's table; ``status`` says which posts and settings it was made with."""

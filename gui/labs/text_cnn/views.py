@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -39,9 +39,10 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[object]]) -> None:
             table.setItem(r, c, item)
 
 
-def read_only_table(headers: Sequence[str]) -> QTableWidget:
-    """A table the learner reads and selects rows of, but does not edit."""
+def read_only_table(headers: Sequence[str], name: str) -> QTableWidget:
+    """A table the learner reads and selects rows of, but does not edit; ``name`` is its accessible name."""
     table = QTableWidget(0, len(headers))
+    table.setAccessibleName(name)
     table.setHorizontalHeaderLabels(list(headers))
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -58,11 +59,16 @@ class LengthsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.histograms = {unit: HistogramView() for unit in self.UNITS}
+        self.histograms = {
+            unit: HistogramView(empty_text="Drawn once the posts are preprocessed.") for unit in self.UNITS
+        }
+        for unit, histogram in self.histograms.items():
+            histogram.setAccessibleName(f"Post lengths in {unit}")
         self.lines: dict[str, list[pg.InfiniteLine]] = {unit: [] for unit in self.UNITS}
         self.reasons = {unit: QLabel("") for unit in self.UNITS}
-        self.table = read_only_table(["percentile", "words", "characters"])
-        self.table.setFixedWidth(280)
+        self.table = read_only_table(["percentile", "words", "characters"], "Length percentiles")
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.summary = QLabel("The length analysis appears once the posts are preprocessed.")
         self.summary.setWordWrap(True)
         plots = QHBoxLayout()
@@ -80,6 +86,28 @@ class LengthsView(QWidget):
         box.addWidget(self.summary)
         box.addLayout(plots, 1)
         self.reports: dict[str, Mapping[str, Any]] = {}
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        # As wide and tall as its cells and headers at the current font size: no scrollbars, nothing
+        # cut. (The header's own length follows the table's width, the last column being stretched,
+        # so each column is measured instead.)
+        table = self.table
+        header = table.horizontalHeader()
+        table.resizeRowsToContents()
+        columns = range(table.columnCount())
+        widths = [max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in columns]
+        for column, width in enumerate(widths):
+            table.setColumnWidth(column, width)
+        table.setFixedWidth(sum(widths) + 2 * table.frameWidth() + 2)
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(rows + header.sizeHint().height() + 2 * table.frameWidth() + 2)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font size: the table is measured again."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_table()
 
     def show_reports(
         self, words: Mapping[str, Any], chars: Mapping[str, Any], used: tuple[str, int] | None = None
@@ -106,9 +134,7 @@ class LengthsView(QWidget):
             self.table,
             [(f"{p} %", words["percentiles"][p], chars["percentiles"].get(p, "")) for p in percentiles],
         )
-        self.table.resizeColumnsToContents()
-        rows_height = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        self.table.setFixedHeight(rows_height + self.table.horizontalHeader().height() + 4)
+        self._fit_table()
         self.summary.setText(
             f"Proposed sequence length: <b>{words['proposed']} words</b> for Model-1 and "
             f"<b>{chars['proposed']} characters</b> for Model-2 (the {words['percentile']}th percentile "
@@ -133,9 +159,11 @@ class ClassesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bars = BarChart("posts per class")
+        self.bars = BarChart("posts per class", empty_text="Drawn once the posts are loaded.")
         self.bars.getPlotItem().setLabel("bottom", "class # (as in the confusion matrix)")
-        self.table = read_only_table(["#", "class", "posts", "train", "validation", "test"])
+        self.table = read_only_table(
+            ["#", "class", "posts", "train", "validation", "test"], "Posts per class"
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)

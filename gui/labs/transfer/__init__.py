@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QFormLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.jobs import Finished, LabResult, LabSpec
 from engine.labs.transfer import GradientNormsMeasured
@@ -26,8 +26,6 @@ from gui.plots.charts import ConfusionMatrixView
 from gui.widgets.model_diagram import ModelDiagramView
 from gui.widgets.training_lab import TrainingLabWidget
 
-#: Width of the settings column (the picker's labels wrap less).
-SETTINGS_WIDTH = 420
 #: The real run behind README screenshots: Model-2 with the defaults (HED, 64 px, 30 pages per class).
 SCREENSHOT_RUN = {"model": 2}
 
@@ -35,16 +33,16 @@ SCREENSHOT_RUN = {"model": 2}
 class TransferLabWidget(TrainingLabWidget):
     """The inherited form, Run/Stop, curves and decisions plus the transfer lab's pickers and views."""
 
+    # The picker's honest labels need a wider settings column than a plain form.
+    settings_share = 0.26
+    settings_bounds = (320, 420)
+
     def __init__(self, spec: LabSpec, store: RunStore | None, parent: QWidget | None = None) -> None:
         super().__init__(spec, store, parent)
         self.backbone = BackbonePicker()
         self.cache_note = CacheNote()
         self.size_picker = SizePicker()
         self._replace_rows()
-        # The picker's honest labels need a wider settings column than a plain form.
-        splitter = self.views.parentWidget()
-        if isinstance(splitter, QSplitter):
-            splitter.setSizes([SETTINGS_WIDTH, 1400 - SETTINGS_WIDTH])
         self.confusion = ConfusionMatrixView()
         self.confusion_note = QLabel("The test split's confusion matrix appears here after a run.")
         self.confusion_note.setWordWrap(True)

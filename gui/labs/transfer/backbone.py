@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from engine.assets import ASSETS
 from engine.jobs import Failed, Finished, LabResult, LabSpec
 from engine.labs.transfer import backbone as assets
+from gui import theme
 from gui.workers import JobRunner
 
 #: Input sizes offered: 224 as assigned, smaller ones for CPU lab sessions.
@@ -70,6 +71,10 @@ DOWNLOAD_JOB = LabSpec(
 )
 
 
+#: The download button's text (its tooltip says it needs internet, and from where).
+DOWNLOAD_TEXT = "Download ImageNet weights…"
+
+
 class BackbonePicker(QGroupBox):
     """Radio buttons for HED, ImageNet, random and a user file, each with its honest label and status."""
 
@@ -88,14 +93,18 @@ class BackbonePicker(QGroupBox):
         titles = {"hed": assets.HED_TITLE, "imagenet": assets.IMAGENET_TITLE, "random": assets.RANDOM_TITLE}
         for key, name in NAMED.items():
             self._add_choice(box, key, name, titles[key])
-        self.download_button = QPushButton("Download ImageNet weights (needs internet)")
-        self.download_button.setToolTip(f"{assets.IMAGENET_URL}\ninto {assets.keras_cache_dir() / 'models'}")
+        self.download_button = QPushButton(DOWNLOAD_TEXT)
+        self.download_button.setToolTip(
+            f"Needs internet: {assets.IMAGENET_URL}\ninto {assets.keras_cache_dir() / 'models'}"
+        )
         self.download_button.clicked.connect(self.download)
         box.addWidget(self.download_button)
         self._add_choice(box, FILE_CHOICE, "Your weights file", "VGG-16 without top: Keras .h5 or HED layout")
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("path to a .h5 / .weights.h5 file")
         browse = QPushButton("Browse…")
+        browse.setToolTip("Choose a VGG-16 weights file (.h5 / .weights.h5)")
+        browse.setAccessibleName("Browse for a weights file")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.setContentsMargins(22, 0, 0, 0)
@@ -114,15 +123,17 @@ class BackbonePicker(QGroupBox):
         button.setObjectName(f"backbone_{key}")
         status = QLabel("")
         status.setObjectName("backboneStatus")
-        head = QHBoxLayout()
-        head.addWidget(button)
-        head.addWidget(status, 1, Qt.AlignmentFlag.AlignRight)
-        box.addLayout(head)
+        box.addWidget(button)
+        # The status sits beside the wrapping detail, not the radio's title: a narrow column (small
+        # screen, large font) wraps the detail instead of cutting the row.
         detail = QLabel(title)
         detail.setWordWrap(True)
-        detail.setContentsMargins(22, 0, 0, 4)
-        detail.setStyleSheet("color: #555555;")
-        box.addWidget(detail)
+        theme.set_text_colour(detail, "muted")
+        row = QHBoxLayout()
+        row.setContentsMargins(22, 0, 0, 4)
+        row.addWidget(detail, 1)
+        row.addWidget(status, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
+        box.addLayout(row)
         self.group.addButton(button)
         self.buttons[key] = button
         self.status[key] = status
@@ -184,7 +195,7 @@ class BackbonePicker(QGroupBox):
     def _set_status(self, key: str, text: str, ok: bool) -> None:
         label = self.status[key]
         label.setText(text)
-        label.setStyleSheet(f"color: {'#1f5f2e' if ok else '#8a1c1c'};")
+        theme.set_text_colour(label, "good" if ok else "bad")
 
     @Slot()
     def download(self) -> None:
@@ -196,7 +207,7 @@ class BackbonePicker(QGroupBox):
     @Slot(object)
     def _on_download_ended(self, event: object) -> None:
         self.download_button.setEnabled(True)
-        self.download_button.setText("Download ImageNet weights (needs internet)")
+        self.download_button.setText(DOWNLOAD_TEXT)
         self.refresh_status()
         if isinstance(event, Finished):
             path = event.result.artifacts.get("imagenet_weights", "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QBrush, QColor, QImageReader, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -30,6 +30,14 @@ from gui.plots.charts import BarChart
 from gui.plots.live_curves import PALETTE, LiveCurves
 
 THUMB = QSize(124, 160)  # a portrait page, like a scan
+
+
+def _reserve_height(caption: QLabel) -> None:
+    """A wrapped caption asks for the height of all its lines: a grid row gives a word-wrapped label
+    only its one-line height otherwise, and the next row's thumbnail is drawn over the rest."""
+    caption.setMinimumHeight(caption.heightForWidth(THUMB.width()))
+
+
 SPACING = 14
 
 
@@ -46,6 +54,7 @@ class MisclassifiedGrid(QWidget):
         self.grid.setHorizontalSpacing(SPACING)
         self.grid.setVerticalSpacing(10)
         self.scroll_area = QScrollArea()
+        self.scroll_area.setAccessibleName("Misclassified pages")
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(self.cells)
@@ -99,13 +108,14 @@ class MisclassifiedGrid(QWidget):
             image.setStyleSheet("background: #f4f4f4; border: 1px solid #d0d0d0;")
             image.setToolTip(str(item["path"]))
             true, predicted = class_names[int(item["true"])], class_names[int(item["predicted"])]
-            caption = QLabel(
-                f"<span style='color:#1f5f2e'>{true}</span><br>→ <span style='color:#8a1c1c'>{predicted}"
-                f"</span> ({float(item['confidence']):.0%})"
-            )
+            # Meaning in words and an arrow, not colour: readable in both themes and without colour.
+            # The arrow stays with the predicted class when a long name wraps.
+            caption = QLabel(f"{true}<br>→\u00a0<b>{predicted}</b> ({float(item['confidence']):.0%})")
+            caption.setToolTip(f"true class: {true}; predicted: {predicted}")
             caption.setWordWrap(True)
             caption.setFixedWidth(THUMB.width())
             caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            _reserve_height(caption)
             cell = QVBoxLayout()
             cell.setSpacing(2)
             cell.addWidget(image)
@@ -128,6 +138,13 @@ class MisclassifiedGrid(QWidget):
         self.columns = columns
         for n, holder in enumerate(self.holders):
             self.grid.addWidget(holder, n // columns, n % columns)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font size: each caption reserves the height its wrapped lines now need."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            for caption in self.captions:
+                _reserve_height(caption)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Reflow the thumbnails into as many columns as fit."""
@@ -177,7 +194,9 @@ class GradientNormsView(QWidget):
         self.layers: list[str] = []
         self.per_epoch: list[list[float]] = []
         self.curves = LiveCurves(group_of=_norm_group, columns=1)
-        self.bars = BarChart("gradient norm at the chosen epoch (log10)")
+        self.bars = BarChart(
+            "gradient norm at the chosen epoch (log10)", empty_text="Drawn from the first epoch of a run on."
+        )
         # log10 values below 1 would otherwise be drawn as "log10 (x0.001)" with ticks in the hundreds.
         self.bars.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -191,7 +210,10 @@ class GradientNormsView(QWidget):
         )
         self.note.setWordWrap(True)
         controls = QHBoxLayout()
-        controls.addWidget(QLabel("epoch"))
+        epoch_caption = QLabel("&epoch")
+        epoch_caption.setBuddy(self.slider)
+        self.slider.setToolTip("The epoch whose gradient norms the bars show")
+        controls.addWidget(epoch_caption)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.epoch_label)
         plots = QSplitter(Qt.Orientation.Vertical)
@@ -251,6 +273,7 @@ class GradientNormsView(QWidget):
 
 #: Row colours of the layer map: frozen VGG-16, trainable VGG-16 (fine-tuned), the new head.
 ROW_COLOURS = {"frozen": "#e8eef6", "fine-tuned": "#fff1d6", "new, trainable": "#e6f6ea"}
+ROW_TEXT = "#1b1b1b"
 COLUMNS_MAP = ("layer", "type", "state", "parameters", "trainable", "output shape")
 
 
@@ -263,6 +286,7 @@ class LayerMapView(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.table = QTableWidget(0, len(COLUMNS_MAP))
+        self.table.setAccessibleName("Layers: frozen or trainable")
         self.table.setHorizontalHeaderLabels(list(COLUMNS_MAP))
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -290,6 +314,7 @@ class LayerMapView(QWidget):
             for c, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
                 item.setBackground(QBrush(QColor(ROW_COLOURS[state])))
+                item.setForeground(QBrush(QColor(ROW_TEXT)))  # dark on the light row colours, any theme
                 if c in (3, 4):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if row["name"] == cut:

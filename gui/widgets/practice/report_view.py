@@ -15,13 +15,15 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSplitter, QTextBrow
 from engine.answers import mask_numbers
 from engine.practice import ExerciseResult, LabExercises, Report, task_text
 from engine.practice.report import detail_lines
+from gui import theme
 from gui.answer_free import mode
 
+#: Mark and gui.theme text colour of each status (AA contrast in the light and the dark theme).
 _STATUS = {
-    "passed": ("✓", "#2e7d32"),
-    "failed": ("✗", "#c62828"),
-    "not attempted": ("·", "#757575"),
-    "": ("○", "#757575"),
+    "passed": ("✓", "good"),
+    "failed": ("✗", "bad"),
+    "not attempted": ("·", "muted"),
+    "": ("○", "muted"),
 }
 
 
@@ -43,11 +45,14 @@ class ReportView(QSplitter):
         self.graph_link = False  # the backprop tab offers "show on the graph"
         self.checklist = QListWidget()
         self.checklist.setObjectName("practiceChecklist")
+        self.checklist.setAccessibleName("Checks of the graded file")
         self.task = QTextBrowser()
         self.task.setObjectName("practiceTask")
+        self.task.setAccessibleName("The exercise's task")
         self.task.setOpenExternalLinks(False)
         self.details = QTextBrowser()
         self.details.setObjectName("practiceDetails")
+        self.details.setAccessibleName("Details of the selected check")
         self.details.setOpenLinks(False)
         self.details.anchorClicked.connect(self._on_link)
         for exercise in exercises.exercises:
@@ -88,7 +93,7 @@ class ReportView(QSplitter):
             mark, colour = _STATUS[status]
             item.setText(f"{mark}  {exercise.title}   ({exercise.name})")
             if status:
-                item.setForeground(QColor(colour))
+                item.setForeground(QColor(theme.colour(colour)))
             tip = self._masked(result.message) if result is not None else "not graded yet"
             item.setToolTip(tip)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{exercise.title}: {status or 'not graded'}")
@@ -112,8 +117,9 @@ class ReportView(QSplitter):
         self.details.setHtml(grade)
 
     def _grade_html(self, result: ExerciseResult) -> str:
-        mark, colour = _STATUS[result.status]
+        mark, role = _STATUS[result.status]
         verdict = escape(self._masked(result.message))
+        colour = theme.colour(role)
         parts = [f"<p><b style='color:{colour}'>{mark} {escape(result.status)}</b> — {verdict}</p>"]
         details = result.details
         lines = [self._masked(line) for line in detail_lines(result, mistake=False)]

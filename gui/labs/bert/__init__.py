@@ -291,6 +291,7 @@ class BertLabWidget(TrainingLabWidget):
             params = dataclasses.replace(self.form.params(), pasted_reviews=SCREENSHOT_PASTED)
             self.run_params = params
             self.run_in_this_thread({}, params)
+            self.store_bar.refresh()  # no runner ran, so nothing else tells the bar the store grew
         self.views.setCurrentWidget(pages[view])
 
 

@@ -99,12 +99,22 @@ class LiveCurves(QWidget):
         self._legend_timer.timeout.connect(self.place_legends)
         self.layout_widget.setAccessibleName("Training curves")
         self._deferred: set[str] | None = None  # curves to redraw when a deferred() block ends
+        self._retired: list[pg.PlotItem] = []  # removed plots waiting for Qt to delete them
 
     def clear(self) -> None:
-        """Remove every plot, curve and marker (the plots to show will differ)."""
+        """Remove every plot, curve and marker (the plots to show will differ).
+
+        The removed plots are deleted by Qt on its next pass through the event loop, not by Python
+        when the last reference goes: freed at once, a plot the scene still knew of crashed the next
+        paint (seen in ``make screenshots``: the Runs page compared new runs, then the window resized).
+        """
+        retired = list(self.plots.values())
         self.layout_widget.clear()
         self.plots.clear()
         self.reset()
+        for plot in retired:
+            plot.deleteLater()
+        self._retired = retired  # Python lets go only after Qt has deleted them
 
     def reset(self) -> None:
         """Remove curves and markers but keep the plots: a new run of the same lab starts.

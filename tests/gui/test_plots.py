@@ -66,3 +66,26 @@ def test_empty_charts_say_what_will_appear(qtbot):
     assert len(_curve_pixels(chart.getPlotItem())) > 0
     chart.clear_series()
     assert chart.empty_hint.isVisible()
+
+
+def test_cleared_plots_are_deleted_by_qt_not_freed_under_the_scene(qtbot):
+    """Plots removed by clear() live until Qt's next event-loop pass deletes them: freed at once by
+    Python, a removed plot crashed the next paint (make screenshots: Runs page, new runs, a resize)."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    curves = LiveCurves()
+    qtbot.addWidget(curves)
+    curves.resize(600, 400)
+    curves.show()
+    for epoch, loss in enumerate([0.9, 0.5, 0.3], start=1):
+        curves.add_point("loss", epoch, loss)
+        curves.add_point("val_loss", epoch, loss + 0.1)
+    old = curves.plots["loss"]
+    curves.clear()
+    assert shiboken6.isValid(old) and not curves.plots  # gone from the layout, not yet deleted
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(old)  # Qt deleted it
+    curves.add_point("accuracy", 1, 0.7)
+    curves.resize(800, 500)
+    assert not curves.grab().isNull()  # the scene paints without the old plots

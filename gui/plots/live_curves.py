@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Slot
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.plots.empty_hint import EmptyHint
@@ -183,6 +184,16 @@ class LiveCurves(QWidget):
             self._deferred.add(metric)
             return
         curve.setData(xs, ys)
+        self._legend_timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Legends placed while the plots were hidden (a run on another view) used a stale plot size."""
+        super().showEvent(event)
+        self._legend_timer.start()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A new plot size moves the curves under the legends: place them again."""
+        super().resizeEvent(event)
         self._legend_timer.start()
 
     @Slot()

@@ -89,3 +89,22 @@ def test_cleared_plots_are_deleted_by_qt_not_freed_under_the_scene(qtbot):
     curves.add_point("accuracy", 1, 0.7)
     curves.resize(800, 500)
     assert not curves.grab().isNull()  # the scene paints without the old plots
+
+
+def test_legends_placed_while_hidden_are_placed_again_when_shown(qtbot):
+    """A run fills curves on a hidden view; shown later, each legend goes where the curves are not."""
+    import time
+
+    curves = LiveCurves()
+    qtbot.addWidget(curves)
+    curves.resize(900, 500)
+    for epoch in range(1, 26):  # rising from the bottom left into the top right corner
+        curves.add_point("auc", epoch, 0.5 + 0.47 * epoch / 25)
+        curves.add_point("val_auc", epoch, 0.6 + 0.35 * epoch / 25)
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:  # the legend timer fires while the plots are hidden
+        QApplication.processEvents()
+    curves.show()
+    qtbot.waitExposed(curves)
+    plot = curves.plots["auc"]
+    qtbot.waitUntil(lambda: _legend_corner(plot) == (0, 0) and _covered(plot) == 0, timeout=2000)

@@ -96,7 +96,7 @@ def test_a_result_fills_the_views_and_a_new_run_clears_them(widget):
         "pasted": _prediction([0.7], ["ok"]),
     }
     widget.show_result(LabResult(test={"auc": 0.75}, artifacts={"head": "/x/head.keras"}, extra=extra))
-    assert widget.data_view.bars.values == [3, 9, 1, 2]
+    assert widget.data_view.bars.values == [25.0, 75.0, 100 / 3, 200 / 3]  # % of each step's reviews
     assert not widget.data_view.checks.all_passed and "✗" in widget.data_view.checks.item(0).text()
     assert "score 3 (neutral): 4" in widget.data_view.dropped.text()
     assert sum(len(item.getData()[0]) for item in widget.embeddings.scatter.items) == 3
@@ -246,9 +246,10 @@ def test_a_real_run_fills_every_view_with_the_results_numbers(qtbot, widget):
     # Data: the bars and the table are the result's class counts; the checks are the result's.
     counts = extra["class_counts"]
     stages = ["file", "kept", "sample", "train", "val", "test"]
-    assert widget.data_view.bars.values == [counts[s][c] for s in stages for c in ("negative", "positive")]
+    shares = [100 * counts[s][c] / sum(counts[s].values()) for s in stages for c in ("negative", "positive")]
+    assert widget.data_view.bars.values == pytest.approx(shares)
     table = widget.data_view.table
-    assert [int(table.item(r, 2).text()) for r in range(table.rowCount())] == [
+    assert [int(table.item(r, 2).text().replace(",", "")) for r in range(table.rowCount())] == [
         counts[s]["positive"] for s in stages
     ]
     assert (

@@ -44,7 +44,9 @@ class DataView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bars = BarChart("reviews per class at each step (blue: negative, orange: positive)")
+        # Shares, not counts: at the assignment's scale the file holds 100,000s of reviews and the
+        # sample's bars would be invisible beside them; the counts are in the table below.
+        self.bars = BarChart("% of each step's reviews per class (blue: negative, orange: positive)")
         self.table = QTableWidget(0, 3)
         self.table.setAccessibleName("Reviews per class at each step")
         self.table.setHorizontalHeaderLabels(["step", *CLASSES])
@@ -81,14 +83,15 @@ class DataView(QWidget):
         values: list[float] = []
         colours: list[str] = []
         for stage in stages:
+            total = sum(counts[stage].get(name, 0) for name in CLASSES)
             for name in CLASSES:
                 labels.append(f"{stage} {'−' if name == 'negative' else '+'}")
-                values.append(counts[stage].get(name, 0))
+                values.append(100 * counts[stage].get(name, 0) / total if total else 0.0)
                 colours.append(CLASS_COLOURS[name])
         self.bars.set_bars(labels, values, colours)
         self.table.setRowCount(len(stages))
         for row, stage in enumerate(stages):
-            cells = [STAGES[stage], *(str(counts[stage].get(name, 0)) for name in CLASSES)]
+            cells = [STAGES[stage], *(f"{counts[stage].get(name, 0):,}" for name in CLASSES)]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column:

@@ -234,15 +234,7 @@ def npz_arrays(
                     found = clip(", ".join(sorted(members))) or "none"
                     raise error(f"{label}: missing array {missing[0]!r} (arrays found: {found})")
                 return {n: _read_member(archive, members[n], label, max_bytes, error) for n in names}
-        except (
-            zipfile.BadZipFile,
-            zipfile.LargeZipFile,
-            EOFError,
-            OSError,
-            NotImplementedError,
-            zlib.error,
-            struct.error,
-        ) as exc:
+        except _DAMAGED_ZIP as exc:
             raise error(f"{label}: not a readable NPZ file ({clip(exc)})") from None
         except (ValueError, RuntimeError) as exc:
             if isinstance(exc, error):

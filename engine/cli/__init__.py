@@ -8,10 +8,10 @@ Adding a command takes one module and one line:
 
 1. ``engine/cli/<name>_cmd.py`` defines ``_configure(parser)`` (its arguments, with ``help=`` for each;
    import nothing heavy here: ``--help`` must stay instant), ``_handle(args, out, err) -> exit code``
-   (import TensorFlow-backed modules inside it; raise ``UsageError`` for bad input, return
-   ``EXIT_FAILED`` when the work fails) and ``NAME = Command(name, summary, configure, handle,
+   (import TensorFlow-backed modules inside it; raise ``UsageError`` for bad input and
+   ``CommandFailed`` when the work fails) and ``NAME = Command(name, summary, configure, handle,
    description=..., examples=(Example(...), ...))``. Use ``lab_text.lab_id`` as ``type=`` for a lab
-   argument (unknown ids get "did you mean") and ``json_output.to_jsonable`` for ``--json`` output.
+   argument (unknown ids get "did you mean") and ``json_output.write_json`` for ``--json`` output.
 2. Add ``NAME`` to ``COMMANDS`` below, in the order ``--help`` should list it. A command that needs Qt
    lives in ``gui/commands.py`` instead (Qt imported inside its handler) and goes into its
    ``GUI_COMMANDS``.
@@ -34,6 +34,7 @@ from engine.cli.core import (
     EXIT_USAGE,
     PROG,
     Command,
+    CommandFailed,
     Example,
     UsageError,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "Command",
+    "CommandFailed",
     "Example",
     "UsageError",
     "main",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from engine.cli.core import EXIT_FAILED, EXIT_OK, Command, Example, unknown
+from engine.cli.core import EXIT_OK, Command, CommandFailed, Example, unknown
 from engine.jobs import LogLine, Progress
 
 
@@ -36,8 +36,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             path = assets.resolve(args.prepare, _progress_printer(err))
         except assets.AssetError as exc:
-            print(f"error: {exc}", file=err)
-            return EXIT_FAILED
+            raise CommandFailed(str(exc)) from None
         print(f"{args.prepare}: ready at {path}", file=out)
         return EXIT_OK
     statuses = assets.all_statuses()

@@ -18,7 +18,6 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, NoReturn, TextIO
 
 from engine.safe_files import clip, clip_repr
@@ -41,6 +40,11 @@ DISTRIBUTION = "deep-learning-lab"
 MAX_WIDTH = 100
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+class CommandFailed(Exception):
+    """The command's work failed for a reason the user can act on; :func:`main` prints it on one line
+    (``error: …``) and exits 1."""
 
 
 class UsageError(Exception):
@@ -125,6 +129,8 @@ def unknown(kind: str, word: str, known: Iterable[str]) -> UsageError:
 
 def version() -> str:
     """The installed package's version (``pip install -e .`` / ``make`` provides the metadata)."""
+    from importlib import metadata  # only --version needs it (13 ms on every start otherwise)
+
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
@@ -246,6 +252,9 @@ def main(
     except UsageError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
+    except CommandFailed as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return EXIT_CANCELLED

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.core import EXIT_FAILED, EXIT_OK, Command, Example
+from engine.cli.core import EXIT_OK, Command, CommandFailed, Example
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -37,8 +37,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         report = desktop.uninstall() if args.uninstall else desktop.install()
     except desktop.DesktopError as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_FAILED
+        raise CommandFailed(str(exc)) from None
     for path in report.written:
         print(f"wrote {path}", file=out)
     for path in report.removed:
@@ -54,8 +53,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     entry = report.written[0]
     complaints = validate_with_tool(entry)
     if complaints:
-        print(f"error: desktop-file-validate rejects {entry}:\n{complaints}", file=err)
-        return EXIT_FAILED
+        raise CommandFailed(f"desktop-file-validate rejects {entry}:\n{complaints}")
     checked = (
         "desktop-file-validate" if complaints is not None else "the built-in check (no desktop-file-validate)"
     )

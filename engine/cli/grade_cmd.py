@@ -7,14 +7,14 @@ separate process (engine.practice), never in this one."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from engine.cli.core import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, Command, Example, UsageError
+from engine.cli.core import EXIT_FAILED, EXIT_OK, Command, Example, UsageError
+from engine.cli.json_output import write_json
 from engine.cli.lab_text import lab_id
 
 #: Default seconds per exercise (engine.practice.sandbox.DEFAULT_TIMEOUT; not imported: --help stays instant).
@@ -69,18 +69,14 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(template(args.lab))
         return EXIT_OK
     files, folder = _files(args)
-    try:
-        if not folder:
-            report = grade_file(args.lab, files[0], args.timeout)
-            _print_one(report, args.json, out)
-            return int(report.exit_code)
-        with ThreadPoolExecutor(PARALLEL_FILES) as pool:
-            reports = list(
-                pool.map(lambda f: replace(grade_file(args.lab, f, args.timeout), file=f.name), files)
-            )
-    except KeyboardInterrupt:  # the learners' processes are killed on the way out (engine.practice.sandbox)
-        print("interrupted", file=err)
-        return EXIT_CANCELLED
+    # Ctrl+C: cli.core answers it (exit 130); the learners' processes are killed on the way out
+    # (engine.practice.sandbox).
+    if not folder:
+        report = grade_file(args.lab, files[0], args.timeout)
+        _print_one(report, args.json, out)
+        return int(report.exit_code)
+    with ThreadPoolExecutor(PARALLEL_FILES) as pool:
+        reports = list(pool.map(lambda f: replace(grade_file(args.lab, f, args.timeout), file=f.name), files))
     _print_many(reports, args.json, out)
     return EXIT_OK if all(r.exit_code == EXIT_OK for r in reports) else EXIT_FAILED
 
@@ -89,8 +85,7 @@ def _print_one(report: Any, as_json: bool, out: TextIO) -> None:
     from engine.practice import format_report
 
     if as_json:
-        json.dump(report.to_json(), out, ensure_ascii=False)
-        out.write("\n")
+        write_json(report.to_json(), out)
     else:
         print(format_report(report), file=out)
 
@@ -99,8 +94,7 @@ def _print_many(reports: list[Any], as_json: bool, out: TextIO) -> None:
     from engine.practice.report import summary_row
 
     if as_json:
-        json.dump([r.to_json() for r in reports], out, ensure_ascii=False)
-        out.write("\n")
+        write_json([r.to_json() for r in reports], out)
         return
     width = max(len(r.file) for r in reports)
     full = sum(r.passed == r.total for r in reports)

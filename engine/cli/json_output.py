@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Any
+from typing import Any, TextIO
 
 from engine import params as params_module
 from engine.jobs import LabResult
@@ -22,6 +23,13 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, (str, int, bool)) or value is None:
         return value
     return str(value)
+
+
+def write_json(document: Any, out: TextIO, indent: int | None = None) -> None:
+    """``document`` as one JSON text and a newline on ``out`` (plain types only, see
+    :func:`to_jsonable`); non-ASCII text is written as is."""
+    json.dump(to_jsonable(document), out, indent=indent, ensure_ascii=False)
+    out.write("\n")
 
 
 def result_json(

@@ -4,11 +4,10 @@ help; with ``--json`` the same registry as one JSON object for scripts."""
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TextIO
 
 from engine.cli.core import EXIT_OK, Command, Example, text_width
-from engine.cli.json_output import to_jsonable
+from engine.cli.json_output import write_json
 from engine.cli.lab_text import lab_id, lab_text, registry_json
 
 
@@ -22,8 +21,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     specs = [LABS[lab] for lab in args.labs] if args.labs else list(LABS.values())
     if args.json:
-        json.dump(to_jsonable(registry_json(specs)), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        write_json(registry_json(specs), out, indent=2)
         return EXIT_OK
     if not specs:
         print("no labs are registered", file=out)

@@ -4,13 +4,12 @@ object), recorded in the same run store. Ctrl+C stops it within a batch and exit
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 from typing import Any, TextIO
 
 from engine import params as params_module
-from engine.cli.core import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, Command, Example, UsageError
-from engine.cli.json_output import result_json
+from engine.cli.core import EXIT_CANCELLED, EXIT_OK, Command, CommandFailed, Example, UsageError
+from engine.cli.json_output import result_json, write_json
 from engine.cli.lab_text import lab_id, lab_text
 from engine.jobs import Cancelled, CancelToken, EpochEnded, Failed, LogLine, Marker, Progress
 from engine.run_labels import MAX_NAME_CHARS, MAX_NOTE_CHARS
@@ -112,14 +111,12 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if store is not None:
             store.close()
     if isinstance(outcome, Failed):
-        print(f"error: {spec.id}: {outcome.message}", file=err)
-        return EXIT_FAILED
+        raise CommandFailed(f"{spec.id}: {outcome.message}")
     if isinstance(outcome, Cancelled):
         print(f"cancelled after {outcome.epochs_done} epoch(s)", file=err)
         return EXIT_CANCELLED
     if args.json:
-        json.dump(result_json(spec.id, params, outcome.result, args.name, args.note), out)
-        out.write("\n")
+        write_json(result_json(spec.id, params, outcome.result, args.name, args.note), out)
     else:
         for name, value in outcome.result.test.items():
             print(f"test {name}: {value:.4f}", file=out)

@@ -4,12 +4,11 @@ Runs page or with ``run --name/--note`` (the same store the app shows)."""
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from typing import Any, TextIO
 
-from engine.cli.core import EXIT_FAILED, EXIT_OK, Command, Example
-from engine.cli.json_output import to_jsonable
+from engine.cli.core import EXIT_OK, Command, CommandFailed, Example
+from engine.cli.json_output import to_jsonable, write_json
 from engine.cli.lab_text import lab_id
 
 
@@ -55,13 +54,11 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         summaries = store.runs(args.lab)
     except StoreError as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_FAILED
+        raise CommandFailed(str(exc)) from None
     finally:
         store.close()
     if args.json:
-        json.dump({"runs": [run_json(s) for s in summaries]}, out)
-        out.write("\n")
+        write_json({"runs": [run_json(s) for s in summaries]}, out)
         return EXIT_OK
     if not summaries:
         print("no runs recorded yet" + (f" for {args.lab}" if args.lab else ""), file=out)

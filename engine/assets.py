@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.caches import folder_size
 from engine.jobs import Emit
 from engine.safe_files import clip_repr
 
@@ -88,9 +89,7 @@ def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
 
 
 def _size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size
+    return folder_size(path) if path.is_dir() else path.stat().st_size
 
 
 def status(asset: Asset, verify: bool = True) -> AssetStatus:

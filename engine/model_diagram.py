@@ -62,18 +62,19 @@ Entry = tuple[str, str, list[Any], list[str], int, int]
 
 
 def _functional_entries(net: Any) -> list[Entry]:
-    configs = {spec["name"]: spec for spec in net.get_config()["layers"]}
+    config = net.get_config()  # serialises the whole model (VGG-16: every layer): once
+    configs = {spec["name"]: spec for spec in config["layers"]}
     entries = []
     for layer in net.layers:
         parents = list(dict.fromkeys(_parents(configs[layer.name].get("inbound_nodes", []))))
         entries.append(_entry(layer, parents))
-    order = [name[0] if isinstance(name, list) else name for name in _input_names(net)]
+    order = [name[0] if isinstance(name, list) else name for name in _input_names(config)]
     inputs = sorted((e for e in entries if e[1] == "InputLayer"), key=lambda e: order.index(e[0]))
     return inputs + [e for e in entries if e[1] != "InputLayer"]  # inputs first, in the model's order
 
 
-def _input_names(net: Any) -> list[Any]:
-    names = net.get_config()["input_layers"]
+def _input_names(config: dict[str, Any]) -> list[Any]:
+    names = config["input_layers"]
     return [names] if names and isinstance(names[0], str) else list(names)  # one input: no outer list
 
 

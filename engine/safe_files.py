@@ -25,7 +25,7 @@ import io
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -259,11 +259,3 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` via a temporary file and a rename."""
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_lines(path: str | Path, lines: Iterable[str]) -> None:
-    """Write ``lines`` (each without its line end) as UTF-8 text via a temporary file and a rename."""
-    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8", newline="\n") as handle:
-        for line in lines:
-            handle.write(line)
-            handle.write("\n")

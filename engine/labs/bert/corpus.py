@@ -17,8 +17,6 @@ seed.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 
 from engine import manifest
 from engine.paths import cache_dir
+from engine.safe_files import atomic_path
 
 _VERSION = 2  # bump when the generator changes, so cached files are regenerated
 #: Rows of the generated default: ~125,000 are kept after the filters, ≥ 120,000 of them distinct.
@@ -185,30 +184,24 @@ def write_reviews_csv(
     draw = _Draw(seed)
     cumulative = np.cumsum(SCORE_P).tolist()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".csv", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(HEADER if with_scores else ["Id", "Text"])
-            for i in range(1, n + 1):
-                score = draw.weighted(cumulative) + 1
-                item = draw.pick(ITEMS)
-                text = _html(draw, _sentences(draw, score, item, long=draw.random() < 0.1))
-                if on_rows is not None and i % 10_000 == 0:
-                    on_rows(i)
-                if not with_scores:
-                    writer.writerow([i, text])
-                    continue
-                helpful = draw.below(6)
-                writer.writerow([
-                    i, f"B00{1_000_000 + draw.below(9_000_000)}", f"A{10**12 + draw.below(9 * 10**12)}",
-                    draw.pick(NAMES), helpful, helpful + draw.below(3), score,
-                    1_100_000_000 + draw.below(250_000_000), SUMMARIES[score], text,
-                ])  # fmt: skip
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER if with_scores else ["Id", "Text"])
+        for i in range(1, n + 1):
+            score = draw.weighted(cumulative) + 1
+            item = draw.pick(ITEMS)
+            text = _html(draw, _sentences(draw, score, item, long=draw.random() < 0.1))
+            if on_rows is not None and i % 10_000 == 0:
+                on_rows(i)
+            if not with_scores:
+                writer.writerow([i, text])
+                continue
+            helpful = draw.below(6)
+            writer.writerow([
+                i, f"B00{1_000_000 + draw.below(9_000_000)}", f"A{10**12 + draw.below(9 * 10**12)}",
+                draw.pick(NAMES), helpful, helpful + draw.below(3), score,
+                1_100_000_000 + draw.below(250_000_000), SUMMARIES[score], text,
+            ])  # fmt: skip
     return path
 
 

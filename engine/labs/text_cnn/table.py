@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from engine.jobs import CancelToken, Emit, LabResult, LabSpec, Progress
 from engine.labs.text_cnn.data import PreparedCorpus
 from engine.paths import data_dir
+from engine.safe_files import atomic_write_bytes
 
 #: The assignment's column names, in its order.
 COLUMNS = ("text", "class", "preprocessed_text", "preprocessed_subject", "preprocessed_emails")
@@ -66,12 +66,9 @@ def write_bytes(path: Path, content: bytes) -> Path:
     Raises:
         OSError: The folder is missing or not writable; the message names the path.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(content)
-        os.replace(tmp, path)
+    try:  # a unique temporary name: an export and a run may write the same content-named file at once
+        atomic_write_bytes(path, content)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise OSError(f"{path}: could not write the CSV ({exc.strerror or exc})") from None
     return path
 

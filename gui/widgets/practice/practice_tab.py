@@ -9,7 +9,6 @@ file starts as the lab's template, in the user data dir, so work survives a rest
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ from engine.jobs import Cancelled, Failed, Finished
 from engine.paths import data_dir
 from engine.practice import DEFAULT_TIMEOUT, Case, Report, lab_exercises, template
 from engine.practice.job import GRADE_JOB, GradeParams
+from engine.safe_files import atomic_write_text
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.practice.code_editor import CodeEditor
 from gui.widgets.practice.report_view import ReportView
@@ -48,14 +48,8 @@ def practice_file(lab: str) -> Path:
     path = data_dir() / "practice" / f"{lab}.py"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write(path, template(lab))
+        atomic_write_text(path, template(lab))
     return path
-
-
-def _write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)  # never half a file, whatever happens mid-write
 
 
 class PracticeTab(QWidget):
@@ -199,7 +193,7 @@ class PracticeTab(QWidget):
         if not name:
             return
         try:
-            _write(Path(name), template(self.lab))
+            atomic_write_text(Path(name), template(self.lab))
         except OSError as exc:
             self.message_bar.show_message(f"Cannot write {_short(Path(name))}: {exc}", "error")
             return
@@ -211,7 +205,7 @@ class PracticeTab(QWidget):
         if self.path is None:
             return False
         try:
-            _write(self.path, self.editor.toPlainText())
+            atomic_write_text(self.path, self.editor.toPlainText())
         except OSError as exc:
             self.message_bar.show_message(f"Cannot save {_short(self.path)}: {exc}", "error")
             return False

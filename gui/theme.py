@@ -113,9 +113,10 @@ def note_style(level: str, selector: str, bold: bool = False) -> str:
 
 
 def set_text_colour(widget: QWidget, name: str) -> None:
-    """Draw ``widget``'s text in :func:`colour` ``name``, now and after every theme change."""
-    widget.setProperty(_TEXT_COLOUR_PROPERTY, name)
-    widget.setStyleSheet(f"color: {colour(name)};")
+    """Draw ``widget``'s text in :func:`colour` ``name``, now and after every theme change; ``""``
+    gives it back the palette's plain text colour."""
+    widget.setProperty(_TEXT_COLOUR_PROPERTY, name or None)
+    widget.setStyleSheet(f"color: {colour(name)};" if name else "")
 
 
 def contrast_ratio(foreground: str | QColor, background: str | QColor) -> float:

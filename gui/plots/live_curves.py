@@ -43,6 +43,19 @@ class EpochAxis(pg.AxisItem):
 LEGEND_DELAY_MS = 120
 
 
+def remove_plots(layout: pg.GraphicsLayoutWidget, plots: dict[str, pg.PlotItem]) -> list[pg.PlotItem]:
+    """Take every plot out of ``layout`` and empty ``plots``; returns the plots, which Qt deletes on its
+    next pass through the event loop. Keep the returned list until then: freed at once by Python, a
+    plot the scene still knew of crashed the next paint (seen in ``make screenshots``: the Runs page
+    compared new runs, then the window resized)."""
+    retired = list(plots.values())
+    layout.clear()
+    plots.clear()
+    for plot in retired:
+        plot.deleteLater()
+    return retired
+
+
 def default_group(metric: str) -> str:
     """Curves that share a plot: ``val_loss`` goes with ``loss``, ``val_auc`` with ``auc``."""
     return metric.removeprefix("val_")
@@ -103,19 +116,9 @@ class LiveCurves(QWidget):
         self._retired: list[pg.PlotItem] = []  # removed plots waiting for Qt to delete them
 
     def clear(self) -> None:
-        """Remove every plot, curve and marker (the plots to show will differ).
-
-        The removed plots are deleted by Qt on its next pass through the event loop, not by Python
-        when the last reference goes: freed at once, a plot the scene still knew of crashed the next
-        paint (seen in ``make screenshots``: the Runs page compared new runs, then the window resized).
-        """
-        retired = list(self.plots.values())
-        self.layout_widget.clear()
-        self.plots.clear()
+        """Remove every plot, curve and marker (the plots to show will differ); see :func:`remove_plots`."""
+        self._retired = remove_plots(self.layout_widget, self.plots)
         self.reset()
-        for plot in retired:
-            plot.deleteLater()
-        self._retired = retired  # Python lets go only after Qt has deleted them
 
     def reset(self) -> None:
         """Remove curves and markers but keep the plots: a new run of the same lab starts.

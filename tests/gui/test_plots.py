@@ -108,3 +108,22 @@ def test_legends_placed_while_hidden_are_placed_again_when_shown(qtbot):
     qtbot.waitExposed(curves)
     plot = curves.plots["auc"]
     qtbot.waitUntil(lambda: _legend_corner(plot) == (0, 0) and _covered(plot) == 0, timeout=2000)
+
+
+def test_a_new_race_hands_the_old_per_optimizer_plots_to_qt(qtbot):
+    """The per-optimizer plots go the same way as cleared live curves (remove_plots)."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from gui.labs.backprop.race_plots import OptimizerPlots
+
+    plots = OptimizerPlots()
+    qtbot.addWidget(plots)
+    plots.show()
+    plots.start(["sgd", "adam"], "loss")
+    old = plots.plots["sgd"]
+    plots.start(["momentum"], "loss")
+    assert shiboken6.isValid(old) and list(plots.plots) == ["momentum"]
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(old)
+    assert not plots.grab().isNull()

@@ -11,9 +11,8 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from engine.practice.quiz import Question, Score, check, question_for
+from gui import theme
 from gui.labs.backprop.explorer import GraphExplorer
-
-_RIGHT, _WRONG, _PLAIN = "color:#2e7d32;", "color:#c62828;", ""
 
 
 class QuizBar(QWidget):
@@ -104,17 +103,17 @@ class QuizBar(QWidget):
             return
         answer = check(self.question, self.answer.text())
         if answer.correct is None:
-            self._say(answer.feedback, _PLAIN)
+            self._say(answer.feedback, "")
             return
         self.score.add(answer)
-        self._say(("✓ " if answer.correct else "✗ ") + answer.feedback, _RIGHT if answer.correct else _WRONG)
+        self._say(("✓ " if answer.correct else "✗ ") + answer.feedback, "good" if answer.correct else "bad")
         self._reveal()
 
     @Slot()
     def skip(self) -> None:
         """Reveal the step without scoring it."""
         if self.question is not None:
-            self._say(f"Skipped. {self.question.formula}", _PLAIN)
+            self._say(f"Skipped. {self.question.formula}", "")
             self._reveal()
 
     def _reveal(self) -> None:
@@ -125,8 +124,9 @@ class QuizBar(QWidget):
         self.score_label.setText(self.score.text())
         self.ask(position + 1)
 
-    def _say(self, text: str, style: str) -> None:
-        self.feedback.setStyleSheet(style)
+    def _say(self, text: str, colour: str) -> None:
+        """``colour``: a theme text colour name (``good``, ``bad``) or ``""`` for plain text."""
+        theme.set_text_colour(self.feedback, colour)
         self.feedback.setText(text)
         self.feedback.show()
 

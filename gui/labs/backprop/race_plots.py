@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from gui.plots.live_curves import PALETTE, EpochAxis
+from gui.plots.live_curves import PALETTE, EpochAxis, remove_plots
+from gui.plots.style import style_plot
 
 #: Plots per row: three optimizers stack in one column, six in two.
 ROWS_PER_COLUMN = 3
@@ -41,6 +42,7 @@ class OptimizerPlots(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.points: dict[str, tuple[list[float], list[float]]] = {}
+        self._retired: list[pg.PlotItem] = []  # removed plots waiting for Qt to delete them
         self.log_y = False
         # The shared range so far: epochs, and the losses (all, and the positive ones for log scale).
         self._epochs = (math.inf, -math.inf)
@@ -49,8 +51,7 @@ class OptimizerPlots(QWidget):
 
     def start(self, names: Sequence[str], title: str) -> None:
         """A new race: one empty plot per optimizer, in the order (and colours) of the comparison plot."""
-        self.layout_widget.clear()
-        self.plots.clear()
+        self._retired = remove_plots(self.layout_widget, self.plots)  # kept until Qt deletes them
         self.curves.clear()
         self.points.clear()
         self._epochs = self._losses = self._positive = (math.inf, -math.inf)
@@ -64,6 +65,7 @@ class OptimizerPlots(QWidget):
             plot.setLogMode(y=self.log_y)
             plot.disableAutoRange()
             plot.setMouseEnabled(x=False, y=False)  # one range for all: no plot pans on its own
+            style_plot(plot)  # the theme's colours and the app's font size, as every live plot
             colour = PALETTE[index % len(PALETTE)]
             self.curves[name] = plot.plot([], [], pen=pg.mkPen(colour, width=2))
             self.plots[name] = plot

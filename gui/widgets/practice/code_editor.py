@@ -17,6 +17,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
+from gui import theme
 from gui.widgets.practice.highlighter import PythonHighlighter
 
 INDENT = "    "
@@ -101,7 +102,7 @@ class CodeEditor(QPlainTextEdit):
             bottom = top + round(self.blockBoundingRect(block).height())
             if block.isVisible() and bottom >= event.rect().top():
                 number = block.blockNumber() + 1
-                painter.setPen(QColor("#c62828") if number in self.marked else normal)
+                painter.setPen(QColor(theme.colour("bad")) if number in self.marked else normal)
                 painter.drawText(
                     0, top, self.gutter.width() - 5, height, Qt.AlignmentFlag.AlignRight, str(number)
                 )

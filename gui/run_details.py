@@ -11,7 +11,7 @@ from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
 from engine.run_compare import variant
-from engine.run_labels import MAX_NAME_CHARS, MAX_NOTE_CHARS
+from engine.run_labels import MAX_NAME_CHARS, label_values
 from engine.runs import RunStore, RunSummary, StoreError
 
 #: How long typing in the note must pause before it is saved.
@@ -99,15 +99,16 @@ class RunDetails(QWidget):
     @Slot()
     def save_name(self) -> None:
         """Store the name field's text as the run's name."""
-        if self.run is not None and self.name_edit.text() != self.run.name:
+        # Compared as the store keeps it (spaces collapsed, cut): a field that changes nothing saves nothing.
+        if self.run is not None and label_values(name=self.name_edit.text())["name"] != self.run.name:
             self._save(name=self.name_edit.text())
 
     @Slot()
     def save_note(self) -> None:
         """Store the note field's text as the run's note."""
         self._note_timer.stop()
-        text = self.note_edit.toPlainText()[:MAX_NOTE_CHARS]
-        if self.run is not None and text.strip() != self.run.note:
+        text = self.note_edit.toPlainText()
+        if self.run is not None and label_values(note=text)["note"] != self.run.note:
             self._save(note=text)
 
     def _save(self, name: str | None = None, note: str | None = None) -> None:

@@ -269,7 +269,8 @@ class RunsPage(QWidget):
     @Slot()
     def delete_selected(self) -> None:
         """Ask, then move the selected runs to the trash (undoable until the app closes)."""
-        runs = [s for s in self.summaries if s.id in set(self.selected_ids())]
+        selected = set(self.selected_ids())
+        runs = [s for s in self.summaries if s.id in selected]
         running = [s for s in runs if s.status == "running"]
         runs = [s for s in runs if s.status != "running"]
         if running:

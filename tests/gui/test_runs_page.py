@@ -37,6 +37,13 @@ def test_name_and_note_a_run(qtbot, page, tmp_store):
     QTest.keyClicks(page.details.name_edit, "seed 2   baseline")
     QTest.keyClick(page.details.name_edit, Qt.Key.Key_Return)
     assert tmp_store.run(2).name == "seed 2 baseline"
+    # The field still holds the spaces typed; Return again stores nothing (the store already has it).
+    saves: list[object] = []
+    original = tmp_store.set_label
+    tmp_store.set_label = lambda *a, **k: (saves.append(a), original(*a, **k))
+    QTest.keyClick(page.details.name_edit, Qt.Key.Key_Return)
+    assert saves == []
+    tmp_store.set_label = original
     row = next(r for r, s in enumerate(page.summaries) if s.id == 2)
     assert page.table.item(row, 1).text() == "seed 2 baseline"
     QTest.keyClicks(page.details.note_edit, "loss falls as 1/epoch")

@@ -158,6 +158,14 @@ Event = (
 Emit = Callable[[Any], None]
 
 
+def warning_note(emit: Emit | None) -> Callable[[str], None] | None:
+    """A ``note`` callback (e.g. for ``manifest.ensure``) that puts each line in the lab's log as a
+    warning; None when there is no one to tell."""
+    if emit is None:
+        return None
+    return lambda text: emit(LogLine(text, "warning"))
+
+
 # --- results and lab specs --------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine import manifest
-from engine.jobs import CancelToken, Emit, LogLine, Progress
+from engine.jobs import CancelToken, Emit, Progress, warning_note
 from engine.paths import cache_dir
 from engine.safe_files import bounded_lines, check_regular_file, clip, clip_repr, open_regular, open_text
 
@@ -190,12 +190,12 @@ def load_vectors(path: str | Path, emit: Emit | None = None, token: CancelToken 
         (partial / "tokens.txt").write_text("\n".join(tokens), encoding="utf-8")  # tokens hold no "\n"
         return {"rows": len(tokens), "width": int(matrix.shape[1])}
 
-    def note(text: str) -> None:
-        if emit is not None:
-            emit(LogLine(text, "warning"))
-
     hit = manifest.ensure(
-        folder, build, label=f"the parsed vectors of {source.name}", expect={"source_bytes": size}, note=note
+        folder,
+        build,
+        label=f"the parsed vectors of {source.name}",
+        expect={"source_bytes": size},
+        note=warning_note(emit),
     )
     tokens = (folder / "tokens.txt").read_text(encoding="utf-8").split("\n")
     vectors = np.load(folder / "vectors.npy", allow_pickle=False)

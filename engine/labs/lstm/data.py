@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine import manifest
-from engine.jobs import CancelToken, Emit, LogLine, Progress
+from engine.jobs import CancelToken, Emit, Progress, warning_note
 from engine.paths import cache_dir
 from engine.safe_files import clip_repr
 from engine.safe_formats import column_positions, csv_rows
@@ -294,12 +294,10 @@ def embedded_paths(
         _write_csv(partial / "train.csv", ("Unnamed: 0", *TRAIN_COLUMNS), train_rows, token, emit)
         return {"rows": len(train_rows), "resource_rows": len(resource_rows)}
 
-    def note(text: str) -> None:
-        if emit is not None:
-            emit(LogLine(text, "warning"))
-
     label = "the embedded DonorsChoose-like table"
-    manifest.ensure(folder, build, label=label, expect={"rows": n_projects, "seed": seed}, note=note)
+    manifest.ensure(
+        folder, build, label=label, expect={"rows": n_projects, "seed": seed}, note=warning_note(emit)
+    )
     return folder / "train.csv", folder / "resources.csv"
 
 

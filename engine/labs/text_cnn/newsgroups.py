@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import manifest
-from engine.jobs import Emit, LogLine, Progress
+from engine.jobs import Emit, Progress, warning_note
 from engine.paths import cache_dir
 
 #: Bump when the generator or the cache layout changes, so cached corpora are rebuilt. (5: posts in
@@ -213,10 +213,8 @@ def default_corpus(seed: int = DEFAULT_SEED, emit: Emit | None = None) -> Path:
         generate_corpus(partial / "posts", seed, emit=emit)
         return {"posts": sum(1 for _ in (partial / "posts").iterdir())}
 
-    def note(text: str) -> None:
-        if emit is not None:
-            emit(LogLine(text, "warning"))
-
     expect = {"posts": POSTS_PER_CLASS * len(CLASS_NAMES), "seed": seed}
-    manifest.ensure(entry, build, label="the embedded newsgroup corpus", expect=expect, note=note)
+    manifest.ensure(
+        entry, build, label="the embedded newsgroup corpus", expect=expect, note=warning_note(emit)
+    )
     return entry / "posts"

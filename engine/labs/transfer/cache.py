@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from engine import manifest
-from engine.jobs import CancelToken, Emit, LogLine, Progress
+from engine.jobs import CancelToken, Emit, Progress, warning_note
 from engine.labs.transfer.images import EpochOrder, LabelledImage, Preprocessing, SkipLog, make_dataset
 from engine.paths import cache_dir
 from engine.safe_files import atomic_write_text, clip
@@ -174,10 +174,9 @@ def cached_features(
         np.save(partial / "index.npy", np.asarray(index, np.int32))
         return {"count": len(labels), "shape": list(shape[1:])}
 
-    def note(text: str) -> None:
-        emit(LogLine(text, "warning"))
-
-    hit = manifest.ensure(folder, build, label=f"the cached {name} features", expect={"key": key}, note=note)
+    hit = manifest.ensure(
+        folder, build, label=f"the cached {name} features", expect={"key": key}, note=warning_note(emit)
+    )
     if not hit:
         emit(Progress(phase, len(items), len(items)))
     _record_source(folder, name, label_file)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import manifest
-from engine.jobs import CancelToken, Emit, LogLine, Progress
+from engine.jobs import CancelToken, Emit, Progress, warning_note
 from engine.paths import cache_dir
 
 #: RVL-CDIP class names, in label order 0–15.
@@ -351,10 +351,6 @@ def generate_documents(
             writer.writerows(rows)
         return {"rows": len(rows)}
 
-    def note(text: str) -> None:
-        if emit is not None:
-            emit(LogLine(text, "warning"))
-
     label = "the generated document images"
-    manifest.ensure(target, build, label=label, expect={"rows": total, "seed": seed}, note=note)
+    manifest.ensure(target, build, label=label, expect={"rows": total, "seed": seed}, note=warning_note(emit))
     return target / "labels.csv"

@@ -8,15 +8,13 @@ Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -73,11 +71,7 @@ class BackpropLabWidget(TrainingLabWidget):
         curves_page = self.views.widget(0)
         assert curves_page is not None
         self.views.removeTab(0)
-        outer = self.views.parentWidget()
-        assert isinstance(outer, QSplitter)
-        settings_column = outer.widget(0)
-        assert settings_column is not None and settings_column is not self.views
-        self.race_page = RacePage(settings_column, curves_page, self.optimizer_plots, self.final_weights)
+        self.race_page = RacePage(self.settings_column, curves_page, self.optimizer_plots, self.final_weights)
         curves_page.show()  # removeTab left it hidden
         self.views.insertTab(0, self.explorer, "Graph")
         self.views.insertTab(1, self.check, "Gradient check")
@@ -109,14 +103,6 @@ class BackpropLabWidget(TrainingLabWidget):
                 row_layout.removeWidget(box)
                 grid.addWidget(box, index // CHOICES_PER_ROW, index % CHOICES_PER_ROW)
             row_layout.insertLayout(0, grid)
-        scroll = self.form.parentWidget()
-        while scroll is not None and not isinstance(scroll, QScrollArea):
-            scroll = scroll.parentWidget()
-        if scroll is not None:
-            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        layout = self.form.layout()
-        if isinstance(layout, QFormLayout):
-            layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
 
     def _label_form(self) -> None:
         # The generic form capitalises labels, which turns "ε" into "Ε" and "SGD η" into "Sgd η";

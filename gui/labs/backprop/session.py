@@ -44,8 +44,6 @@ class GraphSession(QObject):
     """A new graph replaced the old one (the feeds changed too)."""
     sig_feeds_changed = Signal()
     """A weight, an input or the data row changed."""
-    sig_row_changed = Signal()
-    """Another data row, or a row that is not in the data, was chosen (after sig_feeds_changed)."""
 
     def __init__(self, data: RegressionData, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -103,7 +101,6 @@ class GraphSession(QObject):
             self.row = row
             self.custom_row, self.custom_row_name = None, ""
             self.sig_feeds_changed.emit()
-            self.sig_row_changed.emit()
 
     def set_custom_row(self, values: dict[str, float], name: str, weights: dict[str, float]) -> None:
         """Read inputs from ``values`` (by data column: f1…f5, y) instead of the data, with ``weights``;
@@ -111,7 +108,6 @@ class GraphSession(QObject):
         self.custom_row, self.custom_row_name = {k: float(v) for k, v in values.items()}, name
         self.weights.update({k: float(v) for k, v in weights.items()})
         self.sig_feeds_changed.emit()
-        self.sig_row_changed.emit()
 
     def set_weight(self, name: str, value: float) -> None:
         """Change one weight."""

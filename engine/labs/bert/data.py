@@ -172,6 +172,11 @@ class _BottomK:
         return sorted((row, text, label) for _, row, text, label in self.heap)
 
 
+def label_of(score: int) -> int | None:
+    """The assignment's label rule: 1 (positive) for 4-5 stars, 0 for 1-2, None (dropped) for 3."""
+    return None if score == 3 else int(score > 3)
+
+
 def load_reviews(
     path: Path,
     sample_size: int,
@@ -210,11 +215,10 @@ def load_reviews(
             emit(Progress(PHASE, done // 1_000_000, max(1, -(-total // 1_000_000)), "MB"))
 
     for row, (line, (raw_score, raw_text)) in enumerate(read_rows(path, ("Score", "Text"), progress)):
-        score = _score(path, line, raw_score)
-        if score == 3:
+        label = label_of(_score(path, line, raw_score))
+        if label is None:
             dropped["score_3"] += 1
             continue
-        label = 1 if score > 3 else 0
         file_counts[CLASS_NAMES[label]] += 1
         text = clean_text(raw_text)
         n_words = len(text.split())

@@ -16,6 +16,7 @@ import numpy as np
 
 from engine.labs.bert import wordpiece
 from engine.labs.bert.checks import INPUT_NAMES, check_model_inputs
+from engine.labs.bert.data import label_of
 from engine.practice import compare
 from engine.practice.exercise import Case, Exercise, KnownMistake, LabExercises, Mismatch, Ref
 
@@ -50,8 +51,8 @@ def vocabulary() -> dict[str, int]:
 
 
 def review_label(score: int) -> int | None:
-    """Our answer: 1 for 4-5 stars, 0 for 1-2, None (dropped) for 3."""
-    return None if score == 3 else int(score > 3)
+    """Our answer: the data module's rule (1 for 4-5 stars, 0 for 1-2, None (dropped) for 3)."""
+    return label_of(score)
 
 
 LABEL = Exercise(

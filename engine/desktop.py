@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.desktop_entry_check import entry_problems
+from engine.paths import xdg_home
 from engine.safe_files import atomic_write_bytes
 
 APP_ID = "deep-learning-lab"
@@ -61,10 +61,8 @@ def packaged_entry() -> str:
 
 
 def data_home() -> Path:
-    """``$XDG_DATA_HOME``, or ``~/.local/share`` when it is unset, empty or relative (as the XDG Base
-    Directory Specification says: a relative path there is invalid and ignored)."""
-    value = os.environ.get("XDG_DATA_HOME", "")
-    return Path(value) if value and os.path.isabs(value) else Path.home() / ".local" / "share"
+    """Where desktop entries and icons go: ``$XDG_DATA_HOME`` (see :func:`engine.paths.xdg_home`)."""
+    return xdg_home("XDG_DATA_HOME", ".local/share")
 
 
 def exec_value(args: list[str]) -> str:

@@ -14,6 +14,13 @@ from pathlib import Path
 APP_DIR_NAME = "deep-learning-lab"
 
 
+def xdg_home(xdg_name: str, default: str) -> Path:
+    """``$XDG_…_HOME``, or ``~/default`` when it is unset, empty or relative (as the XDG Base Directory
+    Specification says: a relative path there is invalid and ignored)."""
+    value = os.environ.get(xdg_name, "")
+    return Path(value) if value and os.path.isabs(value) else Path.home() / default
+
+
 def _base(env_name: str, xdg_name: str, xdg_default: str, mac: str, windows_env: str) -> Path:
     override = os.environ.get(env_name)
     if override:
@@ -23,7 +30,7 @@ def _base(env_name: str, xdg_name: str, xdg_default: str, mac: str, windows_env:
     elif sys.platform == "darwin":
         path = Path.home() / "Library" / mac / APP_DIR_NAME
     else:
-        path = Path(os.environ.get(xdg_name) or Path.home() / xdg_default) / APP_DIR_NAME
+        path = xdg_home(xdg_name, xdg_default) / APP_DIR_NAME
     # Best effort: a read-only home must not stop the app here; whoever writes into the folder
     # reports it (the run store opens read-only, a cache says which folder it could not write).
     with contextlib.suppress(OSError):

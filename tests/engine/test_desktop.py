@@ -177,3 +177,17 @@ def test_desktop_file_validate_rejects_what_the_in_repo_check_rejects(tmp_path, 
     path = tmp_path / "broken.desktop"
     path.write_text(BROKEN_ENTRIES[name][0], encoding="utf-8")
     assert validate_with_tool(path), f"desktop-file-validate accepted the entry with {name}"
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="XDG dirs are the Linux/BSD layout")
+def test_the_apps_own_dirs_ignore_a_relative_xdg_home_too(monkeypatch, tmp_path):
+    """One rule (engine.paths.xdg_home) for the desktop entry and the app's data and cache dirs."""
+    from engine import paths
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DLLAB_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative-cache")
+    assert paths.cache_dir() == tmp_path / "home" / ".cache" / "deep-learning-lab"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "abs-cache"))
+    assert paths.cache_dir() == tmp_path / "abs-cache" / "deep-learning-lab"
